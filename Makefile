@@ -1,0 +1,37 @@
+# h3edge — see README.md. `make setup` then `make start`; `make test`.
+SHELL := /bin/bash
+NODE_BIN := node_modules/.bin
+PORT ?= 8443
+
+.PHONY: setup system-deps deps build native certs demo start test test-asan clean
+
+setup: system-deps deps build certs demo
+
+system-deps:
+	bash scripts/install-system-deps.sh
+
+deps:
+	npm ci --no-audit --no-fund
+
+build:
+	$(NODE_BIN)/tsc -p tsconfig.json
+	node scripts/build-native.js
+
+native:
+	node scripts/build-native.js
+
+certs:
+	bash scripts/make-dev-certs.sh certs
+
+demo:
+	@if [ -f scripts/make-demo-library.ts ]; then $(NODE_BIN)/tsx scripts/make-demo-library.ts --media ./media; fi
+
+start:
+	node bin/h3edge.js serve --port $(PORT) --media ./media
+
+test:
+	$(NODE_BIN)/tsc -p tsconfig.json --noEmit
+	$(NODE_BIN)/tap
+
+clean:
+	rm -rf dist src/native/*/build

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages h3edge needs to build, serve and test, when they are missing.
+set -euo pipefail
+packages=(
+  ffmpeg                      # packaging the demo library
+  ngtcp2-client ngtcp2-server # reference HTTP/3 peers (gtlsclient, gtlsserver)
+  nghttp2-client              # nghttp, h2load
+  chromium                    # player tests
+  libngtcp2-dev libngtcp2-crypto-gnutls-dev libnghttp3-dev libgnutls28-dev # native HTTP/3 engine
+  curl openssl ca-certificates g++ make python3
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "system packages: all present"
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "missing Debian packages: ${missing[*]}" >&2
+  echo "run as root, or: sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+echo "installing: ${missing[*]}"
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,74 @@
+import { parseArgs } from 'node:util';
+import type { ServeConfig } from '../../config/config.js';
+import { loadConfigFile, resolveServeConfig } from '../../config/load.js';
+import { ConfigError } from '../../config/errors.js';
+import { createLogger } from '../../observe/logger.js';
+import { startServer } from '../../server.js';
+import type { CommandIo } from '../io.js';
+
+export const SERVE_USAGE = `h3edge serve [--port 8443] [--host ::] [--media ./media] [--cert F --key F]
+             [--config F] [--log-level info] [--h3-engine native|currentspace] [--shutdown-grace-ms 10000]`;
+
+/** `h3edge serve`: runs until SIGINT/SIGTERM, then drains and resolves with exit code 0. */
+export async function runServe(argv: string[], io: CommandIo): Promise<number> {
+  const config = serveConfigFromArgs(argv);
+  const logger = createLogger(config.logLevel);
+  const server = await startServer(config, logger);
+  io.stderr.write(`h3edge: serving ${config.media} on https://localhost:${server.port}/ (h2, http/1.1 over TCP; h3 over UDP)\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down');
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void server.close().then(resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  logger.info('stopped');
+  logger.flush();
+  return 0;
+}
+
+/** Flags → config: defaults, then `--config` file, then the flags themselves. */
+export function serveConfigFromArgs(argv: string[]): ServeConfig {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        media: { type: 'string' },
+        cert: { type: 'string' },
+        key: { type: 'string' },
+        config: { type: 'string' },
+        'log-level': { type: 'string' },
+        'h3-engine': { type: 'string' },
+        'shutdown-grace-ms': { type: 'string' },
+      },
+    }));
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message} (see h3edge --help)`);
+  }
+  const flags: Record<string, unknown> = {
+    host: values.host,
+    port: values.port === undefined ? undefined : numberFlag('--port', values.port),
+    media: values.media,
+    cert: values.cert,
+    key: values.key,
+    logLevel: values['log-level'],
+    h3Engine: values['h3-engine'],
+    shutdownGraceMs: values['shutdown-grace-ms'] === undefined ? undefined : numberFlag('--shutdown-grace-ms', values['shutdown-grace-ms']),
+  };
+  for (const k of Object.keys(flags)) if (flags[k] === undefined) delete flags[k];
+  const fromFile = values.config === undefined ? {} : loadConfigFile(values.config);
+  return resolveServeConfig(fromFile, flags as Partial<ServeConfig>);
+}
+
+function numberFlag(name: string, text: string): number {
+  if (!/^\d+$/.test(text)) throw new ConfigError(`${name} must be a non-negative integer, got "${text}"`);
+  return Number(text);
+}

@@ -1,0 +1,80 @@
+import type { Logger } from 'pino';
+import type { Exchange, Reply } from './exchange.js';
+import type { Router } from './router.js';
+import type { Priority } from '../priority/priority.js';
+import { errorReply } from './error-reply.js';
+import { HttpError, TooEarly, UriTooLong } from './errors.js';
+import { isPreflight, preflightReply, withCors } from './cors.js';
+
+/** RFC 8470 §4: requests that are safe to replay and may be answered from early data. */
+const REPLAY_SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export interface RequestCoreDeps {
+  router: Router;
+  logger: Logger;
+  /** Server default priority by resource class (RFC 9218); applied where the client said nothing. */
+  classify: (ex: Exchange) => Priority;
+  maxTargetBytes?: number;
+}
+
+/** How a response ended, reported by the transport once it stops sending. */
+export interface Completion {
+  bytesSent: number;
+  aborted: boolean;
+}
+
+/**
+ * The transport-agnostic request/response core. Transports call `handle` for every request,
+ * send the reply at the pace of the connection, then call `completed` exactly once.
+ */
+export class RequestCore {
+  private readonly maxTargetBytes: number;
+
+  constructor(private readonly deps: RequestCoreDeps) {
+    this.maxTargetBytes = deps.maxTargetBytes ?? 8192;
+  }
+
+  async handle(ex: Exchange): Promise<Reply> {
+    let reply: Reply;
+    try {
+      reply = await this.dispatch(ex);
+    } catch (err) {
+      reply = errorReply(err);
+      if (!(err instanceof HttpError)) {
+        this.deps.logger.error({ reqId: ex.id, err, method: ex.method, path: ex.pathname }, 'request failed');
+      }
+    }
+    if (ex.method === 'HEAD') reply.body = null;
+    reply.priority ??= this.deps.classify(ex);
+    return withCors(ex, reply);
+  }
+
+  /** Writes the access-log line: one per request, structured. */
+  completed(ex: Exchange, reply: Reply, startedAtMs: number, done: Completion): void {
+    const fields = {
+      reqId: ex.id,
+      transport: ex.protocol,
+      method: ex.method,
+      path: ex.target,
+      status: reply.status,
+      bytes: done.bytesSent,
+      durationMs: Math.round((performance.now() - startedAtMs) * 100) / 100,
+      range: ex.headers.get('range'),
+      earlyData: ex.earlyData || undefined,
+      code: reply.errorCode,
+      aborted: done.aborted || undefined,
+    };
+    // A client going away mid-response is normal for players (seeks, ABR switches).
+    if (done.aborted) this.deps.logger.debug(fields, 'access');
+    else this.deps.logger.info(fields, 'access');
+  }
+
+  private async dispatch(ex: Exchange): Promise<Reply> {
+    if (ex.target.length > this.maxTargetBytes) throw new UriTooLong();
+    if (isPreflight(ex)) return preflightReply(ex);
+    const viaEarlyData = ex.earlyData || ex.headers.get('early-data') === '1';
+    if (viaEarlyData && !REPLAY_SAFE_METHODS.has(ex.method)) throw new TooEarly();
+    const { handler, params } = this.deps.router.match(ex);
+    return handler(ex, params);
+  }
+}

@@ -1,0 +1,34 @@
+import type { Exchange, Reply } from './exchange.js';
+
+/** Headers a browser player on another origin needs to read our responses and their timing. */
+const EXPOSED = 'Content-Range, Content-Length, Accept-Ranges, ETag, Last-Modified, Date, Early-Data';
+
+/** Adds CORS response fields to every reply (segments are public; tokens, not origins, guard them). */
+export function withCors(ex: Exchange, reply: Reply): Reply {
+  if (ex.headers.get('origin') === undefined) return reply;
+  reply.headers['access-control-allow-origin'] = '*';
+  reply.headers['access-control-expose-headers'] = EXPOSED;
+  // Lets PerformanceResourceTiming report protocol and timings to the player page.
+  reply.headers['timing-allow-origin'] = '*';
+  return reply;
+}
+
+/** Answers a CORS preflight (an OPTIONS with Access-Control-Request-Method). */
+export function isPreflight(ex: Exchange): boolean {
+  return ex.method === 'OPTIONS' && ex.headers.get('access-control-request-method') !== undefined;
+}
+
+export function preflightReply(ex: Exchange): Reply {
+  const requested = ex.headers.get('access-control-request-headers');
+  return {
+    status: 204,
+    headers: {
+      'access-control-allow-origin': '*',
+      'access-control-allow-methods': 'GET, HEAD, POST, OPTIONS',
+      'access-control-allow-headers': requested ?? 'Range, If-None-Match, If-Modified-Since, If-Range, Content-Type, Priority',
+      'access-control-max-age': '86400',
+      'content-length': '0',
+    },
+    body: null,
+  };
+}

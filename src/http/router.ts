@@ -1,0 +1,62 @@
+import type { Exchange, Handler } from './exchange.js';
+import { MethodNotAllowed, NotFound } from './errors.js';
+
+interface Route {
+  methods: readonly string[];
+  segments: readonly string[];
+  handler: Handler;
+}
+
+/** A matched route: the handler and the named parts of the path. */
+export interface RouteMatch {
+  handler: Handler;
+  params: Record<string, string>;
+}
+
+/**
+ * Routes by method and path pattern. Patterns are `/`-separated literal segments, `:name`
+ * (one segment) and a final `*name` (the rest of the path, possibly empty). Literal
+ * segments win over parameters by registration order: register specific routes first.
+ */
+export class Router {
+  private readonly routes: Route[] = [];
+
+  add(methods: readonly string[], pattern: string, handler: Handler): this {
+    this.routes.push({ methods, segments: split(pattern), handler });
+    return this;
+  }
+
+  /** Finds the handler for an exchange; throws NotFound or MethodNotAllowed (with `Allow`). */
+  match(ex: Pick<Exchange, 'method' | 'pathname'>): RouteMatch {
+    const path = split(ex.pathname);
+    const allowed = new Set<string>();
+    for (const route of this.routes) {
+      const params = matchSegments(route.segments, path);
+      if (!params) continue;
+      if (route.methods.includes(ex.method)) return { handler: route.handler, params };
+      for (const m of route.methods) allowed.add(m);
+    }
+    if (allowed.size > 0) throw new MethodNotAllowed([...allowed]);
+    throw new NotFound();
+  }
+}
+
+function split(path: string): string[] {
+  return path.split('/').filter((s) => s.length > 0);
+}
+
+function matchSegments(pattern: readonly string[], path: readonly string[]): Record<string, string> | null {
+  const params: Record<string, string> = {};
+  for (let i = 0; i < pattern.length; i++) {
+    const seg = pattern[i] as string;
+    if (seg.startsWith('*')) {
+      params[seg.slice(1)] = path.slice(i).join('/');
+      return params;
+    }
+    const actual = path[i];
+    if (actual === undefined) return null;
+    if (seg.startsWith(':')) params[seg.slice(1)] = actual;
+    else if (seg !== actual) return null;
+  }
+  return pattern.length === path.length ? params : null;
+}

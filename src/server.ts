@@ -1,0 +1,67 @@
+import type { Logger } from 'pino';
+import type { ServeConfig } from './config/config.js';
+import { ConfigError } from './config/errors.js';
+import { loadCredentials } from './tls/credentials.js';
+import { Router } from './http/router.js';
+import { RequestCore } from './http/core.js';
+import { classifyRequest, CLASS_PRIORITY } from './priority/resource-class.js';
+import { contentHandler } from './content/content-handler.js';
+import { ReadStore } from './content/read-store.js';
+import { healthHandler } from './observe/health.js';
+import { startTcpTransport, type TcpTransport } from './transport/h2/server.js';
+import { startUdpTransport, type UdpTransport, type UdpTransportOptions } from './transport/h3/index.js';
+
+/** A started server: both transports on one port. */
+export interface RunningServer {
+  readonly port: number;
+  readonly h3Engine: string;
+  /** Graceful stop: no new connections, in-flight responses finish within the configured grace. */
+  close(): Promise<void>;
+}
+
+const READ_METHODS = ['GET', 'HEAD'];
+
+/** Wires config, TLS, routes, the core and both transports. The only module that knows them all. */
+export async function startServer(config: ServeConfig, logger: Logger): Promise<RunningServer> {
+  const credentials = loadCredentials(config.cert, config.key);
+  const router = new Router()
+    .add(READ_METHODS, '/healthz', healthHandler())
+    .add(READ_METHODS, '/content/*path', contentHandler({ root: config.media, store: new ReadStore() }));
+  const core = new RequestCore({
+    router,
+    logger,
+    classify: (ex) => ex.clientPriority ?? CLASS_PRIORITY[classifyRequest(ex.pathname, ex.headers)],
+  });
+  const { tcp, udp } = await bindBoth(config, (port) => ({ host: config.host, port, credentials, core, logger }));
+  logger.info({ port: tcp.port, host: config.host, h3Engine: udp.engine, media: config.media }, 'listening');
+  return {
+    port: tcp.port,
+    h3Engine: udp.engine,
+    close: async () => {
+      await Promise.all([tcp.close(config.shutdownGraceMs), udp.close(config.shutdownGraceMs)]);
+    },
+  };
+}
+
+/** Binds TCP, then UDP on the same port number (with port 0, the one TCP got). */
+async function bindBoth(
+  config: ServeConfig,
+  options: (port: number) => UdpTransportOptions,
+): Promise<{ tcp: TcpTransport; udp: UdpTransport }> {
+  const tcp = await startTcpTransport(options(config.port)).catch((err: unknown) => {
+    throw bindError(err, config.port, 'TCP');
+  });
+  try {
+    return { tcp, udp: await startUdpTransport(config.h3Engine, options(tcp.port)) };
+  } catch (err) {
+    await tcp.close(0);
+    throw bindError(err, tcp.port, 'UDP');
+  }
+}
+
+function bindError(err: unknown, port: number, proto: string): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return new ConfigError(`port ${port}/${proto} is already in use`);
+  if (code === 'EACCES') return new ConfigError(`port ${port}/${proto}: permission denied`);
+  return err;
+}

@@ -1,0 +1,98 @@
+import http2 from 'node:http2';
+import type { TLSSocket } from 'node:tls';
+import type { Logger } from 'pino';
+import type { Exchange } from '../../http/exchange.js';
+import type { RequestCore } from '../../http/core.js';
+import type { Credentials } from '../../tls/credentials.js';
+import { parsePriority } from '../../priority/priority.js';
+import { pumpBody } from '../pump.js';
+import { requestIdSource } from '../request-ids.js';
+import { splitTarget, toFieldMap } from '../fields.js';
+import { listenTcp } from './listen.js';
+import { ConnectionDrainer } from './drainer.js';
+
+export interface TcpTransportOptions {
+  host: string;
+  port: number;
+  credentials: Credentials;
+  core: RequestCore;
+  logger: Logger;
+}
+
+/** The TCP side of the server: HTTP/2 and HTTP/1.1 over TLS 1.3, chosen by ALPN. */
+export interface TcpTransport {
+  readonly port: number;
+  /** Stops accepting, sends GOAWAY, lets in-flight responses finish for up to `graceMs`. */
+  close(graceMs: number): Promise<void>;
+}
+
+/** Starts the TCP listener. Rejects with the listen error (e.g. EADDRINUSE). */
+export async function startTcpTransport(opts: TcpTransportOptions): Promise<TcpTransport> {
+  const server = http2.createSecureServer({
+    cert: opts.credentials.cert,
+    key: opts.credentials.key,
+    allowHTTP1: true,
+    ALPNProtocols: ['h2', 'http/1.1'],
+    // TLS 1.3 only: the product promises it, and 1.2 would bring back renegotiation and weaker suites.
+    minVersion: 'TLSv1.3',
+    settings: { maxConcurrentStreams: 256 },
+  });
+  const log = opts.logger.child({ transport: 'tcp' });
+  // HTTP/3 listens on the same port number over UDP (RFC 9114 §3.1.1 discovery via Alt-Svc).
+  let altSvc = '';
+  const nextId = requestIdSource('t');
+  const drainer = new ConnectionDrainer();
+  server.on('secureConnection', (socket: TLSSocket) => drainer.track(socket));
+  server.on('session', (session) => drainer.trackSession(session));
+  server.on('tlsClientError', (err) => log.debug({ err: err.message }, 'tls handshake failed'));
+  server.on('request', (req, res) => {
+    const started = performance.now();
+    const aborts = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) aborts.abort();
+    });
+    const protocol = req.httpVersionMajor === 2 ? 'h2' : 'http/1.1';
+    const target = req.url;
+    const headers = toFieldMap(Object.entries(req.headers));
+    const exchange: Exchange = {
+      id: nextId(),
+      method: req.method,
+      target,
+      ...splitTarget(target),
+      headers,
+      protocol,
+      earlyData: false,
+      clientPriority: parsePriority(headers.get('priority')),
+      remoteAddress: req.socket.remoteAddress ?? '',
+      signal: aborts.signal,
+      body: () => req,
+    };
+    const socket = req.socket as TLSSocket;
+    drainer.requestStarted(socket);
+    void (async () => {
+      const reply = await opts.core.handle(exchange);
+      const fields: Record<string, string> = { ...reply.headers, 'alt-svc': altSvc };
+      if (protocol === 'http/1.1' && drainer.draining) fields.connection = 'close';
+      let bytesSent = 0;
+      try {
+        res.writeHead(reply.status, fields);
+        bytesSent = await pumpBody(reply.body, res, aborts.signal);
+      } catch (err) {
+        log.warn({ reqId: exchange.id, err: (err as Error).message }, 'response aborted');
+        aborts.abort();
+        res.destroy();
+      } finally {
+        drainer.requestFinished(socket);
+        opts.core.completed(exchange, reply, started, { bytesSent, aborted: aborts.signal.aborted });
+      }
+    })();
+  });
+  await listenTcp(server, opts.port, opts.host);
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+  altSvc = `h3=":${port}"; ma=86400`;
+  return {
+    port,
+    close: (graceMs) => drainer.drain(server, graceMs),
+  };
+}

@@ -1,0 +1,91 @@
+import { EventEmitter } from 'node:events';
+import { createSecureServer, type ServerHttp3Stream, type IncomingHeaders } from '@currentspace/http3';
+import type { Exchange } from '../../http/exchange.js';
+import { parsePriority } from '../../priority/priority.js';
+import { pumpBody } from '../pump.js';
+import { requestIdSource } from '../request-ids.js';
+import { splitTarget, toFieldMap } from '../fields.js';
+import type { UdpTransport, UdpTransportOptions } from './transport.js';
+
+/**
+ * The package always binds its own HTTP/2 fallback on the same TCP port; ours owns TCP (TLS 1.3
+ * only, HTTP/1.1, Alt-Svc), so that listener is replaced by one that binds nothing.
+ */
+class NoTcpListener extends EventEmitter {
+  listen(_port: number, _host: string, cb: () => void): this {
+    setImmediate(cb);
+    return this;
+  }
+  close(cb?: () => void): this {
+    cb?.();
+    return this;
+  }
+}
+
+/** HTTP/3 through `@currentspace/http3` (quiche). No 0-RTT and no priorities: kept for comparison. */
+export function startCurrentspaceEngine(opts: UdpTransportOptions): Promise<UdpTransport> {
+  const server = createSecureServer({ key: opts.credentials.key, cert: opts.credentials.cert, disableRetry: true });
+  (server as unknown as { _createH2Server: () => NoTcpListener })._createH2Server = () => new NoTcpListener();
+  const log = opts.logger.child({ transport: 'udp', engine: 'currentspace' });
+  const nextId = requestIdSource('q');
+  let draining = false;
+  server.on('stream', (stream: ServerHttp3Stream, headers: IncomingHeaders) => {
+    void serveStream(stream, headers);
+  });
+
+  async function serveStream(stream: ServerHttp3Stream, raw: IncomingHeaders): Promise<void> {
+    const started = performance.now();
+    const aborts = new AbortController();
+    stream.once('close', () => {
+      if (!stream.writableFinished) aborts.abort();
+    });
+    stream.on('error', (err) => log.debug({ err: err.message }, 'stream error'));
+    const target = String(raw[':path'] ?? '/');
+    const headers = toFieldMap(Object.entries(raw));
+    const exchange: Exchange = {
+      id: nextId(),
+      method: String(raw[':method'] ?? 'GET'),
+      target,
+      ...splitTarget(target),
+      headers,
+      protocol: 'h3',
+      earlyData: false,
+      clientPriority: parsePriority(headers.get('priority')),
+      remoteAddress: '',
+      signal: aborts.signal,
+      body: () => stream,
+    };
+    const reply = await opts.core.handle(exchange);
+    let bytesSent = 0;
+    try {
+      stream.respond({ ':status': String(reply.status), ...reply.headers }, { endStream: reply.body === null });
+      if (reply.body !== null) bytesSent = await pumpBody(reply.body, stream, aborts.signal);
+    } catch (err) {
+      log.warn({ reqId: exchange.id, err: (err as Error).message }, 'response aborted');
+      aborts.abort();
+      stream.close();
+    } finally {
+      opts.core.completed(exchange, reply, started, { bytesSent, aborted: aborts.signal.aborted });
+    }
+  }
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.once('listening', () => {
+      server.off('error', reject);
+      server.on('error', (err) => log.error({ err }, 'h3 server error'));
+      resolve({
+        port: server.address()?.port ?? opts.port,
+        engine: 'currentspace',
+        close: async (graceMs) => {
+          if (draining) return;
+          draining = true;
+          const timer = setTimeout(() => log.warn('h3 drain deadline reached'), graceMs);
+          await server.close();
+          clearTimeout(timer);
+        },
+      });
+    });
+    server.listen(opts.port, opts.host);
+  });
+}

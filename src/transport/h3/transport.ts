@@ -1,0 +1,21 @@
+import type { Logger } from 'pino';
+import type { RequestCore } from '../../http/core.js';
+import type { Credentials } from '../../tls/credentials.js';
+
+export type H3EngineName = 'native' | 'currentspace';
+
+export interface UdpTransportOptions {
+  host: string;
+  port: number;
+  credentials: Credentials;
+  core: RequestCore;
+  logger: Logger;
+}
+
+/** The UDP side of the server: HTTP/3 over QUIC, whichever engine carries it. */
+export interface UdpTransport {
+  readonly port: number;
+  readonly engine: H3EngineName;
+  /** Sends H3 GOAWAY, lets in-flight streams finish for up to `graceMs`, then closes. */
+  close(graceMs: number): Promise<void>;
+}

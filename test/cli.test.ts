@@ -1,0 +1,99 @@
+import t, { type Test } from 'tap';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import http2 from 'node:http2';
+import { H3EDGE, run } from './helpers/run.js';
+import { makeTestCerts } from './helpers/certs.js';
+import { makeTestMedia } from './helpers/media.js';
+
+const certs = makeTestCerts();
+const media = makeTestMedia();
+const dir = mkdtempSync(join(tmpdir(), 'h3edge-cli-'));
+const serve = (...args: string[]) => run(process.execPath, [...H3EDGE, 'serve', ...args], { timeoutMs: 30_000 });
+const tls = ['--cert', certs.certFile, '--key', certs.keyFile];
+
+/** Exit code 2 and exactly one line on stderr that names the problem. */
+function expectConfigFailure(t: Test, r: Awaited<ReturnType<typeof run>>, pattern: RegExp): void {
+  t.equal(r.code, 2, 'exit code 2');
+  const lines = r.stderr.trim().split('\n');
+  t.match(lines[0], pattern);
+  t.equal(lines.length, 1, 'one line');
+  t.notMatch(r.stderr, /\s+at\s+\S+\s+\(/, 'no stack trace');
+}
+
+t.test('bad config files are refused with exit code 2', async (t) => {
+  const cases: Array<[string, unknown, RegExp]> = [
+    ['unknown.json', { port: 1, colour: 'blue' }, /unknown key "colour"/],
+    ['type.json', { port: 'eighty' }, /"port" must be an integer port/],
+    ['enum.json', { logLevel: 'loud' }, /"logLevel" must be one of/],
+  ];
+  for (const [name, body, pattern] of cases) {
+    writeFileSync(join(dir, name), JSON.stringify(body));
+    expectConfigFailure(t, await serve('--config', join(dir, name), ...tls), pattern);
+  }
+  writeFileSync(join(dir, 'broken.json'), '{ nope');
+  expectConfigFailure(t, await serve('--config', join(dir, 'broken.json'), ...tls), /invalid JSON/);
+  expectConfigFailure(t, await serve('--config', join(dir, 'absent.json')), /absent\.json: ENOENT/);
+  expectConfigFailure(t, await serve('--bogus-flag'), /Unknown option '--bogus-flag'/);
+  expectConfigFailure(t, await serve('--port', 'x', ...tls), /--port must be a non-negative integer/);
+  expectConfigFailure(t, await serve('--cert', join(dir, 'missing.pem'), '--key', certs.keyFile), /certificate file .*missing\.pem: ENOENT/);
+});
+
+t.test('an occupied port is refused with exit code 2', async (t) => {
+  const blocker = createServer();
+  blocker.listen(0, '127.0.0.1');
+  await once(blocker, 'listening');
+  const port = (blocker.address() as { port: number }).port;
+  t.teardown(() => blocker.close());
+  expectConfigFailure(t, await serve('--host', '127.0.0.1', '--port', String(port), ...tls), new RegExp(`port ${port}/TCP is already in use`));
+});
+
+t.test('SIGTERM lets an in-flight download finish, then exits 0', async (t) => {
+  const big = randomBytes(48 * 1024 * 1024);
+  writeFileSync(join(media.dir, 'big.mp4'), big);
+  const child = spawn(process.execPath, [...H3EDGE, 'serve', '--host', '127.0.0.1', '--port', '0', '--media', media.dir, ...tls, '--log-level', 'warn'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  t.teardown(() => clearTimeout(killer));
+  let stderr = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      const m = /localhost:(\d+)\//.exec(stderr);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', () => reject(new Error(`server exited early: ${stderr}`)));
+  });
+  const session = http2.connect(`https://localhost:${port}`, { ca: certs.cert });
+  const req = session.request({ ':path': '/content/big.mp4' }, { endStream: true });
+  const chunks: Buffer[] = [];
+  await once(req, 'response');
+  const first = (await once(req, 'data'))[0] as Buffer;
+  chunks.push(first);
+  req.pause();
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  // Wait until the server stopped accepting before resuming, so the drain is what we test.
+  const refused = await new Promise<boolean>((resolve) => {
+    const probe = http2.connect(`https://localhost:${port}`, { ca: certs.cert });
+    probe.once('error', () => resolve(true));
+    probe.once('connect', () => {
+      probe.close();
+      resolve(false);
+    });
+  });
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.resume();
+  await once(req, 'end');
+  session.close();
+  const [code] = await exited;
+  t.ok(refused, 'new connections are refused while draining');
+  t.ok(Buffer.concat(chunks).equals(big), 'in-flight download completed byte-exact');
+  t.equal(code, 0, 'exit code 0');
+});

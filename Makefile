@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_BIN := node_modules/.bin
 PORT ?= 8443
 
-.PHONY: setup system-deps deps build native certs demo start test test-asan clean
+.PHONY: setup system-deps deps build native certs demo start test clean
 
 setup: system-deps deps build certs demo
 
@@ -35,3 +35,11 @@ test:
 
 clean:
 	rm -rf dist src/native/*/build
+
+.PHONY: bench bench-quick
+# Benchmarks need root (network namespaces, tc, iptables); results go to bench/results/.
+bench:
+	$(NODE_BIN)/tsx bench/run.ts
+
+bench-quick:
+	$(NODE_BIN)/tsx bench/run.ts --quick

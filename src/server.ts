@@ -8,6 +8,8 @@ import { classifyRequest, CLASS_PRIORITY } from './priority/resource-class.js';
 import { contentHandler } from './content/content-handler.js';
 import { ReadStore } from './content/read-store.js';
 import { healthHandler } from './observe/health.js';
+import { ServerMetrics } from './observe/metrics.js';
+import { metricsHandler } from './observe/metrics-handler.js';
 import { startTcpTransport, type TcpTransport } from './transport/h2/server.js';
 import { startUdpTransport, type UdpTransport, type UdpTransportOptions } from './transport/h3/index.js';
 
@@ -15,6 +17,7 @@ import { startUdpTransport, type UdpTransport, type UdpTransportOptions } from '
 export interface RunningServer {
   readonly port: number;
   readonly h3Engine: string;
+  readonly metrics: ServerMetrics;
   /** Graceful stop: no new connections, in-flight responses finish within the configured grace. */
   close(): Promise<void>;
 }
@@ -24,19 +27,34 @@ const READ_METHODS = ['GET', 'HEAD'];
 /** Wires config, TLS, routes, the core and both transports. The only module that knows them all. */
 export async function startServer(config: ServeConfig, logger: Logger): Promise<RunningServer> {
   const credentials = loadCredentials(config.cert, config.key);
+  const metrics = new ServerMetrics();
+  const localStore = new ReadStore();
   const router = new Router()
     .add(READ_METHODS, '/healthz', healthHandler())
-    .add(READ_METHODS, '/content/*path', contentHandler({ root: config.media, store: new ReadStore() }));
+    .add(READ_METHODS, '/metrics', metricsHandler(metrics.registry))
+    .add(READ_METHODS, '/content/*path', contentHandler({ root: config.media, store: localStore }));
   const core = new RequestCore({
     router,
     logger,
     classify: (ex) => ex.clientPriority ?? CLASS_PRIORITY[classifyRequest(ex.pathname, ex.headers)],
+    onCompleted: (ex, reply, seconds, done) =>
+      metrics.observe({
+        transport: ex.protocol,
+        method: ex.method,
+        status: reply.status,
+        code: reply.errorCode,
+        bytes: done.bytesSent,
+        seconds,
+        aborted: done.aborted,
+        earlyData: ex.earlyData,
+      }),
   });
   const { tcp, udp } = await bindBoth(config, (port) => ({ host: config.host, port, credentials, core, logger }));
   logger.info({ port: tcp.port, host: config.host, h3Engine: udp.engine, media: config.media }, 'listening');
   return {
     port: tcp.port,
     h3Engine: udp.engine,
+    metrics,
     close: async () => {
       await Promise.all([tcp.close(config.shutdownGraceMs), udp.close(config.shutdownGraceMs)]);
     },

@@ -15,6 +15,8 @@ export interface RequestCoreDeps {
   /** Server default priority by resource class (RFC 9218); applied where the client said nothing. */
   classify: (ex: Exchange) => Priority;
   maxTargetBytes?: number;
+  /** Told about every completed request (metrics); must not throw. */
+  onCompleted?: (ex: Exchange, reply: Reply, seconds: number, done: Completion) => void;
 }
 
 /** How a response ended, reported by the transport once it stops sending. */
@@ -51,6 +53,8 @@ export class RequestCore {
 
   /** Writes the access-log line: one per request, structured. */
   completed(ex: Exchange, reply: Reply, startedAtMs: number, done: Completion): void {
+    const seconds = (performance.now() - startedAtMs) / 1000;
+    this.deps.onCompleted?.(ex, reply, seconds, done);
     const fields = {
       reqId: ex.id,
       transport: ex.protocol,
@@ -58,7 +62,7 @@ export class RequestCore {
       path: ex.target,
       status: reply.status,
       bytes: done.bytesSent,
-      durationMs: Math.round((performance.now() - startedAtMs) * 100) / 100,
+      durationMs: Math.round(seconds * 100_000) / 100,
       range: ex.headers.get('range'),
       earlyData: ex.earlyData || undefined,
       code: reply.errorCode,

@@ -1,0 +1,54 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The server's Prometheus metrics, one registry per server instance (no global registry, so
+ * several servers in one process — tests — never mix counts). Names follow h3edge_<thing>_<unit>.
+ */
+export class ServerMetrics {
+  readonly registry = new Registry();
+  readonly requests = new Counter({
+    name: 'h3edge_requests_total',
+    help: 'Requests answered, by transport, method, status and error code',
+    labelNames: ['transport', 'method', 'status', 'code'] as const,
+    registers: [this.registry],
+  });
+  readonly responseBytes = new Counter({
+    name: 'h3edge_response_bytes_total',
+    help: 'Response body bytes handed to the transports',
+    labelNames: ['transport'] as const,
+    registers: [this.registry],
+  });
+  readonly duration = new Histogram({
+    name: 'h3edge_request_duration_seconds',
+    help: 'Time from request to the last byte handed to the transport',
+    labelNames: ['transport', 'status_class'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly earlyData = new Counter({
+    name: 'h3edge_early_data_requests_total',
+    help: 'Requests received in TLS early data (0-RTT), by outcome (accepted, too_early)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly aborted = new Counter({
+    name: 'h3edge_aborted_responses_total',
+    help: 'Responses the client abandoned before the last byte',
+    labelNames: ['transport'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(opts: { processMetrics?: boolean } = {}) {
+    if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'h3edge_' });
+  }
+
+  /** Records one completed request; called by the core once per request. */
+  observe(fields: { transport: string; method: string; status: number; code?: string; bytes: number; seconds: number; aborted: boolean; earlyData: boolean }): void {
+    const { transport, method, status } = fields;
+    this.requests.inc({ transport, method, status: String(status), code: fields.code ?? '' });
+    this.responseBytes.inc({ transport }, fields.bytes);
+    this.duration.observe({ transport, status_class: `${Math.floor(status / 100)}xx` }, fields.seconds);
+    if (fields.aborted) this.aborted.inc({ transport });
+    if (fields.earlyData) this.earlyData.inc({ outcome: status === 425 ? 'too_early' : 'accepted' });
+  }
+}

@@ -1,11 +1,8 @@
 import http2 from 'node:http2';
-import { H3Client } from '../../src/transport/h3/client.js';
+import { H3Client, type H3Response } from '../../src/transport/h3/client.js';
 
-export interface SimpleResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: Buffer;
-}
+/** A buffered response with performance.now() timings, the same shape for both protocols. */
+export type SimpleResponse = H3Response;
 
 /** One request API over both protocols, so a single suite checks h2 and h3 alike. */
 export interface ProtocolClient {
@@ -24,16 +21,25 @@ export async function h2Client(origin: string, ca: Buffer): Promise<ProtocolClie
     name: 'h2',
     request: (path, init = {}) =>
       new Promise((resolve, reject) => {
+        const timings = { start: performance.now(), headers: 0, firstByte: 0, end: 0 };
         const req = session.request({ ':method': init.method ?? 'GET', ':path': path, ...init.headers }, { endStream: true });
         const chunks: Buffer[] = [];
         let head: http2.IncomingHttpHeaders = {};
-        req.on('response', (h) => (head = h));
-        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('response', (h) => {
+          head = h;
+          timings.headers = performance.now();
+        });
+        req.on('data', (c: Buffer) => {
+          if (chunks.length === 0) timings.firstByte = performance.now();
+          chunks.push(c);
+        });
         req.on('error', reject);
         req.on('end', () => {
+          timings.end = performance.now();
+          timings.firstByte ||= timings.end;
           const headers: Record<string, string> = {};
           for (const [k, v] of Object.entries(head)) if (!k.startsWith(':') && v !== undefined) headers[k] = String(v);
-          resolve({ status: Number(head[':status']), headers, body: Buffer.concat(chunks) });
+          resolve({ status: Number(head[':status']), headers, body: Buffer.concat(chunks), timings });
         });
       }),
     close: () => new Promise((resolve) => session.close(() => resolve())),

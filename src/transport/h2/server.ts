@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import type { Exchange } from '../../http/exchange.js';
 import type { RequestCore } from '../../http/core.js';
 import type { Credentials } from '../../tls/credentials.js';
-import { parsePriority } from '../../priority/priority.js';
+import { DEFAULT_PRIORITY, parsePriority } from '../../priority/priority.js';
+import { ConnectionSchedulers } from '../connection-schedulers.js';
 import { pumpBody } from '../pump.js';
 import { requestIdSource } from '../request-ids.js';
 import { splitTarget, toFieldMap } from '../fields.js';
@@ -42,6 +43,7 @@ export async function startTcpTransport(opts: TcpTransportOptions): Promise<TcpT
   let altSvc = '';
   const nextId = requestIdSource('t');
   const drainer = new ConnectionDrainer();
+  const schedulers = new ConnectionSchedulers<object>();
   server.on('secureConnection', (socket: TLSSocket) => drainer.track(socket));
   server.on('session', (session) => drainer.trackSession(session));
   server.on('tlsClientError', (err) => log.debug({ err: err.message }, 'tls handshake failed'));
@@ -71,17 +73,21 @@ export async function startTcpTransport(opts: TcpTransportOptions): Promise<TcpT
     drainer.requestStarted(socket);
     void (async () => {
       const reply = await opts.core.handle(exchange);
+      // HTTP/2 multiplexes: order this body against the connection's others (RFC 9218).
+      const session = req.stream?.session;
+      const turn = session ? schedulers.open(session, reply.priority ?? DEFAULT_PRIORITY) : undefined;
       const fields: Record<string, string> = { ...reply.headers, 'alt-svc': altSvc };
       if (protocol === 'http/1.1' && drainer.draining) fields.connection = 'close';
       let bytesSent = 0;
       try {
         res.writeHead(reply.status, fields);
-        bytesSent = await pumpBody(reply.body, res, aborts.signal);
+        bytesSent = await pumpBody(reply.body, res, aborts.signal, turn);
       } catch (err) {
         log.warn({ reqId: exchange.id, err: (err as Error).message }, 'response aborted');
         aborts.abort();
         res.destroy();
       } finally {
+        turn?.done();
         drainer.requestFinished(socket);
         opts.core.completed(exchange, reply, started, { bytesSent, aborted: aborts.signal.aborted });
       }

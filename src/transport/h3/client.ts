@@ -12,6 +12,15 @@ export interface H3Response {
   status: number;
   headers: Record<string, string>;
   body: Buffer;
+  /** performance.now() marks: request sent, response headers, first body byte, end. */
+  timings: ResponseTimings;
+}
+
+export interface ResponseTimings {
+  start: number;
+  headers: number;
+  firstByte: number;
+  end: number;
 }
 
 /**
@@ -40,18 +49,27 @@ export class H3Client {
       { ':method': init.method ?? 'GET', ':path': path, ':authority': this.authority, ':scheme': 'https', ...init.headers },
       { endStream: init.body === undefined },
     );
+    const timings: ResponseTimings = { start: performance.now(), headers: 0, firstByte: 0, end: 0 };
     if (init.body !== undefined) stream.end(init.body);
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       let head: IncomingHeaders | undefined;
-      stream.on('response', (h: IncomingHeaders) => (head = h));
-      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('response', (h: IncomingHeaders) => {
+        head = h;
+        timings.headers = performance.now();
+      });
+      stream.on('data', (c: Buffer) => {
+        if (chunks.length === 0) timings.firstByte = performance.now();
+        chunks.push(c);
+      });
       stream.on('error', reject);
       stream.on('end', () => {
+        timings.end = performance.now();
+        timings.firstByte ||= timings.end;
         if (!head) return reject(new Error('stream ended without a response'));
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(head)) if (!k.startsWith(':')) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-        resolve({ status: Number(head[':status']), headers, body: Buffer.concat(chunks) });
+        resolve({ status: Number(head[':status']), headers, body: Buffer.concat(chunks), timings });
       });
     });
   }

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { createSecureServer, type ServerHttp3Stream, type IncomingHeaders } from '@currentspace/http3';
 import type { Exchange } from '../../http/exchange.js';
-import { parsePriority } from '../../priority/priority.js';
+import { DEFAULT_PRIORITY, parsePriority } from '../../priority/priority.js';
+import { ConnectionSchedulers } from '../connection-schedulers.js';
 import { pumpBody } from '../pump.js';
 import { requestIdSource } from '../request-ids.js';
 import { splitTarget, toFieldMap } from '../fields.js';
@@ -22,13 +23,17 @@ class NoTcpListener extends EventEmitter {
   }
 }
 
-/** HTTP/3 through `@currentspace/http3` (quiche). No 0-RTT and no priorities: kept for comparison. */
+/**
+ * HTTP/3 through `@currentspace/http3` (quiche). It neither accepts 0-RTT nor schedules by
+ * priority, so our SendScheduler orders bodies per connection. Kept for comparison.
+ */
 export function startCurrentspaceEngine(opts: UdpTransportOptions): Promise<UdpTransport> {
   const server = createSecureServer({ key: opts.credentials.key, cert: opts.credentials.cert, disableRetry: true });
   (server as unknown as { _createH2Server: () => NoTcpListener })._createH2Server = () => new NoTcpListener();
   const log = opts.logger.child({ transport: 'udp', engine: 'currentspace' });
   const nextId = requestIdSource('q');
   let draining = false;
+  const schedulers = new ConnectionSchedulers<number>();
   server.on('stream', (stream: ServerHttp3Stream, headers: IncomingHeaders) => {
     void serveStream(stream, headers);
   });
@@ -56,15 +61,19 @@ export function startCurrentspaceEngine(opts: UdpTransportOptions): Promise<UdpT
       body: () => stream,
     };
     const reply = await opts.core.handle(exchange);
+    // The package exposes the connection only as an internal handle; it keys the scheduler.
+    const conn = (stream as unknown as { _connHandle: number })._connHandle;
+    const turn = schedulers.open(conn, reply.priority ?? DEFAULT_PRIORITY);
     let bytesSent = 0;
     try {
       stream.respond({ ':status': String(reply.status), ...reply.headers }, { endStream: reply.body === null });
-      if (reply.body !== null) bytesSent = await pumpBody(reply.body, stream, aborts.signal);
+      if (reply.body !== null) bytesSent = await pumpBody(reply.body, stream, aborts.signal, turn);
     } catch (err) {
       log.warn({ reqId: exchange.id, err: (err as Error).message }, 'response aborted');
       aborts.abort();
       stream.close();
     } finally {
+      turn.done();
       opts.core.completed(exchange, reply, started, { bytesSent, aborted: aborts.signal.aborted });
     }
   }

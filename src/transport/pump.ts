@@ -9,7 +9,7 @@ export type BodySink = Pick<Writable, 'write' | 'end' | 'once' | 'off' | 'destro
 const SLICE_BYTES = 64 * 1024;
 
 /** A body source that keeps its stream waiting longer than this yields the stream's turn. */
-const SOURCE_STALL_MS = 5;
+const SOURCE_STALL_MS = 25;
 
 /**
  * Writes a reply body into `sink`, waiting for 'drain' whenever the connection pushes back, and

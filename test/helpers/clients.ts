@@ -7,7 +7,7 @@ export type SimpleResponse = H3Response;
 /** One request API over both protocols, so a single suite checks h2 and h3 alike. */
 export interface ProtocolClient {
   readonly name: 'h2' | 'h3';
-  request(path: string, init?: { method?: string; headers?: Record<string, string> }): Promise<SimpleResponse>;
+  request(path: string, init?: { method?: string; headers?: Record<string, string>; onHeaders?: () => void }): Promise<SimpleResponse>;
   close(): Promise<void>;
 }
 
@@ -28,6 +28,7 @@ export async function h2Client(origin: string, ca: Buffer): Promise<ProtocolClie
         req.on('response', (h) => {
           head = h;
           timings.headers = performance.now();
+          init.onHeaders?.();
         });
         req.on('data', (c: Buffer) => {
           if (chunks.length === 0) timings.firstByte = performance.now();

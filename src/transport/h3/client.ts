@@ -44,7 +44,8 @@ export class H3Client {
     return new H3Client(session, `${host}:${port}`);
   }
 
-  request(path: string, init: { method?: string; headers?: Record<string, string>; body?: Buffer } = {}): Promise<H3Response> {
+  /** Sends one request; `onHeaders` fires when the response head arrives, before the body. */
+  request(path: string, init: { method?: string; headers?: Record<string, string>; body?: Buffer; onHeaders?: () => void } = {}): Promise<H3Response> {
     const stream = this.session.request(
       { ':method': init.method ?? 'GET', ':path': path, ':authority': this.authority, ':scheme': 'https', ...init.headers },
       { endStream: init.body === undefined },
@@ -57,6 +58,7 @@ export class H3Client {
       stream.on('response', (h: IncomingHeaders) => {
         head = h;
         timings.headers = performance.now();
+        init.onHeaders?.();
       });
       stream.on('data', (c: Buffer) => {
         if (chunks.length === 0) timings.firstByte = performance.now();

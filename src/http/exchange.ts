@@ -14,6 +14,8 @@ export interface Exchange {
   /** Path part of the target, still percent-encoded; decoding is the handler's job. */
   readonly pathname: string;
   readonly query: URLSearchParams;
+  /** Host and port the client addressed (`:authority` or `Host`), for absolute URLs. */
+  readonly authority: string;
   /** Request fields with lowercase names; repeated fields are joined with ", ". */
   readonly headers: ReadonlyMap<string, string>;
   /** ALPN-style protocol name for logs: `http/1.1`, `h2` or `h3`. */

@@ -61,6 +61,7 @@ export async function startTcpTransport(opts: TcpTransportOptions): Promise<TcpT
       method: req.method,
       target,
       ...splitTarget(target),
+      authority: req.authority ?? headers.get('host') ?? '',
       headers,
       protocol,
       earlyData: false,

@@ -52,6 +52,7 @@ export function startCurrentspaceEngine(opts: UdpTransportOptions): Promise<UdpT
       method: String(raw[':method'] ?? 'GET'),
       target,
       ...splitTarget(target),
+      authority: String(raw[':authority'] ?? headers.get('host') ?? ''),
       headers,
       protocol: 'h3',
       earlyData: false,

@@ -10,6 +10,8 @@ import { ReadStore } from './content/read-store.js';
 import { healthHandler } from './observe/health.js';
 import { ServerMetrics } from './observe/metrics.js';
 import { metricsHandler } from './observe/metrics-handler.js';
+import { installPlayback } from './playback/wiring.js';
+import { Forbidden } from './http/errors.js';
 import { startTcpTransport, type TcpTransport } from './transport/h2/server.js';
 import { startUdpTransport, type UdpTransport, type UdpTransportOptions } from './transport/h3/index.js';
 
@@ -24,6 +26,11 @@ export interface RunningServer {
 
 const READ_METHODS = ['GET', 'HEAD'];
 
+/** With token enforcement on, media is reachable only under /t/<token>/content/. */
+const tokenRequired = (): never => {
+  throw new Forbidden('token_missing', 'A playback token is required');
+};
+
 /** Wires config, TLS, routes, the core and both transports. The only module that knows them all. */
 export async function startServer(config: ServeConfig, logger: Logger): Promise<RunningServer> {
   const credentials = loadCredentials(config.cert, config.key);
@@ -32,7 +39,8 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
   const router = new Router()
     .add(READ_METHODS, '/healthz', healthHandler())
     .add(READ_METHODS, '/metrics', metricsHandler(metrics.registry))
-    .add(READ_METHODS, '/content/*path', contentHandler({ root: config.media, store: localStore }));
+    .add(READ_METHODS, '/content/*path', config.openContent ? contentHandler({ root: config.media, store: localStore }) : tokenRequired);
+  installPlayback(router, config, { store: localStore, logger, clock: Date.now });
   const core = new RequestCore({
     router,
     logger,

@@ -13,6 +13,21 @@ export interface ServeConfig {
   h3Engine: 'native' | 'currentspace';
   /** How long in-flight responses may run after SIGINT/SIGTERM before connections are cut. */
   shutdownGraceMs: number;
+  /** Serve /content/ without playback tokens (lab use). Tokens are always accepted under /t/. */
+  openContent: boolean;
+  /** JSON key set for segment tokens, shared by every node; null = a random key per process. */
+  tokenKeys: string | null;
+  /** CDNs the playback API ranks for clients; empty = this node only. */
+  cdns: Array<{ id: string; baseUrl: string; regions: string[] }>;
+  /** Client address prefix → region, for CDN ranking (stands in for GeoDNS). */
+  regionPrefixes: Record<string, string>;
+  /** Ceilings of every playback session (a plan's limits). */
+  policyMaxHeight: number;
+  policyMaxBandwidth: number;
+  tokenTtlSec: number;
+  streamsPerProfile: number;
+  /** A session silent for longer than this stops counting against the stream limit. */
+  heartbeatTtlSec: number;
 }
 
 export const DEFAULT_SERVE_CONFIG: Readonly<ServeConfig> = Object.freeze({
@@ -24,4 +39,13 @@ export const DEFAULT_SERVE_CONFIG: Readonly<ServeConfig> = Object.freeze({
   logLevel: 'info',
   h3Engine: 'currentspace',
   shutdownGraceMs: 10_000,
+  openContent: true,
+  tokenKeys: null,
+  cdns: [],
+  regionPrefixes: {},
+  policyMaxHeight: 2160,
+  policyMaxBandwidth: 50_000_000,
+  tokenTtlSec: 6 * 3600,
+  streamsPerProfile: 3,
+  heartbeatTtlSec: 90,
 });

@@ -7,6 +7,27 @@ type Check = (value: unknown) => string | null;
 const string: Check = (v) => (typeof v === 'string' && v.length > 0 ? null : 'a non-empty string');
 const port: Check = (v) => (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 65535 ? null : 'an integer port 0-65535');
 const positiveInt: Check = (v) => (Number.isInteger(v) && (v as number) >= 0 ? null : 'a non-negative integer');
+const boolean: Check = (v) => (typeof v === 'boolean' ? null : 'true or false');
+const positive: Check = (v) => (Number.isInteger(v) && (v as number) > 0 ? null : 'a positive integer');
+const pathOrNull: Check = (v) => (v === null ? null : string(v));
+const cdnList: Check = (v) =>
+  Array.isArray(v) &&
+  v.every(
+    (c) =>
+      typeof c === 'object' &&
+      c !== null &&
+      typeof c.id === 'string' &&
+      typeof c.baseUrl === 'string' &&
+      /^https:\/\/[^/]+\/$/.test(c.baseUrl) &&
+      Array.isArray(c.regions) &&
+      c.regions.every((r: unknown) => typeof r === 'string'),
+  )
+    ? null
+    : 'a list of {"id", "baseUrl": "https://host:port/", "regions": [...]}';
+const prefixMap: Check = (v) =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.entries(v).every(([k, r]) => /^[0-9a-fA-F.:]+\/\d{1,3}$/.test(k) && typeof r === 'string')
+    ? null
+    : 'an object of "prefix/len": "region"';
 const oneOf =
   (values: readonly string[]): Check =>
   (v) =>
@@ -21,6 +42,15 @@ const SCHEMA: Readonly<Record<keyof ServeConfig, Check>> = {
   logLevel: oneOf(LOG_LEVELS),
   h3Engine: oneOf(['native', 'currentspace']),
   shutdownGraceMs: positiveInt,
+  openContent: boolean,
+  tokenKeys: pathOrNull,
+  cdns: cdnList,
+  regionPrefixes: prefixMap,
+  policyMaxHeight: positive,
+  policyMaxBandwidth: positive,
+  tokenTtlSec: positive,
+  streamsPerProfile: positive,
+  heartbeatTtlSec: positive,
 };
 
 /**

@@ -12,6 +12,8 @@ export interface PlaybackSession {
   titleId: string;
   startedAtMs: number;
   lastHeartbeatMs: number;
+  /** CDN the session started on; HLS content steering calls it pathway ".". */
+  firstCdnId?: string;
 }
 
 /**

@@ -4,10 +4,17 @@ import { H3Client, type H3Response } from '../../src/transport/h3/client.js';
 /** A buffered response with performance.now() timings, the same shape for both protocols. */
 export type SimpleResponse = H3Response;
 
+export interface RequestInit {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: Buffer;
+  onHeaders?: () => void;
+}
+
 /** One request API over both protocols, so a single suite checks h2 and h3 alike. */
 export interface ProtocolClient {
   readonly name: 'h2' | 'h3';
-  request(path: string, init?: { method?: string; headers?: Record<string, string>; onHeaders?: () => void }): Promise<SimpleResponse>;
+  request(path: string, init?: RequestInit): Promise<SimpleResponse>;
   close(): Promise<void>;
 }
 
@@ -22,7 +29,8 @@ export async function h2Client(origin: string, ca: Buffer): Promise<ProtocolClie
     request: (path, init = {}) =>
       new Promise((resolve, reject) => {
         const timings = { start: performance.now(), headers: 0, firstByte: 0, end: 0 };
-        const req = session.request({ ':method': init.method ?? 'GET', ':path': path, ...init.headers }, { endStream: true });
+        const req = session.request({ ':method': init.method ?? 'GET', ':path': path, ...init.headers }, { endStream: init.body === undefined });
+        if (init.body !== undefined) req.end(init.body);
         const chunks: Buffer[] = [];
         let head: http2.IncomingHttpHeaders = {};
         req.on('response', (h) => {

@@ -7,7 +7,8 @@ import { startServer } from '../../server.js';
 import type { CommandIo } from '../io.js';
 
 export const SERVE_USAGE = `h3edge serve [--port 8443] [--host ::] [--media ./media] [--cert F --key F]
-             [--config F] [--log-level info] [--h3-engine native|currentspace] [--shutdown-grace-ms 10000]`;
+             [--config F] [--log-level info] [--h3-engine native|currentspace] [--shutdown-grace-ms 10000]
+             [--open-content | --no-open-content] [--token-keys F]`;
 
 /** `h3edge serve`: runs until SIGINT/SIGTERM, then drains and resolves with exit code 0. */
 export async function runServe(argv: string[], io: CommandIo): Promise<number> {
@@ -48,6 +49,9 @@ export function serveConfigFromArgs(argv: string[]): ServeConfig {
         'log-level': { type: 'string' },
         'h3-engine': { type: 'string' },
         'shutdown-grace-ms': { type: 'string' },
+        'open-content': { type: 'boolean' },
+        'no-open-content': { type: 'boolean' },
+        'token-keys': { type: 'string' },
       },
     }));
   } catch (err) {
@@ -62,6 +66,8 @@ export function serveConfigFromArgs(argv: string[]): ServeConfig {
     logLevel: values['log-level'],
     h3Engine: values['h3-engine'],
     shutdownGraceMs: values['shutdown-grace-ms'] === undefined ? undefined : numberFlag('--shutdown-grace-ms', values['shutdown-grace-ms']),
+    openContent: values['no-open-content'] ? false : values['open-content'],
+    tokenKeys: values['token-keys'],
   };
   for (const k of Object.keys(flags)) if (flags[k] === undefined) delete flags[k];
   const fromFile = values.config === undefined ? {} : loadConfigFile(values.config);

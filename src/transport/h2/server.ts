@@ -68,7 +68,7 @@ export async function startTcpTransport(opts: TcpTransportOptions): Promise<TcpT
       clientPriority: parsePriority(headers.get('priority')),
       remoteAddress: req.socket.remoteAddress ?? '',
       signal: aborts.signal,
-      body: () => req,
+      body: () => req.iterator({ destroyOnReturn: false }),
     };
     const socket = req.socket as TLSSocket;
     drainer.requestStarted(socket);

@@ -59,7 +59,8 @@ export function startCurrentspaceEngine(opts: UdpTransportOptions): Promise<UdpT
       clientPriority: parsePriority(headers.get('priority')),
       remoteAddress: '',
       signal: aborts.signal,
-      body: () => stream,
+      // Iterating must not destroy the duplex stream: the response still goes out on it.
+      body: () => stream.iterator({ destroyOnReturn: false }),
     };
     const reply = await opts.core.handle(exchange);
     // The package exposes the connection only as an internal handle; it keys the scheduler.

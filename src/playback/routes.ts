@@ -1,0 +1,60 @@
+import type { Handler } from '../http/exchange.js';
+import type { Router } from '../http/router.js';
+import { NotFound } from '../http/errors.js';
+import { jsonReply, readJson } from '../http/json.js';
+import type { ContentStore } from '../content/content-store.js';
+import { playbackRequestParser } from './request-schema.js';
+import type { PlaybackService } from './playback-service.js';
+import type { KeySet } from './keyset.js';
+import { tokenContentHandler } from './token-content-handler.js';
+import { steeringHandler } from './steering-handler.js';
+
+export interface PlaybackRoutesDeps {
+  service: PlaybackService;
+  keys: KeySet;
+  mediaRoot: string;
+  store: ContentStore;
+  clock: () => number;
+  heartbeatIntervalSec: number;
+}
+
+/** Registers the playback API and the token-guarded content path. */
+export function addPlaybackRoutes(router: Router, deps: PlaybackRoutesDeps): void {
+  router
+    .add(['POST'], '/v1/playback', startPlayback(deps))
+    .add(['POST'], '/v1/playback/:sid/heartbeat', (_ex, p) => {
+      if (!deps.service.heartbeat(p.sid ?? '')) throw new NotFound('Unknown or expired playback session');
+      return jsonReply(200, { ok: true });
+    })
+    .add(['DELETE'], '/v1/playback/:sid', (_ex, p) => {
+      if (!deps.service.end(p.sid ?? '')) throw new NotFound('Unknown or expired playback session');
+      return jsonReply(200, { ok: true });
+    })
+    .add(['GET'], '/v1/steering/:sid', steeringHandler(deps.service))
+    .add(['GET', 'HEAD'], '/t/:token/content/*path', tokenContentHandler(deps));
+}
+
+function startPlayback(deps: PlaybackRoutesDeps): Handler {
+  const parse = playbackRequestParser();
+  return async (ex) => {
+    const req = parse(await readJson(ex));
+    const grant = await deps.service.start(req, ex);
+    const primary = grant.cdns[0]?.baseUrl ?? `https://${ex.authority}/`;
+    return jsonReply(200, {
+      sessionId: grant.session.id,
+      titleId: req.titleId,
+      manifests: { hls: primary + grant.paths.hls, dash: primary + grant.paths.dash },
+      manifestPaths: grant.paths,
+      cdns: grant.cdns,
+      drm: grant.drm,
+      policy: {
+        maxHeight: grant.policy.maxHeight,
+        maxBandwidth: grant.policy.maxBandwidth,
+        startBitrateKbps: grant.policy.startBitrateKbps,
+        expiresAt: new Date(grant.policy.expiresAtSec * 1000).toISOString(),
+        heartbeatUrl: `/v1/playback/${grant.session.id}/heartbeat`,
+        heartbeatIntervalSec: deps.heartbeatIntervalSec,
+      },
+    });
+  };
+}

@@ -1,0 +1,46 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { ServeConfig } from '../config/config.js';
+import type { Router } from '../http/router.js';
+import type { ContentStore } from '../content/content-store.js';
+import { ephemeralKeySet, loadKeySet } from './keyset.js';
+import { PlaybackService } from './playback-service.js';
+import { SessionRegistry } from './sessions.js';
+import { RegionMap, type CdnHealth } from './cdn-ranking.js';
+import { CLEAR_CONTENT } from './drm.js';
+import { addPlaybackRoutes } from './routes.js';
+
+/** Builds the playback API from config and registers its routes. */
+export function installPlayback(
+  router: Router,
+  config: ServeConfig,
+  deps: { store: ContentStore; logger: Logger; clock: () => number; health?: (cdnId: string) => CdnHealth },
+): PlaybackService {
+  const keys = config.tokenKeys === null ? ephemeralKeySet(randomBytes) : loadKeySet(config.tokenKeys);
+  if (config.tokenKeys === null) deps.logger.warn('no tokenKeys file: segment tokens use a random per-process key and only this node accepts them');
+  const service = new PlaybackService({
+    mediaRoot: config.media,
+    keys,
+    cdns: config.cdns,
+    regions: new RegionMap(config.regionPrefixes),
+    health: deps.health ?? (() => 'unknown'),
+    limits: { maxHeight: config.policyMaxHeight, maxBandwidth: config.policyMaxBandwidth, tokenTtlSec: config.tokenTtlSec },
+    sessions: new SessionRegistry({
+      limitPerProfile: config.streamsPerProfile,
+      heartbeatTtlMs: config.heartbeatTtlSec * 1000,
+      clock: deps.clock,
+      newId: () => randomUUID(),
+    }),
+    drm: CLEAR_CONTENT,
+    clock: deps.clock,
+  });
+  addPlaybackRoutes(router, {
+    service,
+    keys,
+    mediaRoot: config.media,
+    store: deps.store,
+    clock: deps.clock,
+    heartbeatIntervalSec: Math.max(5, Math.floor(config.heartbeatTtlSec / 3)),
+  });
+  return service;
+}

@@ -1,0 +1,108 @@
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DASH_MANIFEST } from '../../media/dash-manifest.js';
+import { InvalidPackageOption, PackagingError } from '../../media/errors.js';
+import { MASTER_PLAYLIST } from '../../media/hls-manifest.js';
+import { parseLadder } from '../../media/ladder.js';
+import { packageTitle, type PackageOptions } from '../../media/package-title.js';
+import type { CommandIo } from '../io.js';
+
+/** One-line usage shown by `h3edge --help` and on usage errors. */
+export const PACKAGE_USAGE =
+  'h3edge package <input|lavfi:testsrc2> --out media/<titleId> [--segment-seconds 4] [--single-file] [--languages en,fr]\n' +
+  '        [--ladder 240:400,360:800,540:1800,720:3000] [--subtitles en=a.vtt,fr=b.vtt] [--force]\n' +
+  '        [--duration 12 --size 1280x720 --fps 25]   (lavfi inputs only)';
+
+/**
+ * `h3edge package`: packages one input into a title directory (see `packageTitle`). Prints
+ * progress to stderr and the manifest paths to stdout. Returns 0 on success, 2 for usage errors,
+ * 1 when packaging fails (one line naming the cause; nothing is left in the output directory).
+ */
+export async function runPackage(argv: string[], io: CommandIo): Promise<number> {
+  let opts: PackageOptions;
+  try {
+    opts = parseOptions(argv);
+  } catch (err) {
+    io.stderr.write(`h3edge package: ${(err as Error).message}\nusage: ${PACKAGE_USAGE}\n`);
+    return 2;
+  }
+  let lastStep = -1;
+  const started = Date.now();
+  opts.onProgress = (p) => {
+    const step = Math.floor(p.fraction * 10);
+    if (step <= lastStep) return;
+    lastStep = step;
+    io.stderr.write(`package: ${step * 10}%${p.speed ? ` (${p.speed.toFixed(2)}x realtime)` : ''}\n`);
+  };
+  try {
+    const title = await packageTitle(opts);
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    io.stdout.write(
+      `packaged ${opts.outDir}: ${title.video.length} video, ${title.audio.length} audio, ${title.subtitles.length} subtitle tracks, ` +
+        `${title.durationSec.toFixed(1)} s of media in ${seconds} s\n` +
+        `  ${join(opts.outDir, MASTER_PLAYLIST)}\n  ${join(opts.outDir, DASH_MANIFEST)}\n`,
+    );
+    return 0;
+  } catch (err) {
+    if (!(err instanceof PackagingError)) throw err;
+    io.stderr.write(`h3edge package: ${err.message}\n`);
+    return err instanceof InvalidPackageOption ? 2 : 1;
+  }
+}
+
+function parseOptions(argv: string[]): PackageOptions {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      out: { type: 'string' },
+      'segment-seconds': { type: 'string' },
+      'single-file': { type: 'boolean' },
+      languages: { type: 'string' },
+      ladder: { type: 'string' },
+      subtitles: { type: 'string' },
+      duration: { type: 'string' },
+      size: { type: 'string' },
+      fps: { type: 'string' },
+      force: { type: 'boolean' },
+    },
+  });
+  const input = positionals[0];
+  if (!input || positionals.length > 1) throw new InvalidPackageOption('exactly one input is required');
+  if (!values.out) throw new InvalidPackageOption('--out is required');
+  const opts: PackageOptions = {
+    input,
+    outDir: values.out,
+    singleFile: values['single-file'] ?? false,
+    overwrite: values.force ?? false,
+    cueLabel: values.out.split(/[\\/]/).filter(Boolean).pop(),
+  };
+  if (values['segment-seconds'] !== undefined) opts.segmentSeconds = Number(values['segment-seconds']);
+  if (values.languages !== undefined) opts.languages = values.languages.split(',').map((s) => s.trim());
+  if (values.ladder !== undefined) opts.ladder = parseLadder(values.ladder);
+  if (values.subtitles !== undefined) opts.subtitles = parsePairs(values.subtitles);
+  const size = values.size !== undefined ? /^(\d+)x(\d+)$/.exec(values.size) : undefined;
+  if (values.size !== undefined && !size) throw new InvalidPackageOption(`--size must be WIDTHxHEIGHT, got ${values.size}`);
+  opts.synthetic = {
+    ...(size ? { width: Number(size[1]), height: Number(size[2]) } : {}),
+    ...(values.fps !== undefined ? { fps: positive('--fps', values.fps) } : {}),
+    ...(values.duration !== undefined ? { durationSec: positive('--duration', values.duration) } : {}),
+  } as PackageOptions['synthetic'];
+  return opts;
+}
+
+function parsePairs(spec: string): Record<string, string> {
+  const pairs: Record<string, string> = {};
+  for (const part of spec.split(',')) {
+    const at = part.indexOf('=');
+    if (at <= 0) throw new InvalidPackageOption(`--subtitles expects lang=path pairs, got "${part}"`);
+    pairs[part.slice(0, at)] = part.slice(at + 1);
+  }
+  return pairs;
+}
+
+function positive(flag: string, value: string): number {
+  const n = Number(value);
+  if (!(n > 0) || n > 7200) throw new InvalidPackageOption(`${flag} must be a positive number, got ${value}`);
+  return n;
+}

@@ -1,0 +1,147 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { buildMpd, DASH_MANIFEST } from './dash-manifest.js';
+import { InvalidPackageOption, InputNotFound } from './errors.js';
+import { buildEncodeArgs } from './ffmpeg-args.js';
+import { runFfmpeg, type EncodeProgress } from './ffmpeg-runner.js';
+import { readFmp4Track } from './fmp4-track.js';
+import { buildHlsPlaylists } from './hls-manifest.js';
+import { DEFAULT_LADDER, fitLadder, type LadderRung } from './ladder.js';
+import type { Language } from './languages.js';
+import type { PackagedTitle, SubtitleTrack } from './packaged-title.js';
+import { writeRendition } from './segment-writer.js';
+import { fileSource, isSynthetic, resolveLanguages, syntheticSource, type MediaSource, type SyntheticSpec } from './source.js';
+import { formatImsc1, formatWebVtt, parseWebVtt, type Cue } from './subtitles.js';
+import { syntheticCues } from './synthetic-cues.js';
+
+/** File written last into a packaged title; its presence means the title is complete. */
+export const PACKAGE_SUMMARY = 'package.json';
+
+/** What `packageTitle` needs. Only `input` and `outDir` are required. */
+export interface PackageOptions {
+  /** A media file path, or `lavfi:<source>` (e.g. `lavfi:testsrc2`) for a synthetic title. */
+  input: string;
+  /** Title directory to create, e.g. `media/big-buck`; must not exist unless `overwrite`. */
+  outDir: string;
+  segmentSeconds?: number;
+  singleFile?: boolean;
+  /** BCP 47 tags, one audio rendition (and subtitle track, when available) each. Default en, fr. */
+  languages?: string[];
+  ladder?: LadderRung[];
+  /** WebVTT files by language tag; synthetic inputs get generated cues when absent. */
+  subtitles?: Record<string, string>;
+  /** Geometry and length of a synthetic input; ignored for files. */
+  synthetic?: Omit<SyntheticSpec, 'filter'>;
+  /** Text in generated cues (e.g. the title name). */
+  cueLabel?: string;
+  overwrite?: boolean;
+  onProgress?: (p: EncodeProgress) => void;
+  signal?: AbortSignal;
+}
+
+/** Defaults for a synthetic input: 12 s of 1280×720 at 25 fps. */
+export const DEFAULT_SYNTHETIC = { width: 1280, height: 720, fps: 25, durationSec: 12 } as const;
+
+/**
+ * Packages one title: encodes the ladder and audio languages in one ffmpeg run, cuts CMAF
+ * segments (or single files with sidx), writes WebVTT + IMSC1 subtitles, `master.m3u8`,
+ * `manifest.mpd` and a `package.json` summary. Everything is built in a sibling staging
+ * directory that is renamed onto `outDir` at the end, so a failure leaves nothing behind.
+ * Throws PackagingError subclasses for bad input; the staging directory is always removed.
+ */
+export async function packageTitle(opts: PackageOptions): Promise<PackagedTitle> {
+  const segmentSeconds = opts.segmentSeconds ?? 4;
+  if (!Number.isInteger(segmentSeconds) || segmentSeconds < 1 || segmentSeconds > 30) {
+    throw new InvalidPackageOption(`--segment-seconds must be an integer from 1 to 30, got ${opts.segmentSeconds}`);
+  }
+  const outDir = resolve(opts.outDir);
+  if (!opts.overwrite && (await exists(outDir))) throw new InvalidPackageOption(`${opts.outDir} already exists (use --force)`);
+  const languages = resolveLanguages(opts.languages ?? ['en', 'fr']);
+  const source = isSynthetic(opts.input)
+    ? syntheticSource({ filter: opts.input.slice('lavfi:'.length), ...DEFAULT_SYNTHETIC, ...opts.synthetic }, languages)
+    : await fileSource(opts.input, languages);
+  const renditions = fitLadder(opts.ladder ?? DEFAULT_LADDER, source.width, source.height);
+  const cues = await loadCues(opts, source, languages);
+
+  const staging = join(dirname(outDir), `.${basename(outDir)}.staging-${randomBytes(4).toString('hex')}`);
+  const work = join(staging, '.work');
+  try {
+    await mkdir(work, { recursive: true });
+    const { args, outputs } = buildEncodeArgs(source, renditions, segmentSeconds, work);
+    await runFfmpeg(args, source.durationSec, opts.onProgress, opts.signal);
+    const title: PackagedTitle = { durationSec: source.durationSec, segmentSeconds, singleFile: !!opts.singleFile, video: [], audio: [], subtitles: [] };
+    for (const out of outputs) {
+      const buf = await readFile(out.file);
+      const group = out.kind === 'video' ? 'video' : 'audio';
+      const r = await writeRendition(buf, readFmp4Track(buf), staging, { kind: out.kind, id: out.id, group }, title.singleFile);
+      if (out.kind === 'video') title.video.push({ ...r, frameRate: source.fps });
+      else title.audio.push({ ...r, language: languages.find((l) => l.tag === out.id) });
+    }
+    title.durationSec = Math.max(...title.video.map((v) => v.segments.reduce((n, s) => n + s.durationTicks, 0) / v.timescale));
+    for (const [lang, list] of cues) title.subtitles.push(await writeSubtitles(staging, lang, list));
+    await rm(work, { recursive: true, force: true });
+    for (const [path, text] of buildHlsPlaylists(title)) await writeFile(join(staging, path), text);
+    await writeFile(join(staging, DASH_MANIFEST), buildMpd(title));
+    await writeFile(join(staging, PACKAGE_SUMMARY), `${JSON.stringify(summary(title, opts.input), null, 2)}\n`);
+    await replaceDir(staging, outDir);
+    return title;
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+async function loadCues(opts: PackageOptions, source: MediaSource, languages: Language[]): Promise<Map<Language, Cue[]>> {
+  const cues = new Map<Language, Cue[]>();
+  for (const [tag, path] of Object.entries(opts.subtitles ?? {})) {
+    const lang = languages.find((l) => l.tag === tag);
+    if (!lang) throw new InvalidPackageOption(`subtitles for "${tag}", which is not in --languages`);
+    const text = await readFile(path, 'utf8').catch(() => {
+      throw new InputNotFound(path);
+    });
+    cues.set(lang, parseWebVtt(text));
+  }
+  if (source.synthetic && cues.size === 0) {
+    for (const lang of languages) cues.set(lang, syntheticCues(lang.tag, source.durationSec, opts.cueLabel ?? 'h3edge'));
+  }
+  return cues;
+}
+
+async function writeSubtitles(dir: string, lang: Language, cues: Cue[]): Promise<SubtitleTrack> {
+  await mkdir(join(dir, 'subs'), { recursive: true });
+  const track = { language: lang, vttUri: `subs/${lang.tag}.vtt`, ttmlUri: `subs/${lang.tag}.ttml`, playlistUri: `subs/${lang.tag}.m3u8` };
+  await writeFile(join(dir, track.vttUri), formatWebVtt(cues));
+  await writeFile(join(dir, track.ttmlUri), formatImsc1(cues, lang.tag));
+  return track;
+}
+
+// rename(2) is atomic for the final step; an old copy (overwrite) is moved aside first and
+// removed after, so readers see either the old title or the new one.
+async function replaceDir(staging: string, outDir: string): Promise<void> {
+  const old = `${staging}.old`;
+  const hadOld = await exists(outDir);
+  if (hadOld) await rename(outDir, old);
+  await rename(staging, outDir);
+  if (hadOld) await rm(old, { recursive: true, force: true });
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+function summary(title: PackagedTitle, input: string): object {
+  return {
+    input: isSynthetic(input) ? input : basename(input),
+    durationSec: Number(title.durationSec.toFixed(3)),
+    segmentSeconds: title.segmentSeconds,
+    singleFile: title.singleFile,
+    hls: 'master.m3u8',
+    dash: DASH_MANIFEST,
+    video: title.video.map((v) => ({ id: v.id, codecs: v.codecs, width: v.width, height: v.height, bandwidth: v.peakBitsPerSec, segments: v.segments.length })),
+    audio: title.audio.map((a) => ({ language: a.language?.tag, codecs: a.codecs, bandwidth: a.peakBitsPerSec })),
+    subtitles: title.subtitles.map((s) => ({ language: s.language.tag, vtt: s.vttUri, ttml: s.ttmlUri })),
+  };
+}

@@ -1,0 +1,66 @@
+import type { Language } from './languages.js';
+
+/** A byte range inside a file: `length` bytes from `offset`. */
+export interface ByteRange {
+  offset: number;
+  length: number;
+}
+
+/** One media segment of a rendition. URIs are relative to the title root. */
+export interface SegmentRef {
+  uri: string;
+  /** Set in single-file mode: where the segment sits inside `uri`. */
+  byteRange?: ByteRange;
+  decodeTime: number;
+  durationTicks: number;
+  sizeBytes: number;
+}
+
+/** One encoded audio or video rendition after segmentation. */
+export interface Rendition {
+  id: string;
+  kind: 'video' | 'audio';
+  codecs: string;
+  timescale: number;
+  width?: number;
+  height?: number;
+  frameRate?: number;
+  channels?: number;
+  sampleRate?: number;
+  language?: Language;
+  /** Peak and average bits per second over the segments. */
+  peakBitsPerSec: number;
+  averageBitsPerSec: number;
+  /** HLS media playlist, relative to the title root. */
+  playlistUri: string;
+  init: { uri: string; byteRange?: ByteRange };
+  segments: SegmentRef[];
+  /** Single-file mode only: the `sidx` box range, for DASH SegmentBase@indexRange. */
+  indexRange?: ByteRange;
+}
+
+/** One subtitle language in both formats plus its HLS playlist. */
+export interface SubtitleTrack {
+  language: Language;
+  vttUri: string;
+  ttmlUri: string;
+  playlistUri: string;
+}
+
+/**
+ * Everything the manifest writers need to describe a packaged title. Produced by
+ * `packageTitle`, consumed by `hls-manifest.ts` and `dash-manifest.ts`; plain data.
+ */
+export interface PackagedTitle {
+  durationSec: number;
+  segmentSeconds: number;
+  singleFile: boolean;
+  video: Rendition[];
+  audio: Rendition[];
+  subtitles: SubtitleTrack[];
+}
+
+/** Duration of a segment in seconds. */
+export function segmentSeconds(r: Rendition, s: SegmentRef): number {
+  return s.durationTicks / r.timescale;
+}

@@ -23,7 +23,7 @@ export async function runPackage(argv: string[], io: CommandIo): Promise<number>
   try {
     opts = parseOptions(argv);
   } catch (err) {
-    io.stderr.write(`h3edge package: ${(err as Error).message}\nusage: ${PACKAGE_USAGE}\n`);
+    io.stderr.write(`h3edge package: ${(err as Error).message} (see h3edge --help)\n`);
     return 2;
   }
   let lastStep = -1;

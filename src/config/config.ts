@@ -28,6 +28,10 @@ export interface ServeConfig {
   streamsPerProfile: number;
   /** A session silent for longer than this stops counting against the stream limit. */
   heartbeatTtlSec: number;
+  /** Directory of per-title content keys (never inside the media directory). */
+  keyStore: string;
+  /** License servers of the commercial DRM systems, signalled in manifests. */
+  licenseServers: { widevine?: string; playready?: string; fairplay?: string };
 }
 
 export const DEFAULT_SERVE_CONFIG: Readonly<ServeConfig> = Object.freeze({
@@ -48,4 +52,6 @@ export const DEFAULT_SERVE_CONFIG: Readonly<ServeConfig> = Object.freeze({
   tokenTtlSec: 6 * 3600,
   streamsPerProfile: 3,
   heartbeatTtlSec: 90,
+  keyStore: './keys',
+  licenseServers: {},
 });

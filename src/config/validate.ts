@@ -28,6 +28,13 @@ const prefixMap: Check = (v) =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && Object.entries(v).every(([k, r]) => /^[0-9a-fA-F.:]+\/\d{1,3}$/.test(k) && typeof r === 'string')
     ? null
     : 'an object of "prefix/len": "region"';
+const licenseServers: Check = (v) =>
+  typeof v === 'object' &&
+  v !== null &&
+  !Array.isArray(v) &&
+  Object.entries(v).every(([k, u]) => ['widevine', 'playready', 'fairplay'].includes(k) && typeof u === 'string' && /^https:\/\//.test(u))
+    ? null
+    : 'an object of widevine/playready/fairplay → https URL';
 const oneOf =
   (values: readonly string[]): Check =>
   (v) =>
@@ -51,6 +58,8 @@ const SCHEMA: Readonly<Record<keyof ServeConfig, Check>> = {
   tokenTtlSec: positive,
   streamsPerProfile: positive,
   heartbeatTtlSec: positive,
+  keyStore: string,
+  licenseServers,
 };
 
 /**

@@ -4,11 +4,11 @@ import type { Exchange } from '../http/exchange.js';
 import { NotFound } from '../http/errors.js';
 import type { KeySet } from './keyset.js';
 import { signToken } from './token.js';
-import type { PlaybackRequest, DrmSystem } from './request-schema.js';
+import type { PlaybackRequest } from './request-schema.js';
 import { decidePolicy, type PlaybackPolicy, type PolicyLimits } from './policy.js';
 import type { SessionRegistry, PlaybackSession } from './sessions.js';
 import { rankCdns, type Cdn, type CdnHealth, type RankedCdn, type RegionMap } from './cdn-ranking.js';
-import type { DrmCatalog } from './drm.js';
+import type { DrmCatalog, DrmChoice } from './drm/drm-catalog.js';
 
 export interface PlaybackServiceDeps {
   mediaRoot: string;
@@ -29,7 +29,7 @@ export interface PlaybackGrant {
   token: string;
   cdns: RankedCdn[];
   policy: PlaybackPolicy;
-  drm: { system: DrmSystem; licenseUrl: string; keyIds: string[] } | null;
+  drm: DrmChoice | null;
   /** Title-relative paths under each CDN base URL. */
   paths: { hls: string; dash: string };
 }
@@ -58,7 +58,7 @@ export class PlaybackService {
       token,
       cdns,
       policy,
-      drm: await this.deps.drm.choose(req.titleId, req.device.drm ?? []),
+      drm: await this.deps.drm.choose(req.titleId, req.device.drm ?? [], session.id),
       paths: { hls: `${base}/master.m3u8`, dash: `${base}/manifest.mpd` },
     };
   }

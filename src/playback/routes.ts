@@ -8,12 +8,17 @@ import type { PlaybackService } from './playback-service.js';
 import type { KeySet } from './keyset.js';
 import { tokenContentHandler } from './token-content-handler.js';
 import { steeringHandler } from './steering-handler.js';
+import { clearKeyLicenseHandler } from './drm/clearkey-license.js';
+import type { KeyStore } from './drm/key-store.js';
+import type { LicenseServers } from './drm/drm-catalog.js';
 
 export interface PlaybackRoutesDeps {
   service: PlaybackService;
   keys: KeySet;
   mediaRoot: string;
   store: ContentStore;
+  keyStore: KeyStore;
+  licenseServers: LicenseServers;
   clock: () => number;
   heartbeatIntervalSec: number;
 }
@@ -31,6 +36,7 @@ export function addPlaybackRoutes(router: Router, deps: PlaybackRoutesDeps): voi
       return jsonReply(200, { ok: true });
     })
     .add(['GET'], '/v1/steering/:sid', steeringHandler(deps.service))
+    .add(['POST'], '/v1/license/clearkey', clearKeyLicenseHandler({ keys: deps.keyStore, sessionTitle: (sid) => deps.service.session(sid)?.titleId }))
     .add(['GET', 'HEAD'], '/t/:token/content/*path', tokenContentHandler(deps));
 }
 

@@ -1,19 +1,17 @@
 import { basename } from 'node:path';
 import type { Exchange, Handler, Reply } from '../http/exchange.js';
 import { contentHandler } from '../content/content-handler.js';
-import { resolveInside } from '../http/safe-path.js';
 import { rewriteHlsMaster } from '../media/rewrite/hls-master.js';
 import { rewriteDashMpd } from '../media/rewrite/dash-mpd.js';
-import type { RenditionLimit } from '../media/rewrite/rendition-limit.js';
+import { addHlsMediaKeys } from '../media/rewrite/hls-keys.js';
+import type { ProtectionSignal } from '../media/rewrite/protection.js';
 import { verifyToken, type TokenClaims } from './token.js';
 import type { PlaybackRoutesDeps } from './routes.js';
 
-const MASTER_NAMES = new Set(['master.m3u8', 'manifest.mpd']);
-
 /**
  * `/t/<token>/content/<titleId>/…`: verifies the token offline against the shared key set (any
- * edge can), then serves like /content. The title's master playlist and MPD are rewritten for
- * the session: renditions above its limits removed, content steering added.
+ * edge can), then serves like /content. Playlists and the MPD are rewritten for the session:
+ * renditions above its limits removed, content steering and DRM signalling added.
  */
 export function tokenContentHandler(deps: PlaybackRoutesDeps): Handler {
   const files = contentHandler({ root: deps.mediaRoot, store: deps.store });
@@ -21,28 +19,58 @@ export function tokenContentHandler(deps: PlaybackRoutesDeps): Handler {
     const path = params.path ?? '';
     const titleId = decodeURIComponent(path.split('/')[0] ?? '');
     const claims = verifyToken(params.token, titleId, deps.keys, Math.floor(deps.clock() / 1000));
-    if (!MASTER_NAMES.has(basename(path))) return files(ex, { path });
-    // The session's manifest is a rewrite: ranges and validators of the file do not apply to it.
+    const name = basename(path);
+    const isPlaylist = name.endsWith('.m3u8') || name.endsWith('.mpd');
+    if (!isPlaylist) return files(ex, { path });
+    // The session's playlist is a rewrite: ranges and validators of the file do not apply to it.
     const reply = await files(withoutConditionals(ex), { path });
-    return rewriteForSession(ex, reply, resolveInside(deps.mediaRoot, path), claims, params.token ?? '', deps);
+    if (reply.status !== 200) return reply;
+    const text = await bodyText(reply);
+    const protection = await protectionFor(ex, claims, deps);
+    let rewritten: string;
+    if (name === 'master.m3u8') rewritten = rewriteMaster(ex, text, claims, protection, deps);
+    else if (name === 'manifest.mpd') rewritten = rewriteMpd(ex, text, claims, params.token ?? '', protection, deps);
+    else if (protection && name.endsWith('.m3u8')) rewritten = addHlsMediaKeys(text, protection);
+    else return { ...reply, body: ex.method === 'HEAD' ? null : Buffer.from(text) };
+    return sessionReply(ex, reply, rewritten);
   };
 }
 
-async function rewriteForSession(ex: Exchange, reply: Reply, absPath: string, claims: TokenClaims, token: string, deps: PlaybackRoutesDeps): Promise<Reply> {
-  const text = await bodyText(reply);
-  const limit: RenditionLimit = { maxHeight: claims.maxH, maxBandwidth: claims.maxBw };
+function rewriteMaster(ex: Exchange, text: string, claims: TokenClaims, protection: ProtectionSignal | undefined, deps: PlaybackRoutesDeps): string {
   const cdns = deps.service.rankFor(ex);
-  const steeringUri = `https://${ex.authority}/v1/steering/${claims.sid}`;
-  const rewritten = absPath.endsWith('.m3u8')
-    ? rewriteHlsMaster(text, limit, cdns.length > 1 ? { serverUri: steeringUri, pathwayId: '.' } : undefined)
-    : rewriteDashMpd(
-        text,
-        limit,
-        cdns.length > 1
-          ? { serverUri: `${steeringUri}?format=dash`, pathways: cdns.map((c) => ({ id: c.id, baseUrl: `${c.baseUrl}t/${token}/content/${claims.tid}/` })) }
-          : undefined,
-      );
-  const body = Buffer.from(rewritten);
+  const steering = cdns.length > 1 ? { serverUri: `https://${ex.authority}/v1/steering/${claims.sid}`, pathwayId: '.' } : undefined;
+  return rewriteHlsMaster(text, { maxHeight: claims.maxH, maxBandwidth: claims.maxBw }, steering, protection);
+}
+
+function rewriteMpd(ex: Exchange, text: string, claims: TokenClaims, token: string, protection: ProtectionSignal | undefined, deps: PlaybackRoutesDeps): string {
+  const cdns = deps.service.rankFor(ex);
+  const steering =
+    cdns.length > 1
+      ? {
+          serverUri: `https://${ex.authority}/v1/steering/${claims.sid}?format=dash`,
+          pathways: cdns.map((c) => ({ id: c.id, baseUrl: `${c.baseUrl}t/${token}/content/${claims.tid}/` })),
+        }
+      : undefined;
+  return rewriteDashMpd(text, { limit: { maxHeight: claims.maxH, maxBandwidth: claims.maxBw }, steering, protection });
+}
+
+/** DRM signalling for an encrypted title: license URLs per system, ClearKey bound to the session. */
+async function protectionFor(ex: Exchange, claims: TokenClaims, deps: PlaybackRoutesDeps): Promise<ProtectionSignal | undefined> {
+  const keys = await deps.keyStore.get(claims.tid);
+  const first = keys?.keys[0];
+  if (!keys || !first) return undefined;
+  return {
+    kid: first.kid,
+    scheme: keys.scheme,
+    clearKeyUrl: `https://${ex.authority}/v1/license/clearkey?session=${encodeURIComponent(claims.sid)}`,
+    widevineUrl: deps.licenseServers.widevine,
+    playreadyUrl: deps.licenseServers.playready,
+    fairplayUrl: deps.licenseServers.fairplay,
+  };
+}
+
+function sessionReply(ex: Exchange, reply: Reply, text: string): Reply {
+  const body = Buffer.from(text);
   const headers: Record<string, string> = { ...reply.headers, 'content-length': String(body.length), 'cache-control': 'private, max-age=2' };
   delete headers.etag;
   delete headers['last-modified'];

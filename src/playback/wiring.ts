@@ -7,7 +7,8 @@ import { ephemeralKeySet, loadKeySet } from './keyset.js';
 import { PlaybackService } from './playback-service.js';
 import { SessionRegistry } from './sessions.js';
 import { RegionMap, type CdnHealth } from './cdn-ranking.js';
-import { CLEAR_CONTENT } from './drm.js';
+import { KeyStoreDrm } from './drm/drm-catalog.js';
+import { KeyStore } from './drm/key-store.js';
 import { addPlaybackRoutes } from './routes.js';
 
 /** Builds the playback API from config and registers its routes. */
@@ -18,6 +19,7 @@ export function installPlayback(
 ): PlaybackService {
   const keys = config.tokenKeys === null ? ephemeralKeySet(randomBytes) : loadKeySet(config.tokenKeys);
   if (config.tokenKeys === null) deps.logger.warn('no tokenKeys file: segment tokens use a random per-process key and only this node accepts them');
+  const keyStore = new KeyStore(config.keyStore);
   const service = new PlaybackService({
     mediaRoot: config.media,
     keys,
@@ -31,7 +33,7 @@ export function installPlayback(
       clock: deps.clock,
       newId: () => randomUUID(),
     }),
-    drm: CLEAR_CONTENT,
+    drm: new KeyStoreDrm(keyStore, config.licenseServers, '/v1/license/clearkey'),
     clock: deps.clock,
   });
   addPlaybackRoutes(router, {
@@ -39,6 +41,8 @@ export function installPlayback(
     keys,
     mediaRoot: config.media,
     store: deps.store,
+    keyStore,
+    licenseServers: config.licenseServers,
     clock: deps.clock,
     heartbeatIntervalSec: Math.max(5, Math.floor(config.heartbeatTtlSec / 3)),
   });

@@ -1,5 +1,7 @@
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import { fits, type RenditionLimit } from './rendition-limit.js';
+import { contentProtectionNodes, PROTECTION_NAMESPACES } from './dash-protection.js';
+import type { ProtectionSignal } from './protection.js';
 
 /** DASH content steering (ETSI TS 103 998 / DASH-IF): one BaseURL per pathway, steering server. */
 export interface DashSteering {
@@ -12,12 +14,20 @@ const OPTIONS = { preserveOrder: true, ignoreAttributes: false, attributeNamePre
 
 type Node = Record<string, unknown> & { ':@'?: Record<string, string> };
 
+/** What to change in an MPD for one session. */
+export interface DashRewrite {
+  limit: RenditionLimit;
+  steering?: DashSteering;
+  protection?: ProtectionSignal;
+}
+
 /**
  * Rewrites an MPD for one session: removes Representations above the limit (never the last
- * one of an AdaptationSet) and, with steering, adds ContentSteering and one BaseURL per pathway.
- * Element order and unknown elements are kept (preserveOrder) so the MPD stays valid.
+ * one of an AdaptationSet), with steering adds ContentSteering and one BaseURL per pathway,
+ * with protection adds ContentProtection to audio/video AdaptationSets. Element order and
+ * unknown elements are kept (preserveOrder) so the MPD stays valid.
  */
-export function rewriteDashMpd(xml: string, limit: RenditionLimit, steering?: DashSteering): string {
+export function rewriteDashMpd(xml: string, { limit, steering, protection }: DashRewrite): string {
   const doc = new XMLParser(OPTIONS).parse(xml) as Node[];
   const mpd = doc.find((n) => 'MPD' in n);
   if (!mpd) return xml;
@@ -28,10 +38,14 @@ export function rewriteDashMpd(xml: string, limit: RenditionLimit, steering?: Da
       const reps = children.filter((n) => 'Representation' in n);
       const keep = reps.filter((r) => fits(limit, num(r[':@']?.['@_height']), num(r[':@']?.['@_bandwidth'])));
       const survivors = keep.length > 0 ? keep : reps.slice(0, 1);
-      set.AdaptationSet = children.filter((n) => !('Representation' in n) || survivors.includes(n));
+      const kept = children.filter((n) => (!('Representation' in n) || survivors.includes(n)) && !('ContentProtection' in n));
+      const kind = set[':@']?.['@_contentType'] ?? set[':@']?.['@_mimeType'] ?? '';
+      // Schema order: ContentProtection comes before Role, SegmentTemplate and Representation.
+      set.AdaptationSet = protection && /video|audio/.test(kind) ? [...contentProtectionNodes(protection), ...kept] : kept;
     }
   }
   if (steering) addSteering(mpd, mpdChildren, steering);
+  if (protection) mpd[':@'] = { ...mpd[':@'], ...PROTECTION_NAMESPACES };
   return new XMLBuilder({ ...OPTIONS, format: true, suppressEmptyNode: true }).build(doc) as string;
 }
 

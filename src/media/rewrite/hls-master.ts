@@ -1,4 +1,6 @@
 import { fits, type RenditionLimit } from './rendition-limit.js';
+import { hlsKeyTags } from './hls-keys.js';
+import type { ProtectionSignal } from './protection.js';
 
 /** Content steering for HLS (draft-pantos-hls-rfc8216bis §4.4.6.6): where to ask, which pathway first. */
 export interface HlsSteering {
@@ -9,10 +11,10 @@ export interface HlsSteering {
 /**
  * Rewrites a multivariant playlist for one session: drops EXT-X-STREAM-INF variants (with their
  * URI line) and EXT-X-I-FRAME-STREAM-INF entries above the limit, and adds the session's
- * content-steering tag. Media playlists pass through unchanged. Never drops the last variant:
+ * content-steering tag and DRM session keys. Media playlists pass through unchanged. Never drops the last variant:
  * if nothing fits, the lowest one stays so the title still plays.
  */
-export function rewriteHlsMaster(text: string, limit: RenditionLimit, steering?: HlsSteering): string {
+export function rewriteHlsMaster(text: string, limit: RenditionLimit, steering?: HlsSteering, protection?: ProtectionSignal): string {
   const lines = text.split(/\r?\n/);
   if (!lines.some((l) => l.startsWith('#EXT-X-STREAM-INF:'))) return text;
   const variants = lines.filter((l) => l.startsWith('#EXT-X-STREAM-INF:')).map(attributes);
@@ -29,10 +31,12 @@ export function rewriteHlsMaster(text: string, limit: RenditionLimit, steering?:
         continue;
       }
     }
-    if (line.startsWith('#EXT-X-CONTENT-STEERING:')) continue;
+    if (line.startsWith('#EXT-X-CONTENT-STEERING:') || line.startsWith('#EXT-X-SESSION-KEY:')) continue;
     out.push(line);
     if (steering && line.startsWith('#EXT-X-INDEPENDENT-SEGMENTS')) out.push(steeringTag(steering));
   }
+  // Session keys let a player start its license requests before loading a media playlist.
+  if (protection) out.splice(1, 0, ...hlsKeyTags(protection, 'EXT-X-SESSION-KEY'));
   if (steering && !out.some((l) => l.startsWith('#EXT-X-CONTENT-STEERING:'))) out.splice(1, 0, steeringTag(steering));
   return out.join('\n');
 }

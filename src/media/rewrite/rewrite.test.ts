@@ -50,12 +50,15 @@ const mpd = `<?xml version="1.0" encoding="utf-8"?>
 </MPD>`;
 
 t.test('DASH: representations above the limit disappear; structure kept; steering added', async (t) => {
-  const out = rewriteDashMpd(mpd, { maxHeight: 540, maxBandwidth: 1e9 }, {
-    serverUri: 'https://api/v1/steering?s=1',
-    pathways: [
-      { id: 'edge-a', baseUrl: 'https://a/t/tok/content/film/' },
-      { id: 'edge-b', baseUrl: 'https://b/t/tok/content/film/' },
-    ],
+  const out = rewriteDashMpd(mpd, {
+    limit: { maxHeight: 540, maxBandwidth: 1e9 },
+    steering: {
+      serverUri: 'https://api/v1/steering?s=1',
+      pathways: [
+        { id: 'edge-a', baseUrl: 'https://a/t/tok/content/film/' },
+        { id: 'edge-b', baseUrl: 'https://b/t/tok/content/film/' },
+      ],
+    },
   });
   const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(out);
   const sets = parsed.MPD.Period.AdaptationSet;
@@ -67,4 +70,29 @@ t.test('DASH: representations above the limit disappear; structure kept; steerin
   t.equal(parsed.MPD.ContentSteering.defaultServiceLocation, 'edge-a');
   t.equal(parsed.MPD.ContentSteering['#text'], 'https://api/v1/steering?s=1');
   t.match(out, /<\?xml/);
+});
+
+t.test('DASH and HLS DRM signalling', async (t) => {
+  const kid = 'a0a1a2a3a4a5a6a7a8a9aaabacadaeaf';
+  const protection = { kid, scheme: 'cenc' as const, clearKeyUrl: 'https://l/ck?session=s', widevineUrl: 'https://wv/lic', playreadyUrl: 'https://pr/lic' };
+  const out = rewriteDashMpd(mpd, { limit: { maxHeight: 2160, maxBandwidth: 1e9 }, protection });
+  const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(out);
+  t.equal(parsed.MPD['xmlns:cenc'], 'urn:mpeg:cenc:2013');
+  for (const set of parsed.MPD.Period.AdaptationSet) {
+    const cps = set.ContentProtection;
+    t.equal(cps.length, 4, `${set.contentType}: mp4protection + 3 systems`);
+    t.equal(cps[0]['cenc:default_KID'], 'a0a1a2a3-a4a5-a6a7-a8a9-aaabacadaeaf');
+    t.equal(cps[1].schemeIdUri, 'urn:uuid:edef8ba9-79d6-4ace-a3c8-27dcd51d21ed');
+    const pssh = Buffer.from(cps[1]['cenc:pssh'], 'base64');
+    t.equal(pssh.subarray(4, 8).toString(), 'pssh');
+    t.equal(pssh.subarray(12, 28).toString('hex'), 'edef8ba979d64acea3c827dcd51d21ed');
+    t.equal(pssh.subarray(32, 48).toString('hex'), kid, 'the key id is in the pssh');
+    t.equal(cps[3]['dashif:Laurl']['#text'], 'https://l/ck?session=s');
+  }
+  const { addHlsMediaKeys, hlsKeyTags } = await import('./hls-keys.js');
+  const media = '#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-MAP:URI="init.mp4"\n#EXTINF:4,\ns1.m4s\n';
+  const keyed = addHlsMediaKeys(media, protection);
+  t.match(keyed, /#EXT-X-KEY:METHOD=SAMPLE-AES-CTR,URI="data:text\/plain;base64,[^"]+",KEYID=0xA0A1A2A3A4A5A6A7A8A9AAABACADAEAF,KEYFORMAT="urn:uuid:edef8ba9/);
+  t.ok(keyed.indexOf('#EXT-X-KEY') < keyed.indexOf('#EXT-X-MAP'), 'keys precede the map');
+  t.equal(hlsKeyTags({ ...protection, scheme: 'cbcs', fairplayUrl: 'https://fp' }, 'EXT-X-SESSION-KEY').filter((l) => l.includes('skd://')).length, 1);
 });

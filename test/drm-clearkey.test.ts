@@ -1,0 +1,74 @@
+import t from 'tap';
+import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTestServer } from './helpers/server.js';
+import { h2Client } from './helpers/clients.js';
+import { launchChromium } from './helpers/browser.js';
+import { makeEncryptedTitle } from './helpers/encrypted-title.js';
+
+t.test('encrypted title plays through EME ClearKey over HTTP/3', async (t) => {
+  const media = mkdtempSync(join(tmpdir(), 'h3edge-drm-'));
+  const keys = join(media, '..', `${media.split('/').pop()}-keys`);
+  const { kid, key } = await makeEncryptedTitle(media, keys, 'secret');
+  mkdirSync(join(media, 'player'));
+  copyFileSync(join(import.meta.dirname, 'fixtures/players/dash-drm.html'), join(media, 'player/dash-drm.html'));
+  copyFileSync(join(import.meta.dirname, '../node_modules/dashjs/dist/modern/umd/dash.all.min.js'), join(media, 'player/dash.all.min.js'));
+  const server = await startTestServer({ media, keyStore: keys, host: '::', logLevel: 'info' });
+  t.teardown(() => server.close());
+
+  t.test('the license server hands out keys only to a live session of the title', async (t) => {
+    const client = await h2Client(server.origin, server.certs.cert);
+    t.teardown(() => client.close());
+    const json = (b: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(b)) });
+    const kidB64 = Buffer.from(kid, 'hex').toString('base64url');
+    const none = await client.request('/v1/license/clearkey?session=nope', json({ kids: [kidB64] }));
+    t.equal(none.status, 403);
+    const grant = JSON.parse((await client.request('/v1/playback', json({ profileId: 'lic', titleId: 'secret', device: { platform: 'web', maxHeight: 720, drm: ['clearkey'] } }))).body.toString());
+    t.equal(grant.drm.system, 'clearkey');
+    t.same(grant.drm.keyIds, [kidB64]);
+    const lic = await client.request(grant.drm.licenseUrl, json({ kids: [kidB64], type: 'temporary' }));
+    t.equal(lic.status, 200);
+    t.same(JSON.parse(lic.body.toString()), { keys: [{ kty: 'oct', kid: kidB64, k: Buffer.from(key, 'hex').toString('base64url') }], type: 'temporary' });
+    const wrong = await client.request(grant.drm.licenseUrl, json({ kids: [Buffer.alloc(16, 7).toString('base64url')] }));
+    t.equal(wrong.status, 403, 'a key id of another title is refused');
+    const mpd = (await client.request(`/${grant.manifestPaths.dash}`)).body.toString();
+    t.match(mpd, /schemeIdUri="urn:uuid:e2719d58-a985-b3c9-781a-b030af78d30e"/);
+    t.match(mpd, new RegExp(`cenc:default_KID="${kid.slice(0, 8)}-`));
+    const hls = (await client.request(`/${grant.manifestPaths.hls}`)).body.toString();
+    t.match(hls, /#EXT-X-SESSION-KEY:METHOD=SAMPLE-AES-CTR,.*KEYFORMAT="org\.w3\.clearkey"/);
+  });
+
+  t.test('Chromium + dash.js: license and manifest in parallel, plays past 3 s over h3', async (t) => {
+    const browser = await launchChromium({ port: server.port, spki: server.certs.spki });
+    t.teardown(() => browser.close());
+    const page = await browser.context.newPage();
+    await page.goto(`${server.origin}/content/player/dash-drm.html?title=secret`);
+    await page.waitForFunction(() => (document.getElementById('v') as HTMLVideoElement).currentTime > 3 || (window as unknown as { errors: string[] }).errors.length > 0, null, { timeout: 60_000 });
+    const state = await page.evaluate(() => {
+      const w = window as unknown as { errors: string[]; licenseRequests: number; manifestText: string };
+      const entries = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
+      return {
+        errors: w.errors,
+        currentTime: (document.getElementById('v') as HTMLVideoElement).currentTime,
+        cdm: (document.getElementById('v') as HTMLVideoElement).mediaKeys !== null,
+        licenseRequests: w.licenseRequests,
+        protectedMpd: w.manifestText.includes('ContentProtection'),
+        segmentProtocols: [...new Set(entries.filter((e) => e.name.endsWith('.m4s')).map((e) => e.nextHopProtocol))],
+        license: entries.find((e) => e.name.includes('/v1/license/clearkey')),
+        manifest: entries.find((e) => e.name.endsWith('manifest.mpd')),
+      };
+    });
+    t.same(state.errors, [], 'no player error');
+    t.ok(state.currentTime > 3, `currentTime ${state.currentTime}`);
+    t.ok(state.cdm, 'a ClearKey CDM is attached: the media is decrypted, not clear');
+    t.equal(state.licenseRequests, 1);
+    t.ok(state.protectedMpd, 'the session MPD signals ContentProtection');
+    t.same(state.segmentProtocols, ['h3'], 'segments over HTTP/3');
+    t.ok(state.license && state.manifest, 'license and manifest fetched');
+    if (state.license && state.manifest) {
+      // In parallel: each started before the other finished.
+      t.ok(state.license.startTime < state.manifest.responseEnd && state.manifest.startTime < state.license.responseEnd, 'license and manifest requests overlap');
+    }
+  });
+});

@@ -10,13 +10,11 @@ import { buildHlsPlaylists } from './hls-manifest.js';
 import { DEFAULT_LADDER, fitLadder, type LadderRung } from './ladder.js';
 import type { Language } from './languages.js';
 import type { PackagedTitle, SubtitleTrack } from './packaged-title.js';
+import { PACKAGE_SUMMARY, summarize } from './package-summary.js';
 import { writeRendition } from './segment-writer.js';
 import { fileSource, isSynthetic, resolveLanguages, syntheticSource, type MediaSource, type SyntheticSpec } from './source.js';
 import { formatImsc1, formatWebVtt, parseWebVtt, type Cue } from './subtitles.js';
 import { syntheticCues } from './synthetic-cues.js';
-
-/** File written last into a packaged title; its presence means the title is complete. */
-export const PACKAGE_SUMMARY = 'package.json';
 
 /** What `packageTitle` needs. Only `input` and `outDir` are required. */
 export interface PackageOptions {
@@ -83,7 +81,7 @@ export async function packageTitle(opts: PackageOptions): Promise<PackagedTitle>
     await rm(work, { recursive: true, force: true });
     for (const [path, text] of buildHlsPlaylists(title)) await writeFile(join(staging, path), text);
     await writeFile(join(staging, DASH_MANIFEST), buildMpd(title));
-    await writeFile(join(staging, PACKAGE_SUMMARY), `${JSON.stringify(summary(title, opts.input), null, 2)}\n`);
+    await writeFile(join(staging, PACKAGE_SUMMARY), `${JSON.stringify(summarize(title, isSynthetic(opts.input) ? opts.input : basename(opts.input)), null, 2)}\n`);
     await replaceDir(staging, outDir);
     return title;
   } finally {
@@ -130,18 +128,4 @@ async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
-}
-
-function summary(title: PackagedTitle, input: string): object {
-  return {
-    input: isSynthetic(input) ? input : basename(input),
-    durationSec: Number(title.durationSec.toFixed(3)),
-    segmentSeconds: title.segmentSeconds,
-    singleFile: title.singleFile,
-    hls: 'master.m3u8',
-    dash: DASH_MANIFEST,
-    video: title.video.map((v) => ({ id: v.id, codecs: v.codecs, width: v.width, height: v.height, bandwidth: v.peakBitsPerSec, segments: v.segments.length })),
-    audio: title.audio.map((a) => ({ language: a.language?.tag, codecs: a.codecs, bandwidth: a.peakBitsPerSec })),
-    subtitles: title.subtitles.map((s) => ({ language: s.language.tag, vtt: s.vttUri, ttml: s.ttmlUri })),
-  };
 }

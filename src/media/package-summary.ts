@@ -1,0 +1,45 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DASH_MANIFEST } from './dash-manifest.js';
+import { MASTER_PLAYLIST } from './hls-manifest.js';
+import type { PackagedTitle } from './packaged-title.js';
+
+/** File written last into a packaged title; its presence means the title is complete. */
+export const PACKAGE_SUMMARY = 'package.json';
+
+/** What `package.json` in a title directory records about the packaging run. */
+export interface PackageSummary {
+  input: string;
+  durationSec: number;
+  segmentSeconds: number;
+  singleFile: boolean;
+  hls: string;
+  dash: string;
+  video: { id: string; codecs: string; width?: number; height?: number; bandwidth: number; segments: number }[];
+  audio: { language?: string; codecs: string; bandwidth: number }[];
+  subtitles: { language: string; vtt: string; ttml: string }[];
+}
+
+/** Summarizes a packaged title for `package.json`; `input` is recorded as given (no paths added). */
+export function summarize(title: PackagedTitle, input: string): PackageSummary {
+  return {
+    input,
+    durationSec: Number(title.durationSec.toFixed(3)),
+    segmentSeconds: title.segmentSeconds,
+    singleFile: title.singleFile,
+    hls: MASTER_PLAYLIST,
+    dash: DASH_MANIFEST,
+    video: title.video.map((v) => ({ id: v.id, codecs: v.codecs, width: v.width, height: v.height, bandwidth: v.peakBitsPerSec, segments: v.segments.length })),
+    audio: title.audio.map((a) => ({ language: a.language?.tag, codecs: a.codecs, bandwidth: a.peakBitsPerSec })),
+    subtitles: title.subtitles.map((s) => ({ language: s.language.tag, vtt: s.vttUri, ttml: s.ttmlUri })),
+  };
+}
+
+/** Reads a title directory's summary; undefined when the title is absent or incomplete. */
+export async function readPackageSummary(titleDir: string): Promise<PackageSummary | undefined> {
+  try {
+    return JSON.parse(await readFile(join(titleDir, PACKAGE_SUMMARY), 'utf8')) as PackageSummary;
+  } catch {
+    return undefined;
+  }
+}

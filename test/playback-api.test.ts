@@ -52,7 +52,7 @@ t.test('playback API, tokens and per-session manifests', async (t) => {
     const token = grant.manifestPaths.hls.split('/')[1] as string;
     const [payload, kid, sig] = token.split('.') as [string, string, string];
     const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), maxH: 2160 })).toString('base64url');
-    const expired = signToken({ tid: 'film', sid: 'x', exp: 1, maxH: 720, maxBw: 1e9 }, keys);
+    const expired = signToken({ tid: 'film', sid: 'x', exp: 1, maxH: 720, maxBw: 1e9, api: 'x' }, keys);
     const cases: Record<string, string> = {
       tampered: `/t/${forged}.${kid}.${sig}/content/film/master.m3u8`,
       expired: `/t/${expired}/content/film/master.m3u8`,

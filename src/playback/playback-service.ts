@@ -47,7 +47,7 @@ export class PlaybackService {
     const policy = decidePolicy(req, this.deps.limits, nowSec);
     const session = this.deps.sessions.start(req.profileId, req.titleId);
     const token = signToken(
-      { tid: req.titleId, sid: session.id, exp: policy.expiresAtSec, maxH: policy.maxHeight, maxBw: policy.maxBandwidth },
+      { tid: req.titleId, sid: session.id, exp: policy.expiresAtSec, maxH: policy.maxHeight, maxBw: policy.maxBandwidth, api: ex.authority },
       this.deps.keys,
     );
     const cdns = this.rankFor(ex);

@@ -26,7 +26,7 @@ export function tokenContentHandler(deps: PlaybackRoutesDeps): Handler {
     const reply = await files(withoutConditionals(ex), { path });
     if (reply.status !== 200) return reply;
     const text = await bodyText(reply);
-    const protection = await protectionFor(ex, claims, deps);
+    const protection = await protectionFor(claims, deps);
     let rewritten: string;
     if (name === 'master.m3u8') rewritten = rewriteMaster(ex, text, claims, protection, deps);
     else if (name === 'manifest.mpd') rewritten = rewriteMpd(ex, text, claims, params.token ?? '', protection, deps);
@@ -38,7 +38,7 @@ export function tokenContentHandler(deps: PlaybackRoutesDeps): Handler {
 
 function rewriteMaster(ex: Exchange, text: string, claims: TokenClaims, protection: ProtectionSignal | undefined, deps: PlaybackRoutesDeps): string {
   const cdns = deps.service.rankFor(ex);
-  const steering = cdns.length > 1 ? { serverUri: `https://${ex.authority}/v1/steering/${claims.sid}`, pathwayId: '.' } : undefined;
+  const steering = cdns.length > 1 ? { serverUri: `https://${claims.api}/v1/steering/${claims.sid}`, pathwayId: '.' } : undefined;
   return rewriteHlsMaster(text, { maxHeight: claims.maxH, maxBandwidth: claims.maxBw }, steering, protection);
 }
 
@@ -47,7 +47,7 @@ function rewriteMpd(ex: Exchange, text: string, claims: TokenClaims, token: stri
   const steering =
     cdns.length > 1
       ? {
-          serverUri: `https://${ex.authority}/v1/steering/${claims.sid}?format=dash`,
+          serverUri: `https://${claims.api}/v1/steering/${claims.sid}?format=dash`,
           pathways: cdns.map((c) => ({ id: c.id, baseUrl: `${c.baseUrl}t/${token}/content/${claims.tid}/` })),
         }
       : undefined;
@@ -55,14 +55,14 @@ function rewriteMpd(ex: Exchange, text: string, claims: TokenClaims, token: stri
 }
 
 /** DRM signalling for an encrypted title: license URLs per system, ClearKey bound to the session. */
-async function protectionFor(ex: Exchange, claims: TokenClaims, deps: PlaybackRoutesDeps): Promise<ProtectionSignal | undefined> {
+async function protectionFor(claims: TokenClaims, deps: PlaybackRoutesDeps): Promise<ProtectionSignal | undefined> {
   const keys = await deps.keyStore.get(claims.tid);
   const first = keys?.keys[0];
   if (!keys || !first) return undefined;
   return {
     kid: first.kid,
     scheme: keys.scheme,
-    clearKeyUrl: `https://${ex.authority}/v1/license/clearkey?session=${encodeURIComponent(claims.sid)}`,
+    clearKeyUrl: `https://${claims.api}/v1/license/clearkey?session=${encodeURIComponent(claims.sid)}`,
     widevineUrl: deps.licenseServers.widevine,
     playreadyUrl: deps.licenseServers.playready,
     fairplayUrl: deps.licenseServers.fairplay,

@@ -7,7 +7,7 @@ const k1 = randomBytes(32).toString('base64');
 const k2 = randomBytes(32).toString('base64');
 const old = keySetFromJson({ current: 'k1', keys: { k1 } }, 'test');
 const rotated = keySetFromJson({ current: 'k2', keys: { k1, k2 } }, 'test');
-const claims: TokenClaims = { tid: 'film', sid: 's1', exp: 2000, maxH: 540, maxBw: 2_000_000 };
+const claims: TokenClaims = { tid: 'film', sid: 's1', exp: 2000, maxH: 540, maxBw: 2_000_000, api: 'api.example:8443' };
 const code = (fn: () => unknown): string => {
   try {
     fn();

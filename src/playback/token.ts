@@ -14,6 +14,8 @@ export interface TokenClaims {
   maxH: number;
   /** Highest rendition bandwidth (bits/s) the session may see. */
   maxBw: number;
+  /** Host of the playback API that owns the session (its steering and license server). */
+  api: string;
 }
 
 /**
@@ -53,7 +55,7 @@ function mac(secret: Buffer, kid: string, payload: string): string {
 function parseClaims(payload: string): TokenClaims {
   try {
     const c = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as TokenClaims;
-    if (typeof c.tid === 'string' && typeof c.sid === 'string' && Number.isFinite(c.exp) && Number.isFinite(c.maxH) && Number.isFinite(c.maxBw)) {
+    if (typeof c.tid === 'string' && typeof c.sid === 'string' && typeof c.api === 'string' && Number.isFinite(c.exp) && Number.isFinite(c.maxH) && Number.isFinite(c.maxBw)) {
       return c;
     }
   } catch {

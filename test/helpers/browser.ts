@@ -9,7 +9,8 @@ export interface TestBrowser {
  * Debian's headless Chromium with QUIC forced for our test origin and our self-signed
  * certificate accepted by its SPKI hash, so pages load over HTTP/3 from the first request.
  */
-export async function launchChromium(opts: { port: number; spki: string }): Promise<TestBrowser> {
+export async function launchChromium(opts: { port: number | number[]; spki: string }): Promise<TestBrowser> {
+  const origins = [opts.port].flat().map((p) => `localhost:${p}`).join(',');
   const browser: Browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
@@ -22,7 +23,7 @@ export async function launchChromium(opts: { port: number; spki: string }): Prom
       '--disable-sync',
       '--autoplay-policy=no-user-gesture-required',
       '--enable-quic',
-      `--origin-to-force-quic-on=localhost:${opts.port}`,
+      `--origin-to-force-quic-on=${origins}`,
       `--ignore-certificate-errors-spki-list=${opts.spki}`,
     ],
   });

@@ -12,8 +12,7 @@ export interface TestServer extends RunningServer {
 }
 
 /** Starts a real server in this process on a free port with a fresh certificate. */
-export async function startTestServer(overrides: Partial<ServeConfig> = {}): Promise<TestServer> {
-  const certs = makeTestCerts();
+export async function startTestServer(overrides: Partial<ServeConfig> = {}, certs: TestCerts = makeTestCerts()): Promise<TestServer> {
   const logs: Array<Record<string, unknown>> = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {
@@ -33,4 +32,14 @@ export async function startTestServer(overrides: Partial<ServeConfig> = {}): Pro
   };
   const server = await startServer(config, pino({ level: config.logLevel }, sink));
   return Object.assign(server, { origin: `https://localhost:${server.port}`, certs, logs });
+}
+
+/** A port that was free a moment ago (for configs that must name a server's port before it starts). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const srv = createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
 }

@@ -109,3 +109,17 @@ function readFragmentTiming(
   }
   return { decodeTime, durationTicks, startsWithSync: startsWithSync ?? false };
 }
+
+/**
+ * Folds a last fragment shorter than `minTicks` into the one before it, so a stray trailing frame
+ * (containers often report a duration a frame longer than the video) does not become a
+ * one-frame segment with an absurd bitrate. A segment may hold several fragments (ISO/IEC
+ * 23000-19 §7.3.2.2), and the two are adjacent in the file, so the merge is a byte-range union.
+ */
+export function mergeShortTail(track: Fmp4Track, minTicks: number): Fmp4Track {
+  const last = track.fragments[track.fragments.length - 1];
+  const prev = track.fragments[track.fragments.length - 2];
+  if (!last || !prev || last.durationTicks >= minTicks || prev.end !== last.start) return track;
+  const merged: Fragment = { ...prev, end: last.end, durationTicks: prev.durationTicks + last.durationTicks };
+  return { ...track, fragments: [...track.fragments.slice(0, -2), merged] };
+}

@@ -5,9 +5,9 @@ import { buildMpd, DASH_MANIFEST } from './dash-manifest.js';
 import { InvalidPackageOption, InputNotFound } from './errors.js';
 import { buildEncodeArgs } from './ffmpeg-args.js';
 import { runFfmpeg, type EncodeProgress } from './ffmpeg-runner.js';
-import { readFmp4Track } from './fmp4-track.js';
+import { mergeShortTail, readFmp4Track } from './fmp4-track.js';
 import { buildHlsPlaylists } from './hls-manifest.js';
-import { DEFAULT_LADDER, fitLadder, type LadderRung } from './ladder.js';
+import { DEFAULT_LADDER, fitLadder, type LadderRung, type VideoRendition } from './ladder.js';
 import type { Language } from './languages.js';
 import type { PackagedTitle, SubtitleTrack } from './packaged-title.js';
 import { PACKAGE_SUMMARY, summarize } from './package-summary.js';
@@ -49,6 +49,32 @@ export const DEFAULT_SYNTHETIC = { width: 1280, height: 720, fps: 25, durationSe
  * Throws PackagingError subclasses for bad input; the staging directory is always removed.
  */
 export async function packageTitle(opts: PackageOptions): Promise<PackagedTitle> {
+  const plan = await planTitle(opts);
+  const staging = join(dirname(plan.outDir), `.${basename(plan.outDir)}.staging-${randomBytes(4).toString('hex')}`);
+  try {
+    const title = await buildTitle(staging, plan, opts);
+    for (const [path, text] of buildHlsPlaylists(title)) await writeFile(join(staging, path), text);
+    await writeFile(join(staging, DASH_MANIFEST), buildMpd(title));
+    const input = isSynthetic(opts.input) ? opts.input : basename(opts.input);
+    await writeFile(join(staging, PACKAGE_SUMMARY), `${JSON.stringify(summarize(title, input), null, 2)}\n`);
+    await replaceDir(staging, plan.outDir);
+    return title;
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** Everything decided before the first byte is written; all input errors surface here. */
+interface TitlePlan {
+  outDir: string;
+  segmentSeconds: number;
+  languages: Language[];
+  source: MediaSource;
+  renditions: VideoRendition[];
+  cues: Map<Language, Cue[]>;
+}
+
+async function planTitle(opts: PackageOptions): Promise<TitlePlan> {
   const segmentSeconds = opts.segmentSeconds ?? 4;
   if (!Number.isInteger(segmentSeconds) || segmentSeconds < 1 || segmentSeconds > 30) {
     throw new InvalidPackageOption(`--segment-seconds must be an integer from 1 to 30, got ${opts.segmentSeconds}`);
@@ -60,33 +86,38 @@ export async function packageTitle(opts: PackageOptions): Promise<PackagedTitle>
     ? syntheticSource({ filter: opts.input.slice('lavfi:'.length), ...DEFAULT_SYNTHETIC, ...opts.synthetic }, languages)
     : await fileSource(opts.input, languages);
   const renditions = fitLadder(opts.ladder ?? DEFAULT_LADDER, source.width, source.height);
-  const cues = await loadCues(opts, source, languages);
+  return { outDir, segmentSeconds, languages, source, renditions, cues: await loadCues(opts, source, languages) };
+}
 
-  const staging = join(dirname(outDir), `.${basename(outDir)}.staging-${randomBytes(4).toString('hex')}`);
+// Encodes into `<staging>/.work`, cuts every track into its delivery form and writes subtitles;
+// manifests are left to the caller.
+async function buildTitle(staging: string, plan: TitlePlan, opts: PackageOptions): Promise<PackagedTitle> {
   const work = join(staging, '.work');
-  try {
-    await mkdir(work, { recursive: true });
-    const { args, outputs } = buildEncodeArgs(source, renditions, segmentSeconds, work);
-    await runFfmpeg(args, source.durationSec, opts.onProgress, opts.signal);
-    const title: PackagedTitle = { durationSec: source.durationSec, segmentSeconds, singleFile: !!opts.singleFile, video: [], audio: [], subtitles: [] };
-    for (const out of outputs) {
-      const buf = await readFile(out.file);
-      const group = out.kind === 'video' ? 'video' : 'audio';
-      const r = await writeRendition(buf, readFmp4Track(buf), staging, { kind: out.kind, id: out.id, group }, title.singleFile);
-      if (out.kind === 'video') title.video.push({ ...r, frameRate: source.fps });
-      else title.audio.push({ ...r, language: languages.find((l) => l.tag === out.id) });
-    }
-    title.durationSec = Math.max(...title.video.map((v) => v.segments.reduce((n, s) => n + s.durationTicks, 0) / v.timescale));
-    for (const [lang, list] of cues) title.subtitles.push(await writeSubtitles(staging, lang, list));
-    await rm(work, { recursive: true, force: true });
-    for (const [path, text] of buildHlsPlaylists(title)) await writeFile(join(staging, path), text);
-    await writeFile(join(staging, DASH_MANIFEST), buildMpd(title));
-    await writeFile(join(staging, PACKAGE_SUMMARY), `${JSON.stringify(summarize(title, isSynthetic(opts.input) ? opts.input : basename(opts.input)), null, 2)}\n`);
-    await replaceDir(staging, outDir);
-    return title;
-  } finally {
-    await rm(staging, { recursive: true, force: true });
+  await mkdir(work, { recursive: true });
+  const { args, outputs } = buildEncodeArgs(plan.source, plan.renditions, plan.segmentSeconds, work);
+  await runFfmpeg(args, plan.source.durationSec, opts.onProgress, opts.signal);
+  const title: PackagedTitle = {
+    durationSec: plan.source.durationSec,
+    segmentSeconds: plan.segmentSeconds,
+    singleFile: opts.singleFile ?? false,
+    video: [],
+    audio: [],
+    subtitles: [],
+  };
+  for (const out of outputs) {
+    const buf = await readFile(out.file);
+    const target = { kind: out.kind, id: out.id, group: out.kind };
+    const parsed = readFmp4Track(buf);
+    const track = mergeShortTail(parsed, (parsed.timescale * plan.segmentSeconds) / 2);
+    const r = await writeRendition(buf, track, staging, target, title.singleFile);
+    if (out.kind === 'video') title.video.push({ ...r, frameRate: plan.source.fps });
+    else title.audio.push({ ...r, language: plan.languages.find((l) => l.tag === out.id) });
   }
+  // The encoded video, not the probed container, says how long the title really is.
+  title.durationSec = Math.max(...title.video.map((v) => v.segments.reduce((n, s) => n + s.durationTicks, 0) / v.timescale));
+  for (const [lang, list] of plan.cues) title.subtitles.push(await writeSubtitles(staging, lang, list));
+  await rm(work, { recursive: true, force: true });
+  return title;
 }
 
 async function loadCues(opts: PackageOptions, source: MediaSource, languages: Language[]): Promise<Map<Language, Cue[]>> {

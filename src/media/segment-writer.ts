@@ -15,7 +15,8 @@ export interface RenditionTarget {
 
 /**
  * Cuts a parsed CMAF track file into its delivery form under `titleDir` and describes it.
- * Segmented: `<group>/<id>/init.mp4` + `seg-N.m4s` (one fragment each, N from 1).
+ * Segmented: `<group>/<id>/init.mp4` + `seg-N.m4s` (one fragment each, N from 1; a fragment may
+ * be a merged run of adjacent ones, see mergeShortTail).
  * Single file: `<group>/<id>.mp4` = ftyp+moov, a `sidx` we build, then the fragments, so HLS can
  * address segments with EXT-X-BYTERANGE and DASH with SegmentBase@indexRange.
  * Video fragments must start with a sync sample; otherwise segments would not be independent.

@@ -64,6 +64,7 @@ interface ProbeStream {
   height?: number;
   avg_frame_rate?: string;
   r_frame_rate?: string;
+  duration?: string;
   disposition?: { attached_pic?: number };
   tags?: { language?: string };
 }
@@ -91,7 +92,9 @@ export async function fileSource(path: string, languages: readonly Language[]): 
   }
   const streams = probe.streams ?? [];
   const video = streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
-  const durationSec = Number(probe.format?.duration);
+  // The video stream's own duration when the container records it (mp4 does, mkv does not):
+  // the format duration also spans audio that may run past the last frame.
+  const durationSec = Number(video?.duration) > 0 ? Number(video?.duration) : Number(probe.format?.duration);
   if (!video || !video.width || !video.height) throw new InputNotVideo(path, 'no video stream');
   if (!(durationSec > 0)) throw new InputNotVideo(path, 'unknown duration');
   const fps = parseRate(video.avg_frame_rate) ?? parseRate(video.r_frame_rate) ?? 25;

@@ -34,6 +34,12 @@ export async function runPackage(argv: string[], io: CommandIo): Promise<number>
     lastStep = step;
     io.stderr.write(`package: ${step * 10}%${p.speed ? ` (${p.speed.toFixed(2)}x realtime)` : ''}\n`);
   };
+  // Ctrl-C or a service stop kills ffmpeg through the signal, so packageTitle still removes its
+  // staging directory before the process exits.
+  const abort = new AbortController();
+  const stop = (): void => abort.abort();
+  process.once('SIGINT', stop).once('SIGTERM', stop);
+  opts.signal = abort.signal;
   try {
     const title = await packageTitle(opts);
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
@@ -47,6 +53,8 @@ export async function runPackage(argv: string[], io: CommandIo): Promise<number>
     if (!(err instanceof PackagingError)) throw err;
     io.stderr.write(`h3edge package: ${err.message}\n`);
     return err instanceof InvalidPackageOption ? 2 : 1;
+  } finally {
+    process.off('SIGINT', stop).off('SIGTERM', stop);
   }
 }
 

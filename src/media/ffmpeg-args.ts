@@ -14,8 +14,8 @@ export interface EncodedOutput {
 export const AUDIO_BITRATE_KBPS = 128;
 
 // CMAF track files: moov first, fragments with moof-relative offsets (so fragments can be cut
-// out into segment files), negative CTS offsets instead of edit lists (hls.js and dash.js then
-// agree on the first pts).
+// out into segment files), and signed CTS offsets (trun v1) instead of an edit list, which MSE
+// players apply inconsistently.
 const CMAF_MOVFLAGS = '+frag_keyframe+empty_moov+default_base_moof+cmaf+negative_cts_offsets';
 
 /**

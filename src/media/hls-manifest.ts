@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { segmentSeconds, type ByteRange, type PackagedTitle, type Rendition, type SubtitleTrack } from './packaged-title.js';
+import { segmentDurationSec, type ByteRange, type PackagedTitle, type Rendition, type SubtitleTrack } from './packaged-title.js';
 
 /** HLS playlist paths relative to the title root mapped to their text. */
 export type PlaylistFiles = Map<string, string>;
@@ -52,7 +52,7 @@ function buildMaster(title: PackagedTitle): string {
 }
 
 function buildMediaPlaylist(r: Rendition): string {
-  const durations = r.segments.map((s) => segmentSeconds(r, s));
+  const durations = r.segments.map((s) => segmentDurationSec(r, s));
   // RFC 8216bis §4.4.3.1: every EXTINF rounded to the nearest integer must not exceed it.
   const target = Math.max(1, ...durations.map((d) => Math.round(d)));
   const rel = (uri: string): string => posix.relative(posix.dirname(r.playlistUri), uri);

@@ -61,6 +61,6 @@ export interface PackagedTitle {
 }
 
 /** Duration of a segment in seconds. */
-export function segmentSeconds(r: Rendition, s: SegmentRef): number {
+export function segmentDurationSec(r: Rendition, s: SegmentRef): number {
   return s.durationTicks / r.timescale;
 }

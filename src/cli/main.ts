@@ -1,6 +1,7 @@
 import { ConfigError } from '../config/errors.js';
 import type { CommandIo } from './io.js';
 import { runServe, SERVE_USAGE } from './commands/serve.js';
+import { PACKAGE_USAGE } from './commands/package.js';
 
 type Command = (argv: string[], io: CommandIo) => Promise<number>;
 
@@ -11,7 +12,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
 
 const USAGE = `usage:
   ${SERVE_USAGE}
-  h3edge package <input> --out media/<titleId> [--segment-seconds 4] [--single-file]`;
+  ${PACKAGE_USAGE}`;
 
 /** Runs one subcommand and returns the process exit code: 0 ok, 2 usage/config, 1 other failure. */
 export async function main(argv: string[], io: CommandIo): Promise<number> {

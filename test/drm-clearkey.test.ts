@@ -39,6 +39,20 @@ t.test('encrypted title plays through EME ClearKey over HTTP/3', async (t) => {
     t.match(hls, /#EXT-X-SESSION-KEY:METHOD=SAMPLE-AES-CTR,.*KEYFORMAT="org\.w3\.clearkey"/);
   });
 
+  t.test('without the key the encrypted title does not play (the media really is encrypted)', async (t) => {
+    const browser = await launchChromium({ port: server.port, spki: server.certs.spki });
+    t.teardown(() => browser.close());
+    const page = await browser.context.newPage();
+    await page.goto(`${server.origin}/content/player/dash-drm.html?title=secret&keys=none`);
+    await page.waitForFunction(() => (window as unknown as { errors: string[] }).errors.length > 0, null, { timeout: 60_000 });
+    const state = await page.evaluate(() => ({
+      errors: (window as unknown as { errors: string[] }).errors,
+      currentTime: (document.getElementById('v') as HTMLVideoElement).currentTime,
+    }));
+    t.ok(state.currentTime < 0.5, `no playback without a key (currentTime ${state.currentTime})`);
+    t.ok(state.errors.length > 0, `the player reports the missing license: ${state.errors[0]}`);
+  });
+
   t.test('Chromium + dash.js: license and manifest in parallel, plays past 3 s over h3', async (t) => {
     const browser = await launchChromium({ port: server.port, spki: server.certs.spki });
     t.teardown(() => browser.close());

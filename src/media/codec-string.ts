@@ -20,6 +20,7 @@ export interface SampleEntryInfo {
  * string does not match the stream, so it is read from the encoded bytes rather than assumed.
  */
 export function describeSampleEntry(buf: Buffer, entry: Box): SampleEntryInfo {
+  if (entry.type === 'encv' || entry.type === 'enca') return describeSampleEntry(buf, { ...entry, type: originalFormat(buf, entry) });
   if (entry.type === 'avc1' || entry.type === 'avc3') {
     const width = buf.readUInt16BE(entry.payload + 24);
     const height = buf.readUInt16BE(entry.payload + 26);
@@ -37,6 +38,18 @@ export function describeSampleEntry(buf: Buffer, entry: Box): SampleEntryInfo {
     return { codecs: mp4aCodecString(buf, esds), channels, sampleRate };
   }
   throw new MalformedMp4(`unsupported sample entry ${entry.type}`);
+}
+
+/**
+ * ISO/IEC 23001-7 §4.2: an encrypted sample entry (encv/enca) keeps the original entry's layout
+ * and names the original format in sinf/frma.
+ */
+function originalFormat(buf: Buffer, entry: Box): string {
+  const skip = entry.type === 'encv' ? VISUAL_SAMPLE_ENTRY_BYTES : AUDIO_SAMPLE_ENTRY_BYTES;
+  const sinf = children(buf, entry, skip).find((b) => b.type === 'sinf');
+  const frma = sinf ? children(buf, sinf).find((b) => b.type === 'frma') : undefined;
+  if (!frma) throw new MalformedMp4(`${entry.type} without sinf/frma`);
+  return buf.toString('latin1', frma.payload, frma.payload + 4);
 }
 
 /** RFC 6381 §3.3: `mp4a.<objectTypeIndication hex>.<audio object type>` from an esds box. */

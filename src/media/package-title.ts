@@ -4,6 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { buildMpd, DASH_MANIFEST } from './dash-manifest.js';
 import { InvalidPackageOption, InputNotFound } from './errors.js';
 import { buildEncodeArgs } from './ffmpeg-args.js';
+import { encryptTrack } from './cenc/encrypt-track.js';
 import { runFfmpeg, type EncodeProgress } from './ffmpeg-runner.js';
 import { mergeShortTail, readFmp4Track } from './fmp4-track.js';
 import { buildHlsPlaylists } from './hls-manifest.js';
@@ -34,6 +35,8 @@ export interface PackageOptions {
   /** Text in generated cues (e.g. the title name). */
   cueLabel?: string;
   overwrite?: boolean;
+  /** Encrypt every track with this content key (CENC 'cenc', AES-CTR); the caller keeps the key. */
+  encryption?: { kid: string; key: string };
   onProgress?: (p: EncodeProgress) => void;
   signal?: AbortSignal;
 }
@@ -105,7 +108,8 @@ async function buildTitle(staging: string, plan: TitlePlan, opts: PackageOptions
     subtitles: [],
   };
   for (const out of outputs) {
-    const buf = await readFile(out.file);
+    const clear = await readFile(out.file);
+    const buf = opts.encryption ? encryptTrack(clear, opts.encryption.kid, opts.encryption.key) : clear;
     const target = { kind: out.kind, id: out.id, group: out.kind };
     const parsed = readFmp4Track(buf);
     const track = mergeShortTail(parsed, (parsed.timescale * plan.segmentSeconds) / 2);

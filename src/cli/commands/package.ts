@@ -1,17 +1,20 @@
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DASH_MANIFEST } from '../../media/dash-manifest.js';
 import { InvalidPackageOption, PackagingError } from '../../media/errors.js';
 import { MASTER_PLAYLIST } from '../../media/hls-manifest.js';
 import { parseLadder } from '../../media/ladder.js';
 import { packageTitle, type PackageOptions } from '../../media/package-title.js';
+import { KeyStore } from '../../playback/drm/key-store.js';
 import type { CommandIo } from '../io.js';
 
 /** One-line usage shown by `h3edge --help` and on usage errors. */
 export const PACKAGE_USAGE =
   'h3edge package <input|lavfi:testsrc2> --out media/<titleId> [--segment-seconds 4] [--single-file] [--languages en,fr]\n' +
   '        [--ladder 240:400,360:800,540:1800,720:3000] [--subtitles en=a.vtt,fr=b.vtt] [--force]\n' +
-  '        [--duration 12 --size 1280x720 --fps 25]   (lavfi inputs only)';
+  '        [--duration 12 --size 1280x720 --fps 25]   (lavfi inputs only)\n' +
+  '        [--encrypt [--key-store ./keys]]   (CENC; the content key goes to the key store, never into the title)';
 
 /**
  * `h3edge package`: packages one input into a title directory (see `packageTitle`). Prints
@@ -20,8 +23,9 @@ export const PACKAGE_USAGE =
  */
 export async function runPackage(argv: string[], io: CommandIo): Promise<number> {
   let opts: PackageOptions;
+  let keyStoreDir: string;
   try {
-    opts = parseOptions(argv);
+    ({ opts, keyStoreDir } = parseOptions(argv));
   } catch (err) {
     io.stderr.write(`h3edge package: ${(err as Error).message} (see h3edge --help)\n`);
     return 2;
@@ -41,6 +45,8 @@ export async function runPackage(argv: string[], io: CommandIo): Promise<number>
   process.once('SIGINT', stop).once('SIGTERM', stop);
   opts.signal = abort.signal;
   try {
+    // The key is stored before the title appears, so an encrypted title is never served keyless.
+    if (opts.encryption) await new KeyStore(keyStoreDir).put(basename(resolve(opts.outDir)), { scheme: 'cenc', keys: [opts.encryption] });
     const title = await packageTitle(opts);
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     io.stdout.write(
@@ -58,7 +64,7 @@ export async function runPackage(argv: string[], io: CommandIo): Promise<number>
   }
 }
 
-function parseOptions(argv: string[]): PackageOptions {
+function parseOptions(argv: string[]): { opts: PackageOptions; keyStoreDir: string } {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -73,6 +79,8 @@ function parseOptions(argv: string[]): PackageOptions {
       size: { type: 'string' },
       fps: { type: 'string' },
       force: { type: 'boolean' },
+      encrypt: { type: 'boolean' },
+      'key-store': { type: 'string' },
     },
   });
   const input = positionals[0];
@@ -85,6 +93,7 @@ function parseOptions(argv: string[]): PackageOptions {
     overwrite: values.force ?? false,
     cueLabel: values.out.split(/[\\/]/).filter(Boolean).pop(),
   };
+  if (values.encrypt) opts.encryption = { kid: randomBytes(16).toString('hex'), key: randomBytes(16).toString('hex') };
   if (values['segment-seconds'] !== undefined) opts.segmentSeconds = Number(values['segment-seconds']);
   if (values.languages !== undefined) opts.languages = values.languages.split(',').map((s) => s.trim());
   if (values.ladder !== undefined) opts.ladder = parseLadder(values.ladder);
@@ -96,7 +105,7 @@ function parseOptions(argv: string[]): PackageOptions {
     ...(values.fps !== undefined ? { fps: positive('--fps', values.fps) } : {}),
     ...(values.duration !== undefined ? { durationSec: positive('--duration', values.duration) } : {}),
   } as PackageOptions['synthetic'];
-  return opts;
+  return { opts, keyStoreDir: values['key-store'] ?? './keys' };
 }
 
 function parsePairs(spec: string): Record<string, string> {

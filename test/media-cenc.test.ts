@@ -18,10 +18,13 @@ function framemd5(file: string, key?: string): string[] {
 
 t.test('CENC: ffmpeg decrypts every fragment to the clear frames; without the key it cannot', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'h3edge-cenc-'));
-  await packageTitle({ input: 'lavfi:testsrc2', outDir: join(dir, 'clear'), synthetic: { width: 640, height: 360, fps: 25, durationSec: 6 }, ladder: [{ height: 240, bitrateKbps: 400 }], segmentSeconds: 2, languages: ['en'] });
+  await packageTitle({ input: 'lavfi:testsrc2', outDir: join(dir, 'clear'), synthetic: { width: 640, height: 360, fps: 25, durationSec: 8 }, ladder: [{ height: 240, bitrateKbps: 400 }], segmentSeconds: 2, languages: ['en'] });
   for (const track of ['video/240p', 'audio/en']) {
     const init = readFileSync(join(dir, 'clear', track, 'init.mp4'));
-    for (const seg of ['seg-1.m4s', 'seg-3.m4s']) {
+    // One fragment per file: ffmpeg 5.x cannot decrypt a file holding several CENC fragments
+    // (its own bug, "subsample size exceeds the packet size left", seen with other packagers'
+    // files too); Chromium plays our multi-fragment titles in test/drm-clearkey.test.ts.
+    for (const seg of ['seg-1.m4s', 'seg-2.m4s']) {
       const clear = Buffer.concat([init, readFileSync(join(dir, 'clear', track, seg))]);
       const enc = encryptTrack(clear, KID, KEY);
       const clearFile = join(dir, `${track.replace('/', '-')}-${seg}-clear.mp4`);

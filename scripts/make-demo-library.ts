@@ -1,7 +1,9 @@
-// Builds the demo library under --media (default ./media): one film and one three-episode series,
+// Builds the demo library under --media (default ./media): two films and a three-episode series,
 // packaged from synthetic lavfi sources (no downloads), plus media/catalog.json. Deterministic and
 // idempotent: a title whose package.json matches its definition is skipped, so `make setup` re-runs
-// are cheap. Usage: npx tsx scripts/make-demo-library.ts [--media ./media] [--force]
+// are cheap. One film is CENC-encrypted, its key in --keys. Usage:
+// npx tsx scripts/make-demo-library.ts [--media ./media] [--keys ./keys] [--force]
+import { randomBytes } from 'node:crypto';
 import { rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -9,6 +11,7 @@ import { validateCatalog, type Catalog, type CatalogEntry, type Delivery, type S
 import { PackagingError } from '../src/media/errors.js';
 import { packageTitle } from '../src/media/package-title.js';
 import { readPackageSummary, type PackageSummary } from '../src/media/package-summary.js';
+import { KeyStore } from '../src/playback/drm/key-store.js';
 
 interface DemoTitle {
   id: string;
@@ -16,6 +19,8 @@ interface DemoTitle {
   durationSec: number;
   delivery: Delivery;
   languages: string[];
+  /** CENC-encrypted; its content key goes to the key store. */
+  encrypted?: boolean;
   meta: Omit<CatalogEntry, 'id' | 'durationSec' | 'manifests' | 'delivery' | 'audioLanguages' | 'subtitleLanguages' | 'maxHeight'>;
 }
 
@@ -51,6 +56,22 @@ const TITLES: DemoTitle[] = [
       genres: ['Drama', 'Experimental'],
     },
   },
+  {
+    id: 'locked-test-pattern',
+    source: 'lavfi:testsrc',
+    durationSec: 20,
+    delivery: 'segments',
+    languages: ['en', 'fr'],
+    encrypted: true,
+    meta: {
+      type: 'film',
+      title: 'The Locked Test Pattern',
+      synopsis: 'The same pattern behind a key: plays after the license server agrees.',
+      maturityRating: 'PG',
+      year: 2026,
+      genres: ['Thriller', 'Experimental'],
+    },
+  },
   ...EPISODES.map((e, i): DemoTitle => {
     const episodeIds = SERIES.seasons[0]?.episodeIds ?? [];
     return {
@@ -75,17 +96,23 @@ const TITLES: DemoTitle[] = [
   }),
 ];
 
-async function ensurePackaged(mediaDir: string, t: DemoTitle, force: boolean): Promise<PackageSummary> {
+async function ensurePackaged(mediaDir: string, keys: KeyStore, t: DemoTitle, force: boolean): Promise<PackageSummary> {
   const dir = join(mediaDir, t.id);
   const existing = await readPackageSummary(dir);
-  const matches = existing && existing.input === t.source && existing.singleFile === (t.delivery === 'byte-range') && Math.abs(existing.durationSec - t.durationSec) < 1;
+  const keyed = !t.encrypted || (await keys.get(t.id)) !== null;
+  const matches =
+    existing && keyed && existing.input === t.source && existing.singleFile === (t.delivery === 'byte-range') && Math.abs(existing.durationSec - t.durationSec) < 1;
   if (matches && !force) {
     process.stdout.write(`${t.id}: complete, skipped\n`);
     return existing;
   }
   const started = Date.now();
   let lastStep = -1;
+  const encryption = t.encrypted ? { kid: randomBytes(16).toString('hex'), key: randomBytes(16).toString('hex') } : undefined;
+  // The key is stored first, so the title never exists without it.
+  if (encryption) await keys.put(t.id, { scheme: 'cenc', keys: [encryption] });
   await packageTitle({
+    encryption,
     input: t.source,
     outDir: dir,
     overwrite: true,
@@ -117,10 +144,13 @@ function entry(t: DemoTitle, s: PackageSummary): CatalogEntry {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { media: { type: 'string', default: './media' }, force: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: { media: { type: 'string', default: './media' }, keys: { type: 'string', default: './keys' }, force: { type: 'boolean', default: false } },
+  });
   const mediaDir = resolve(values.media as string);
+  const keys = new KeyStore(resolve(values.keys as string));
   const titles: CatalogEntry[] = [];
-  for (const t of TITLES) titles.push(entry(t, await ensurePackaged(mediaDir, t, values.force as boolean)));
+  for (const t of TITLES) titles.push(entry(t, await ensurePackaged(mediaDir, keys, t, values.force as boolean)));
   const catalog = validateCatalog({ version: 1, titles, series: [SERIES] } satisfies Catalog);
   const tmp = join(mediaDir, '.catalog.json.tmp');
   await writeFile(tmp, `${JSON.stringify(catalog, null, 2)}\n`);

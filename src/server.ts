@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { ServeConfig } from './config/config.js';
 import { ConfigError } from './config/errors.js';
@@ -10,6 +11,8 @@ import { ReadStore } from './content/read-store.js';
 import { healthHandler } from './observe/health.js';
 import { ServerMetrics } from './observe/metrics.js';
 import { metricsHandler } from './observe/metrics-handler.js';
+import { Readiness, readinessHandler } from './observe/readiness.js';
+import { startAdminServer, type AdminServer } from './transport/admin/server.js';
 import { installPlayback } from './playback/wiring.js';
 import { Forbidden } from './http/errors.js';
 import { startTcpTransport, type TcpTransport } from './transport/h2/server.js';
@@ -20,6 +23,15 @@ export interface RunningServer {
   readonly port: number;
   readonly h3Engine: string;
   readonly metrics: ServerMetrics;
+  readonly readiness: Readiness;
+  /** Port of the loopback admin listener, when configured. */
+  readonly adminPort: number | null;
+  /**
+   * SIGHUP: re-reads the certificate and the token key file. New TLS connections get the new
+   * certificate; tokens signed with keys still in the file keep working. On any error the old
+   * material stays in use and the error is thrown for the caller to log.
+   */
+  reload(): Promise<void>;
   /** Graceful stop: no new connections, in-flight responses finish within the configured grace. */
   close(): Promise<void>;
 }
@@ -35,12 +47,18 @@ const tokenRequired = (): never => {
 export async function startServer(config: ServeConfig, logger: Logger): Promise<RunningServer> {
   const credentials = loadCredentials(config.cert, config.key);
   const metrics = new ServerMetrics();
+  const readiness = new Readiness();
+  readiness.add({ name: 'media', check: () => ({ ready: existsSync(config.media), detail: config.media }) });
   const localStore = new ReadStore();
-  const router = new Router()
+  const router = new Router();
+  // Operator endpoints live on the main port unless an admin port takes them off it.
+  const opsRouter = config.adminPort === null ? router : new Router();
+  opsRouter
     .add(READ_METHODS, '/healthz', healthHandler())
-    .add(READ_METHODS, '/metrics', metricsHandler(metrics.registry))
-    .add(READ_METHODS, '/content/*path', config.openContent ? contentHandler({ root: config.media, store: localStore }) : tokenRequired);
-  installPlayback(router, config, { store: localStore, logger, clock: Date.now });
+    .add(READ_METHODS, '/readyz', readinessHandler(readiness))
+    .add(READ_METHODS, '/metrics', metricsHandler(metrics.registry));
+  router.add(READ_METHODS, '/content/*path', config.openContent ? contentHandler({ root: config.media, store: localStore }) : tokenRequired);
+  const playback = installPlayback(router, config, { store: localStore, logger, clock: Date.now });
   const core = new RequestCore({
     router,
     logger,
@@ -57,14 +75,27 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
         earlyData: ex.earlyData,
       }),
   });
-  const { tcp, udp } = await bindBoth(config, (port) => ({ host: config.host, port, credentials, core, logger }));
-  logger.info({ port: tcp.port, host: config.host, h3Engine: udp.engine, media: config.media }, 'listening');
+  const admin: AdminServer | null = config.adminPort === null ? null : await startAdminServer(opsRouter, config.adminPort, logger);
+  const { tcp, udp } = await bindBoth(config, (port) => ({ host: config.host, port, credentials, core, logger })).catch(async (err: unknown) => {
+    await admin?.close();
+    throw err;
+  });
+  readiness.add({ name: 'tls', check: () => ({ ready: true, detail: config.cert }) });
+  logger.info({ port: tcp.port, adminPort: admin?.port, host: config.host, h3Engine: udp.engine, media: config.media }, 'listening');
   return {
     port: tcp.port,
     h3Engine: udp.engine,
     metrics,
+    readiness,
+    adminPort: admin?.port ?? null,
+    reload: async () => {
+      const fresh = loadCredentials(config.cert, config.key);
+      playback.reloadKeys();
+      tcp.setCredentials(fresh);
+      logger.info({ cert: config.cert, tokenKeys: config.tokenKeys }, 'reloaded certificate and token keys');
+    },
     close: async () => {
-      await Promise.all([tcp.close(config.shutdownGraceMs), udp.close(config.shutdownGraceMs)]);
+      await Promise.all([tcp.close(config.shutdownGraceMs), udp.close(config.shutdownGraceMs), admin?.close()]);
     },
   };
 }

@@ -30,6 +30,8 @@ export interface ServeConfig {
   heartbeatTtlSec: number;
   /** Directory of per-title content keys (never inside the media directory). */
   keyStore: string;
+  /** Loopback port for /metrics, /healthz and /readyz over plain HTTP; null = on the main port. */
+  adminPort: number | null;
   /** License servers of the commercial DRM systems, signalled in manifests. */
   licenseServers: { widevine?: string; playready?: string; fairplay?: string };
 }
@@ -53,5 +55,6 @@ export const DEFAULT_SERVE_CONFIG: Readonly<ServeConfig> = Object.freeze({
   streamsPerProfile: 3,
   heartbeatTtlSec: 90,
   keyStore: './keys',
+  adminPort: null,
   licenseServers: {},
 });

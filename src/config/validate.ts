@@ -59,6 +59,7 @@ const SCHEMA: Readonly<Record<keyof ServeConfig, Check>> = {
   streamsPerProfile: positive,
   heartbeatTtlSec: positive,
   keyStore: string,
+  adminPort: (v) => (v === null ? null : port(v)),
   licenseServers,
 };
 

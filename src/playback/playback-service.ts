@@ -12,7 +12,8 @@ import type { DrmCatalog, DrmChoice } from './drm/drm-catalog.js';
 
 export interface PlaybackServiceDeps {
   mediaRoot: string;
-  keys: KeySet;
+  /** The current token key set (replaced on reload). */
+  keys: () => KeySet;
   /** Empty: the node answering the API is the only CDN. */
   cdns: readonly Cdn[];
   regions: RegionMap;
@@ -48,7 +49,7 @@ export class PlaybackService {
     const session = this.deps.sessions.start(req.profileId, req.titleId);
     const token = signToken(
       { tid: req.titleId, sid: session.id, exp: policy.expiresAtSec, maxH: policy.maxHeight, maxBw: policy.maxBandwidth, api: ex.authority },
-      this.deps.keys,
+      this.deps.keys(),
     );
     const cdns = this.rankFor(ex);
     session.firstCdnId = cdns[0]?.id ?? 'self';

@@ -14,7 +14,7 @@ import type { LicenseServers } from './drm/drm-catalog.js';
 
 export interface PlaybackRoutesDeps {
   service: PlaybackService;
-  keys: KeySet;
+  keys: () => KeySet;
   mediaRoot: string;
   store: ContentStore;
   keyStore: KeyStore;

@@ -18,7 +18,7 @@ export function tokenContentHandler(deps: PlaybackRoutesDeps): Handler {
   return async (ex, params) => {
     const path = params.path ?? '';
     const titleId = decodeURIComponent(path.split('/')[0] ?? '');
-    const claims = verifyToken(params.token, titleId, deps.keys, Math.floor(deps.clock() / 1000));
+    const claims = verifyToken(params.token, titleId, deps.keys(), Math.floor(deps.clock() / 1000));
     const name = basename(path);
     const isPlaylist = name.endsWith('.m3u8') || name.endsWith('.mpd');
     if (!isPlaylist) return files(ex, { path });

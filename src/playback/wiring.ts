@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { ServeConfig } from '../config/config.js';
 import type { Router } from '../http/router.js';
 import type { ContentStore } from '../content/content-store.js';
-import { ephemeralKeySet, loadKeySet } from './keyset.js';
+import { ephemeralKeySet, loadKeySet, type KeySet } from './keyset.js';
 import { PlaybackService } from './playback-service.js';
 import { SessionRegistry } from './sessions.js';
 import { RegionMap, type CdnHealth } from './cdn-ranking.js';
@@ -11,13 +11,22 @@ import { KeyStoreDrm } from './drm/drm-catalog.js';
 import { KeyStore } from './drm/key-store.js';
 import { addPlaybackRoutes } from './routes.js';
 
+/** The playback API as installed: its service, and a way to pick up a rotated token key file. */
+export interface InstalledPlayback {
+  service: PlaybackService;
+  /** Re-reads the token key file; throws (keeping the old keys) if it is invalid. */
+  reloadKeys(): void;
+}
+
 /** Builds the playback API from config and registers its routes. */
 export function installPlayback(
   router: Router,
   config: ServeConfig,
   deps: { store: ContentStore; logger: Logger; clock: () => number; health?: (cdnId: string) => CdnHealth },
-): PlaybackService {
-  const keys = config.tokenKeys === null ? ephemeralKeySet(randomBytes) : loadKeySet(config.tokenKeys);
+): InstalledPlayback {
+  const load = (): KeySet => (config.tokenKeys === null ? ephemeralKeySet(randomBytes) : loadKeySet(config.tokenKeys));
+  let current = load();
+  const keys = (): KeySet => current;
   if (config.tokenKeys === null) deps.logger.warn('no tokenKeys file: segment tokens use a random per-process key and only this node accepts them');
   const keyStore = new KeyStore(config.keyStore);
   const service = new PlaybackService({
@@ -46,5 +55,10 @@ export function installPlayback(
     clock: deps.clock,
     heartbeatIntervalSec: Math.max(5, Math.floor(config.heartbeatTtlSec / 3)),
   });
-  return service;
+  return {
+    service,
+    reloadKeys: () => {
+      if (config.tokenKeys !== null) current = load();
+    },
+  };
 }

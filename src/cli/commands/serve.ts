@@ -8,7 +8,7 @@ import type { CommandIo } from '../io.js';
 
 export const SERVE_USAGE = `h3edge serve [--port 8443] [--host ::] [--media ./media] [--cert F --key F]
              [--config F] [--log-level info] [--h3-engine native|currentspace] [--shutdown-grace-ms 10000]
-             [--open-content | --no-open-content] [--token-keys F]`;
+             [--open-content | --no-open-content] [--token-keys F] [--admin-port N]`;
 
 /** `h3edge serve`: runs until SIGINT/SIGTERM, then drains and resolves with exit code 0. */
 export async function runServe(argv: string[], io: CommandIo): Promise<number> {
@@ -16,6 +16,11 @@ export async function runServe(argv: string[], io: CommandIo): Promise<number> {
   const logger = createLogger(config.logLevel);
   const server = await startServer(config, logger);
   io.stderr.write(`h3edge: serving ${config.media} on https://localhost:${server.port}/ (h2, http/1.1 over TCP; h3 over UDP)\n`);
+  // SIGHUP: pick up a renewed certificate or rotated token keys without dropping anyone.
+  const reload = (): void => {
+    server.reload().catch((err: unknown) => logger.error({ err: (err as Error).message }, 'reload failed; keeping the current certificate and keys'));
+  };
+  process.on('SIGHUP', reload);
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals): void => {
       logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down');
@@ -26,6 +31,7 @@ export async function runServe(argv: string[], io: CommandIo): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  process.removeListener('SIGHUP', reload);
   logger.info('stopped');
   logger.flush();
   return 0;
@@ -52,6 +58,7 @@ export function serveConfigFromArgs(argv: string[]): ServeConfig {
         'open-content': { type: 'boolean' },
         'no-open-content': { type: 'boolean' },
         'token-keys': { type: 'string' },
+        'admin-port': { type: 'string' },
       },
     }));
   } catch (err) {
@@ -68,6 +75,7 @@ export function serveConfigFromArgs(argv: string[]): ServeConfig {
     shutdownGraceMs: values['shutdown-grace-ms'] === undefined ? undefined : numberFlag('--shutdown-grace-ms', values['shutdown-grace-ms']),
     openContent: values['no-open-content'] ? false : values['open-content'],
     tokenKeys: values['token-keys'],
+    adminPort: values['admin-port'] === undefined ? undefined : numberFlag('--admin-port', values['admin-port']),
   };
   for (const k of Object.keys(flags)) if (flags[k] === undefined) delete flags[k];
   const fromFile = values.config === undefined ? {} : loadConfigFile(values.config);

@@ -23,6 +23,8 @@ export interface TcpTransportOptions {
 /** The TCP side of the server: HTTP/2 and HTTP/1.1 over TLS 1.3, chosen by ALPN. */
 export interface TcpTransport {
   readonly port: number;
+  /** New TLS connections use these credentials; established ones keep theirs. */
+  setCredentials(credentials: Credentials): void;
   /** Stops accepting, sends GOAWAY, lets in-flight responses finish for up to `graceMs`. */
   close(graceMs: number): Promise<void>;
 }
@@ -100,6 +102,7 @@ export async function startTcpTransport(opts: TcpTransportOptions): Promise<TcpT
   altSvc = `h3=":${port}"; ma=86400`;
   return {
     port,
+    setCredentials: (c) => server.setSecureContext({ cert: c.cert, key: c.key, minVersion: 'TLSv1.3' }),
     close: (graceMs) => drainer.drain(server, graceMs),
   };
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { ServeConfig } from './config/config.js';
 import { ConfigError } from './config/errors.js';
 import { loadCredentials } from './tls/credentials.js';
+import type { SharedTicketKeys } from './tls/ticket-keys.js';
 import { Router } from './http/router.js';
 import { RequestCore } from './http/core.js';
 import { classifyRequest, CLASS_PRIORITY } from './priority/resource-class.js';
@@ -43,8 +44,13 @@ const tokenRequired = (): never => {
   throw new Forbidden('token_missing', 'A playback token is required');
 };
 
+/** What a worker of a multi-process node shares with its siblings. */
+export interface WorkerContext {
+  ticketKeys: SharedTicketKeys;
+}
+
 /** Wires config, TLS, routes, the core and both transports. The only module that knows them all. */
-export async function startServer(config: ServeConfig, logger: Logger): Promise<RunningServer> {
+export async function startServer(config: ServeConfig, logger: Logger, worker?: WorkerContext): Promise<RunningServer> {
   const credentials = loadCredentials(config.cert, config.key);
   const metrics = new ServerMetrics();
   const readiness = new Readiness();
@@ -58,7 +64,7 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
     .add(READ_METHODS, '/readyz', readinessHandler(readiness))
     .add(READ_METHODS, '/metrics', metricsHandler(metrics.registry));
   router.add(READ_METHODS, '/content/*path', config.openContent ? contentHandler({ root: config.media, store: localStore }) : tokenRequired);
-  const playback = installPlayback(router, config, { store: localStore, logger, clock: Date.now });
+  const playback = installPlayback(router, config, { store: localStore, logger, clock: Date.now, ephemeralTokenKey: worker?.ticketKeys.token });
   const core = new RequestCore({
     router,
     logger,
@@ -76,7 +82,8 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
       }),
   });
   const admin: AdminServer | null = config.adminPort === null ? null : await startAdminServer(opsRouter, config.adminPort, logger);
-  const { tcp, udp } = await bindBoth(config, (port) => ({ host: config.host, port, credentials, core, logger })).catch(async (err: unknown) => {
+  const transportOptions = (port: number): UdpTransportOptions & { ticketKey?: Buffer } => ({ host: config.host, port, credentials, core, logger });
+  const { tcp, udp } = await bindBoth(config, transportOptions, worker).catch(async (err: unknown) => {
     await admin?.close();
     throw err;
   });
@@ -104,12 +111,15 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
 async function bindBoth(
   config: ServeConfig,
   options: (port: number) => UdpTransportOptions,
+  worker: WorkerContext | undefined,
 ): Promise<{ tcp: TcpTransport; udp: UdpTransport }> {
-  const tcp = await startTcpTransport(options(config.port)).catch((err: unknown) => {
+  // Workers share the TCP listener through node:cluster and the UDP port through SO_REUSEPORT.
+  const tcp = await startTcpTransport({ ...options(config.port), ticketKey: worker?.ticketKeys.tcp }).catch((err: unknown) => {
     throw bindError(err, config.port, 'TCP');
   });
   try {
-    return { tcp, udp: await startUdpTransport(config.h3Engine, options(tcp.port)) };
+    const udpOptions = { ...options(tcp.port), ticketKey: worker?.ticketKeys.quic, reusePort: worker !== undefined };
+    return { tcp, udp: await startUdpTransport(config.h3Engine, udpOptions) };
   } catch (err) {
     await tcp.close(0);
     throw bindError(err, tcp.port, 'UDP');

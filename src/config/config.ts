@@ -30,6 +30,8 @@ export interface ServeConfig {
   heartbeatTtlSec: number;
   /** Directory of per-title content keys (never inside the media directory). */
   keyStore: string;
+  /** Worker processes; 0 = one per CPU core. */
+  workers: number;
   /** Loopback port for /metrics, /healthz and /readyz over plain HTTP; null = on the main port. */
   adminPort: number | null;
   /** License servers of the commercial DRM systems, signalled in manifests. */
@@ -56,5 +58,6 @@ export const DEFAULT_SERVE_CONFIG: Readonly<ServeConfig> = Object.freeze({
   heartbeatTtlSec: 90,
   keyStore: './keys',
   adminPort: null,
+  workers: 0,
   licenseServers: {},
 });

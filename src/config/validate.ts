@@ -60,6 +60,7 @@ const SCHEMA: Readonly<Record<keyof ServeConfig, Check>> = {
   heartbeatTtlSec: positive,
   keyStore: string,
   adminPort: (v) => (v === null ? null : port(v)),
+  workers: positiveInt,
   licenseServers,
 };
 

@@ -22,12 +22,20 @@ export interface InstalledPlayback {
 export function installPlayback(
   router: Router,
   config: ServeConfig,
-  deps: { store: ContentStore; logger: Logger; clock: () => number; health?: (cdnId: string) => CdnHealth },
+  deps: {
+    store: ContentStore;
+    logger: Logger;
+    clock: () => number;
+    health?: (cdnId: string) => CdnHealth;
+    /** Key the node's workers share when there is no token key file. */
+    ephemeralTokenKey?: Buffer;
+  },
 ): InstalledPlayback {
-  const load = (): KeySet => (config.tokenKeys === null ? ephemeralKeySet(randomBytes) : loadKeySet(config.tokenKeys));
+  const ephemeral = ephemeralKeySet(deps.ephemeralTokenKey ? () => deps.ephemeralTokenKey as Buffer : randomBytes);
+  const load = (): KeySet => (config.tokenKeys === null ? ephemeral : loadKeySet(config.tokenKeys));
   let current = load();
   const keys = (): KeySet => current;
-  if (config.tokenKeys === null) deps.logger.warn('no tokenKeys file: segment tokens use a random per-process key and only this node accepts them');
+  if (config.tokenKeys === null) deps.logger.warn('no tokenKeys file: segment tokens use a random key of this node and only it accepts them');
   const keyStore = new KeyStore(config.keyStore);
   const service = new PlaybackService({
     mediaRoot: config.media,

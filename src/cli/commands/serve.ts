@@ -1,4 +1,9 @@
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import { decodeTicketKeys } from '../../tls/ticket-keys.js';
+import { loadCredentials } from '../../tls/credentials.js';
+import { runPrimary, TICKET_KEYS_ENV } from './serve-cluster.js';
 import type { ServeConfig } from '../../config/config.js';
 import { loadConfigFile, resolveServeConfig } from '../../config/load.js';
 import { ConfigError } from '../../config/errors.js';
@@ -8,14 +13,32 @@ import type { CommandIo } from '../io.js';
 
 export const SERVE_USAGE = `h3edge serve [--port 8443] [--host ::] [--media ./media] [--cert F --key F]
              [--config F] [--log-level info] [--h3-engine native|currentspace] [--shutdown-grace-ms 10000]
-             [--open-content | --no-open-content] [--token-keys F] [--admin-port N]`;
+             [--open-content | --no-open-content] [--token-keys F] [--admin-port N] [--workers N (0 = cores)]`;
 
 /** `h3edge serve`: runs until SIGINT/SIGTERM, then drains and resolves with exit code 0. */
 export async function runServe(argv: string[], io: CommandIo): Promise<number> {
   const config = serveConfigFromArgs(argv);
+  const workers = config.workers === 0 ? availableParallelism() : config.workers;
+  if (workers > 1 && cluster.isPrimary) {
+    loadCredentials(config.cert, config.key); // a bad certificate is reported once, before forking
+    return runPrimary(config, workers, io);
+  }
   const logger = createLogger(config.logLevel);
-  const server = await startServer(config, logger);
-  io.stderr.write(`h3edge: serving ${config.media} on https://localhost:${server.port}/ (h2, http/1.1 over TCP; h3 over UDP)\n`);
+  const ticketKeys = decodeTicketKeys(process.env[TICKET_KEYS_ENV]);
+  let server;
+  try {
+    server = await startServer(config, logger, cluster.isWorker && ticketKeys ? { ticketKeys } : undefined);
+  } catch (err) {
+    if (!cluster.isWorker) throw err;
+    // The primary reports it once for all workers and stops the node.
+    const code = err instanceof ConfigError ? 2 : 1;
+    const message = { startupError: err instanceof ConfigError ? err.message : String((err as Error).stack ?? err), code };
+    await new Promise<void>((resolve) => process.send?.(message, () => resolve()));
+    process.disconnect?.();
+    return code;
+  }
+  if (cluster.isWorker) process.send?.({ listening: server.port });
+  else io.stderr.write(`h3edge: serving ${config.media} on https://localhost:${server.port}/ (h2, http/1.1 over TCP; h3 over UDP)\n`);
   // SIGHUP: pick up a renewed certificate or rotated token keys without dropping anyone.
   const reload = (): void => {
     server.reload().catch((err: unknown) => logger.error({ err: (err as Error).message }, 'reload failed; keeping the current certificate and keys'));
@@ -34,6 +57,8 @@ export async function runServe(argv: string[], io: CommandIo): Promise<number> {
   process.removeListener('SIGHUP', reload);
   logger.info('stopped');
   logger.flush();
+  // The IPC channel to the primary would keep a drained worker alive.
+  if (cluster.isWorker) process.disconnect?.();
   return 0;
 }
 
@@ -59,6 +84,7 @@ export function serveConfigFromArgs(argv: string[]): ServeConfig {
         'no-open-content': { type: 'boolean' },
         'token-keys': { type: 'string' },
         'admin-port': { type: 'string' },
+        workers: { type: 'string' },
       },
     }));
   } catch (err) {
@@ -76,6 +102,7 @@ export function serveConfigFromArgs(argv: string[]): ServeConfig {
     openContent: values['no-open-content'] ? false : values['open-content'],
     tokenKeys: values['token-keys'],
     adminPort: values['admin-port'] === undefined ? undefined : numberFlag('--admin-port', values['admin-port']),
+    workers: values.workers === undefined ? undefined : numberFlag('--workers', values.workers),
   };
   for (const k of Object.keys(flags)) if (flags[k] === undefined) delete flags[k];
   const fromFile = values.config === undefined ? {} : loadConfigFile(values.config);

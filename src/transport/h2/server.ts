@@ -18,6 +18,8 @@ export interface TcpTransportOptions {
   credentials: Credentials;
   core: RequestCore;
   logger: Logger;
+  /** TLS session-ticket keys (48 bytes) shared by the node's workers, so resumption works on any. */
+  ticketKey?: Buffer;
 }
 
 /** The TCP side of the server: HTTP/2 and HTTP/1.1 over TLS 1.3, chosen by ALPN. */
@@ -39,6 +41,7 @@ export async function startTcpTransport(opts: TcpTransportOptions): Promise<TcpT
     // TLS 1.3 only: the product promises it, and 1.2 would bring back renegotiation and weaker suites.
     minVersion: 'TLSv1.3',
     settings: { maxConcurrentStreams: 256 },
+    ...(opts.ticketKey ? { ticketKeys: opts.ticketKey } : {}),
   });
   const log = opts.logger.child({ transport: 'tcp' });
   // HTTP/3 listens on the same port number over UDP (RFC 9114 §3.1.1 discovery via Alt-Svc).

@@ -28,7 +28,13 @@ class NoTcpListener extends EventEmitter {
  * priority, so our SendScheduler orders bodies per connection. Kept for comparison.
  */
 export function startCurrentspaceEngine(opts: UdpTransportOptions): Promise<UdpTransport> {
-  const server = createSecureServer({ key: opts.credentials.key, cert: opts.credentials.cert, disableRetry: true });
+  const server = createSecureServer({
+    key: opts.credentials.key,
+    cert: opts.credentials.cert,
+    disableRetry: true,
+    reusePort: opts.reusePort ?? false,
+    ...(opts.ticketKey ? { sessionTicketKeys: opts.ticketKey } : {}),
+  });
   (server as unknown as { _createH2Server: () => NoTcpListener })._createH2Server = () => new NoTcpListener();
   const log = opts.logger.child({ transport: 'udp', engine: 'currentspace' });
   const nextId = requestIdSource('q');

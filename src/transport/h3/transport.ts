@@ -10,6 +10,10 @@ export interface UdpTransportOptions {
   credentials: Credentials;
   core: RequestCore;
   logger: Logger;
+  /** Session-ticket key shared by the node's workers (resumption and 0-RTT on any worker). */
+  ticketKey?: Buffer;
+  /** Bind with SO_REUSEPORT so several workers share the port (the kernel hashes by 4-tuple). */
+  reusePort?: boolean;
 }
 
 /** The UDP side of the server: HTTP/3 over QUIC, whichever engine carries it. */

@@ -1,0 +1,65 @@
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { H3EDGE, run } from './helpers/run.js';
+import { makeTestCerts } from './helpers/certs.js';
+import { makeTestMedia } from './helpers/media.js';
+
+// Two workers behind one port: both serve, and a TLS session from one resumes on the other.
+t.test('--workers 2: shared listener, resumption across workers', async (t) => {
+  const certs = makeTestCerts();
+  const media = makeTestMedia();
+  const child = spawn(process.execPath, [...H3EDGE, 'serve', '--workers', '2', '--host', '127.0.0.1', '--port', '0', '--media', media.dir, '--cert', certs.certFile, '--key', certs.keyFile], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const killer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+  t.teardown(() => clearTimeout(killer));
+  let stdout = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  let stderr = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      const m = /localhost:(\d+)\/ with 2 workers/.exec(stderr);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', () => reject(new Error(`server exited early: ${stderr}`)));
+  });
+  // Each probe is one TLS connection; the access log line names the worker's pid.
+  const pidOf = async (probe: string): Promise<number | undefined> => {
+    for (let i = 0; i < 50; i++) {
+      const line = stdout.split('\n').find((l) => l.includes(`probe=${probe}"`));
+      if (line) return (JSON.parse(line) as { pid: number }).pid;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return undefined;
+  };
+  const sessionFile = join(mkdtempSync(join(tmpdir(), 'h3edge-sess-')), 'tls.pem');
+  const probe = (name: string, resume: boolean) =>
+    run(
+      'openssl',
+      ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', '-CAfile', certs.certFile, '-ign_eof', ...(resume ? ['-sess_in', sessionFile] : ['-sess_out', sessionFile])],
+      { input: `GET /healthz?probe=${name} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`, timeoutMs: 10_000 },
+    );
+  const first = await probe('first', false);
+  t.match(first.stdout, /HTTP\/1\.1 200/);
+  const firstPid = await pidOf('first');
+  const pids = new Set<number>([firstPid as number]);
+  let resumedElsewhere = false;
+  for (let i = 0; i < 12 && !resumedElsewhere; i++) {
+    const r = await probe(`resume${i}`, true);
+    const pid = await pidOf(`resume${i}`);
+    if (pid !== undefined) pids.add(pid);
+    if (pid !== firstPid && /Reused, TLSv1\.3/.test(r.stdout)) resumedElsewhere = true;
+  }
+  t.equal(pids.size, 2, `both workers served connections (pids ${[...pids].join(', ')})`);
+  t.ok(resumedElsewhere, 'a TLS session from one worker resumed on the other');
+
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const [code] = await exited;
+  t.equal(code, 0, 'the node drains both workers and exits 0');
+});

@@ -65,7 +65,7 @@ t.test('a download keeps running across a SIGHUP certificate reload and a SIGTER
   const liveKey = join(media.dir, '..', `live-${process.pid}-key.pem`);
   copyFileSync(first.certFile, liveCert);
   copyFileSync(first.keyFile, liveKey);
-  const child = spawn(process.execPath, [...H3EDGE, 'serve', '--host', '127.0.0.1', '--port', '0', '--media', media.dir, '--cert', liveCert, '--key', liveKey, '--log-level', 'info'], {
+  const child = spawn(process.execPath, [...H3EDGE, 'serve', '--workers', '1', '--host', '127.0.0.1', '--port', '0', '--media', media.dir, '--cert', liveCert, '--key', liveKey, '--log-level', 'info'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const killer = setTimeout(() => child.kill('SIGKILL'), 90_000);

@@ -1,7 +1,9 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import http2 from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { H3EDGE, run } from './helpers/run.js';
@@ -12,6 +14,8 @@ import { makeTestMedia } from './helpers/media.js';
 t.test('--workers 2: shared listener, resumption across workers', async (t) => {
   const certs = makeTestCerts();
   const media = makeTestMedia();
+  const big = randomBytes(24 * 1024 * 1024);
+  writeFileSync(join(media.dir, 'big.mp4'), big);
   const child = spawn(process.execPath, [...H3EDGE, 'serve', '--workers', '2', '--host', '127.0.0.1', '--port', '0', '--media', media.dir, '--cert', certs.certFile, '--key', certs.keyFile], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -58,8 +62,29 @@ t.test('--workers 2: shared listener, resumption across workers', async (t) => {
   t.equal(pids.size, 2, `both workers served connections (pids ${[...pids].join(', ')})`);
   t.ok(resumedElsewhere, 'a TLS session from one worker resumed on the other');
 
+  // An in-flight download survives the drain of the whole node.
+  const session = http2.connect(`https://localhost:${port}`, { ca: certs.cert });
+  const req = session.request({ ':path': '/content/big.mp4' }, { endStream: true });
+  const chunks: Buffer[] = [];
+  await once(req, 'response');
+  chunks.push((await once(req, 'data'))[0] as Buffer);
+  req.pause();
   const exited = once(child, 'exit');
   child.kill('SIGTERM');
+  // Resume only once both workers are draining, so the download really spans the drain.
+  await new Promise<void>((resolve) => {
+    const poll = setInterval(() => {
+      if (stdout.split('\n').filter((l) => l.includes('"shutting down"')).length >= 2) {
+        clearInterval(poll);
+        resolve();
+      }
+    }, 20);
+  });
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.resume();
+  await once(req, 'end');
+  session.close();
   const [code] = await exited;
+  t.ok(Buffer.concat(chunks).equals(big), 'the in-flight download completed byte-exact');
   t.equal(code, 0, 'the node drains both workers and exits 0');
 });

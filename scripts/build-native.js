@@ -17,7 +17,7 @@ if (!existsSync(gyp)) {
   process.exit(0);
 }
 let failed = 0;
-for (const name of readdirSync(nativeDir)) {
+for (const name of existsSync(nativeDir) ? readdirSync(nativeDir) : []) {
   const dir = join(nativeDir, name);
   if (!existsSync(join(dir, 'binding.gyp'))) continue;
   if (only.length && !only.includes(name)) continue;

@@ -5,7 +5,7 @@ import { launchChromium } from './helpers/browser.js';
 import { mediaWithDemoFilm } from './helpers/demo-title.js';
 
 // Real players in headless Chromium over HTTP/3, against the packaged demo film.
-const { dir, titleId } = mediaWithDemoFilm();
+const { dir, titleId, byteRangeTitleId } = mediaWithDemoFilm();
 
 t.test('players over HTTP/3', async (t) => {
   const server = await startTestServer({ media: dir, host: '::', logLevel: 'warn' });
@@ -66,6 +66,25 @@ t.test('players over HTTP/3', async (t) => {
     t.ok(up > low, 'up-switch after the throttle is lifted');
     t.same(await page.evaluate(() => (window as unknown as { fatal: string[] }).fatal), [], 'no fatal player error');
     await page.close();
+  });
+
+  t.test('byte-range title: hls.js (EXT-X-BYTERANGE) and dash.js (SegmentBase + sidx) play ranges of one file', async (t) => {
+    for (const [page, src] of [
+      ['hls.html', `/content/${byteRangeTitleId}/master.m3u8`],
+      ['dash.html', `/content/${byteRangeTitleId}/manifest.mpd`],
+    ] as const) {
+      const p = await browser.context.newPage();
+      const ranges: string[] = [];
+      p.on('request', (r) => {
+        const range = r.headers().range;
+        if (range && r.url().includes('/video/')) ranges.push(range);
+      });
+      await p.goto(`${server.origin}/content/player/${page}?src=${src}`);
+      await p.waitForFunction(() => (document.getElementById('v') as HTMLVideoElement).currentTime > 3, null, { timeout: 60_000 });
+      t.ok(ranges.length >= 2, `${page}: ${ranges.length} range requests for video (${ranges.slice(0, 3).join(' ')})`);
+      t.same(await segmentProtocols(p), ['h3'], `${page}: over HTTP/3`);
+      await p.close();
+    }
   });
 
   t.test('dash.js: plays, both audio languages selectable, subtitles yield cues', async (t) => {

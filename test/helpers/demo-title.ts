@@ -6,20 +6,21 @@ import { join } from 'node:path';
 const ROOT = join(import.meta.dirname, '../..');
 
 /**
- * A media root with the demo film (60 s, four renditions, en/fr audio, en/fr subtitles) and the
- * player test pages beside it. The demo library is built by `make setup`; built here if missing.
+ * A media root with the demo film (60 s, four renditions, en/fr audio, en/fr subtitles), the
+ * byte-range episode (one fMP4 per rendition) and the player test pages beside them. The demo library is built by `make setup`; built here if missing.
  */
-export function mediaWithDemoFilm(): { dir: string; titleId: string } {
+export function mediaWithDemoFilm(): { dir: string; titleId: string; byteRangeTitleId: string } {
   const titleId = 'long-test-pattern';
+  const byteRangeTitleId = 'signal-and-noise-s01e02';
   const library = join(ROOT, 'media');
   if (!existsSync(join(library, titleId, 'master.m3u8'))) {
     execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/make-demo-library.ts'), '--media', library], { stdio: 'inherit', timeout: 900_000 });
   }
   const dir = mkdtempSync(join(tmpdir(), 'h3edge-players-'));
-  cpSync(join(library, titleId), join(dir, titleId), { recursive: true });
+  for (const id of [titleId, byteRangeTitleId]) cpSync(join(library, id), join(dir, id), { recursive: true });
   mkdirSync(join(dir, 'player'));
   for (const page of ['hls.html', 'dash.html']) copyFileSync(join(ROOT, 'test/fixtures/players', page), join(dir, 'player', page));
   copyFileSync(join(ROOT, 'node_modules/hls.js/dist/hls.min.js'), join(dir, 'player/hls.min.js'));
   copyFileSync(join(ROOT, 'node_modules/dashjs/dist/modern/umd/dash.all.min.js'), join(dir, 'player/dash.all.min.js'));
-  return { dir, titleId };
+  return { dir, titleId, byteRangeTitleId };
 }

@@ -167,3 +167,12 @@ t.test('every request is access-logged once with its transport', async (t) => {
   t.equal(ranged?.bytes, 100);
   t.type(ranged?.durationMs, 'number');
 });
+
+t.test('the h3 transport knows the client address (CDN ranking uses it)', async (t) => {
+  const client = await h3Client(server.origin, server.certs.cert);
+  t.teardown(() => client.close());
+  const original = server.logs.length;
+  await client.request('/healthz?who');
+  const line = server.logs.slice(original).find((l) => l.msg === 'access' && l.path === '/healthz?who');
+  t.match(String(line?.remote), /127\.0\.0\.1/, 'access log names the client address');
+});

@@ -60,6 +60,7 @@ export class RequestCore {
       transport: ex.protocol,
       method: ex.method,
       path: ex.target,
+      remote: ex.remoteAddress,
       status: reply.status,
       bytes: done.bytesSent,
       durationMs: Math.round(seconds * 100_000) / 100,

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { createSecureServer, type ServerHttp3Stream, type IncomingHeaders } from '@currentspace/http3';
+import { createSecureServer, type Http3ServerSession, type ServerHttp3Stream, type IncomingHeaders } from '@currentspace/http3';
 import type { Exchange } from '../../http/exchange.js';
 import { DEFAULT_PRIORITY, parsePriority } from '../../priority/priority.js';
 import { ConnectionSchedulers } from '../connection-schedulers.js';
@@ -40,6 +40,13 @@ export function startCurrentspaceEngine(opts: UdpTransportOptions): Promise<UdpT
   const nextId = requestIdSource('q');
   let draining = false;
   const schedulers = new ConnectionSchedulers<number>();
+  // Streams know their connection only by handle; sessions carry the peer address.
+  const sessions = new Map<number, Http3ServerSession>();
+  server.on('session', (session: Http3ServerSession) => {
+    const handle = (session as unknown as { _connHandle: number })._connHandle;
+    sessions.set(handle, session);
+    session.once('close', () => sessions.delete(handle));
+  });
   server.on('stream', (stream: ServerHttp3Stream, headers: IncomingHeaders) => {
     void serveStream(stream, headers);
   });
@@ -53,6 +60,7 @@ export function startCurrentspaceEngine(opts: UdpTransportOptions): Promise<UdpT
     stream.on('error', (err) => log.debug({ err: err.message }, 'stream error'));
     const target = String(raw[':path'] ?? '/');
     const headers = toFieldMap(Object.entries(raw));
+    const conn = (stream as unknown as { _connHandle: number })._connHandle;
     const exchange: Exchange = {
       id: nextId(),
       method: String(raw[':method'] ?? 'GET'),
@@ -63,14 +71,13 @@ export function startCurrentspaceEngine(opts: UdpTransportOptions): Promise<UdpT
       protocol: 'h3',
       earlyData: false,
       clientPriority: parsePriority(headers.get('priority')),
-      remoteAddress: '',
+      remoteAddress: sessions.get(conn)?.remoteAddress ?? '',
       signal: aborts.signal,
       // Iterating must not destroy the duplex stream: the response still goes out on it.
       body: () => stream.iterator({ destroyOnReturn: false }),
     };
     const reply = await opts.core.handle(exchange);
     // The package exposes the connection only as an internal handle; it keys the scheduler.
-    const conn = (stream as unknown as { _connHandle: number })._connHandle;
     const turn = schedulers.open(conn, reply.priority ?? DEFAULT_PRIORITY);
     let bytesSent = 0;
     try {

@@ -17,7 +17,8 @@ import { startAdminServer, type AdminServer } from './transport/admin/server.js'
 import { installPlayback } from './playback/wiring.js';
 import { Forbidden } from './http/errors.js';
 import { startTcpTransport, type TcpTransport } from './transport/h2/server.js';
-import { startUdpTransport, type UdpTransport, type UdpTransportOptions } from './transport/h3/index.js';
+import { startUdpTransport, type UdpTransport } from './transport/h3/index.js';
+import type { ListenerOptions } from './transport/listener-options.js';
 
 /** A started server: both transports on one port. */
 export interface RunningServer {
@@ -82,7 +83,7 @@ export async function startServer(config: ServeConfig, logger: Logger, worker?: 
       }),
   });
   const admin: AdminServer | null = config.adminPort === null ? null : await startAdminServer(opsRouter, config.adminPort, logger);
-  const transportOptions = (port: number): UdpTransportOptions & { ticketKey?: Buffer } => ({ host: config.host, port, credentials, core, logger });
+  const transportOptions = (port: number): ListenerOptions => ({ host: config.host, port, credentials, core, logger });
   const { tcp, udp } = await bindBoth(config, transportOptions, worker).catch(async (err: unknown) => {
     await admin?.close();
     throw err;
@@ -110,7 +111,7 @@ export async function startServer(config: ServeConfig, logger: Logger, worker?: 
 /** Binds TCP, then UDP on the same port number (with port 0, the one TCP got). */
 async function bindBoth(
   config: ServeConfig,
-  options: (port: number) => UdpTransportOptions,
+  options: (port: number) => ListenerOptions,
   worker: WorkerContext | undefined,
 ): Promise<{ tcp: TcpTransport; udp: UdpTransport }> {
   // Workers share the TCP listener through node:cluster and the UDP port through SO_REUSEPORT.

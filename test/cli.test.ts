@@ -1,5 +1,4 @@
 import t, { type Test } from 'tap';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -7,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import http2 from 'node:http2';
-import { H3EDGE, run } from './helpers/run.js';
+import { H3EDGE, run, spawnServe } from './helpers/run.js';
 import { makeTestCerts } from './helpers/certs.js';
 import { makeTestMedia } from './helpers/media.js';
 
@@ -57,20 +56,7 @@ t.test('SIGTERM lets an in-flight download finish, then exits 0', async (t) => {
   const big = randomBytes(48 * 1024 * 1024);
   writeFileSync(join(media.dir, 'big.mp4'), big);
   // One process: the drain of a single server is what this checks (test/workers.test.ts covers a cluster).
-  const child = spawn(process.execPath, [...H3EDGE, 'serve', '--workers', '1', '--host', '127.0.0.1', '--port', '0', '--media', media.dir, ...tls, '--log-level', 'warn'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  t.teardown(() => clearTimeout(killer));
-  let stderr = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      const m = /localhost:(\d+)\//.exec(stderr);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', () => reject(new Error(`server exited early: ${stderr}`)));
-  });
+  const { child, port } = await spawnServe(['--workers', '1', '--host', '127.0.0.1', '--port', '0', '--media', media.dir, ...tls, '--log-level', 'warn'], 60_000);
   const session = http2.connect(`https://localhost:${port}`, { ca: certs.cert });
   const req = session.request({ ':path': '/content/big.mp4' }, { endStream: true });
   const chunks: Buffer[] = [];

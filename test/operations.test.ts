@@ -1,5 +1,4 @@
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +10,7 @@ import { startTestServer } from './helpers/server.js';
 import { h2Client } from './helpers/clients.js';
 import { makeTestMedia } from './helpers/media.js';
 import { makeTestCerts } from './helpers/certs.js';
-import { H3EDGE } from './helpers/run.js';
+import { spawnServe } from './helpers/run.js';
 
 function plainGet(port: number, path: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -65,22 +64,8 @@ t.test('a download keeps running across a SIGHUP certificate reload and a SIGTER
   const liveKey = join(media.dir, '..', `live-${process.pid}-key.pem`);
   copyFileSync(first.certFile, liveCert);
   copyFileSync(first.keyFile, liveKey);
-  const child = spawn(process.execPath, [...H3EDGE, 'serve', '--workers', '1', '--host', '127.0.0.1', '--port', '0', '--media', media.dir, '--cert', liveCert, '--key', liveKey, '--log-level', 'info'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const killer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-  t.teardown(() => clearTimeout(killer));
-  let stdout = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  let stderr = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      const m = /localhost:(\d+)\//.exec(stderr);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', () => reject(new Error(`server exited early: ${stderr}`)));
-  });
+  const server = await spawnServe(['--workers', '1', '--host', '127.0.0.1', '--port', '0', '--media', media.dir, '--cert', liveCert, '--key', liveKey, '--log-level', 'info']);
+  const { child, port } = server;
   const before = await certFingerprint(port, first.cert);
   const session = http2.connect(`https://localhost:${port}`, { ca: first.cert });
   const req = session.request({ ':path': '/content/big.mp4' }, { endStream: true });
@@ -94,7 +79,7 @@ t.test('a download keeps running across a SIGHUP certificate reload and a SIGTER
   child.kill('SIGHUP');
   await new Promise<void>((resolve) => {
     const poll = setInterval(() => {
-      if (stdout.includes('reloaded certificate')) {
+      if (server.stdout().includes('reloaded certificate')) {
         clearInterval(poll);
         resolve();
       }

@@ -1,12 +1,11 @@
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import http2 from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { H3EDGE, run } from './helpers/run.js';
+import { run, spawnServe } from './helpers/run.js';
 import { makeTestCerts } from './helpers/certs.js';
 import { makeTestMedia } from './helpers/media.js';
 
@@ -16,26 +15,13 @@ t.test('--workers 2: shared listener, resumption across workers', async (t) => {
   const media = makeTestMedia();
   const big = randomBytes(24 * 1024 * 1024);
   writeFileSync(join(media.dir, 'big.mp4'), big);
-  const child = spawn(process.execPath, [...H3EDGE, 'serve', '--workers', '2', '--host', '127.0.0.1', '--port', '0', '--media', media.dir, '--cert', certs.certFile, '--key', certs.keyFile], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const killer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-  t.teardown(() => clearTimeout(killer));
-  let stdout = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  let stderr = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      const m = /localhost:(\d+)\/ with 2 workers/.exec(stderr);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', () => reject(new Error(`server exited early: ${stderr}`)));
-  });
+  const server = await spawnServe(['--workers', '2', '--host', '127.0.0.1', '--port', '0', '--media', media.dir, '--cert', certs.certFile, '--key', certs.keyFile]);
+  const { child, port } = server;
+  t.match(server.stderr(), /with 2 workers/);
   // Each probe is one TLS connection; the access log line names the worker's pid.
   const pidOf = async (probe: string): Promise<number | undefined> => {
     for (let i = 0; i < 50; i++) {
-      const line = stdout.split('\n').find((l) => l.includes(`probe=${probe}"`));
+      const line = server.stdout().split('\n').find((l) => l.includes(`probe=${probe}"`));
       if (line) return (JSON.parse(line) as { pid: number }).pid;
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -74,7 +60,7 @@ t.test('--workers 2: shared listener, resumption across workers', async (t) => {
   // Resume only once both workers are draining, so the download really spans the drain.
   await new Promise<void>((resolve) => {
     const poll = setInterval(() => {
-      if (stdout.split('\n').filter((l) => l.includes('"shutting down"')).length >= 2) {
+      if (server.stdout().split('\n').filter((l) => l.includes('"shutting down"')).length >= 2) {
         clearInterval(poll);
         resolve();
       }

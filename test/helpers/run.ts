@@ -27,3 +27,34 @@ export function run(cmd: string, args: string[], opts: SpawnOptions & { timeoutM
 
 /** Command line that runs the h3edge CLI from source (what `bin/h3edge.js` runs once built). */
 export const H3EDGE = ['--import', 'tsx', new URL('../../src/cli/run.ts', import.meta.url).pathname];
+
+/** A `h3edge serve` process started for a test, with its port and what it printed so far. */
+export interface ServeProcess {
+  child: import('node:child_process').ChildProcessByStdio<null, import('node:stream').Readable, import('node:stream').Readable>;
+  port: number;
+  stdout(): string;
+  stderr(): string;
+}
+
+/**
+ * Spawns `h3edge serve …args` and resolves once it announced its port. The process is killed
+ * with SIGKILL after `limitMs` whatever happens, so no test can leave it behind.
+ */
+export async function spawnServe(args: string[], limitMs = 90_000): Promise<ServeProcess> {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [...H3EDGE, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const killer = setTimeout(() => child.kill('SIGKILL'), limitMs);
+  child.once('exit', () => clearTimeout(killer));
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stderr.on('data', (d) => {
+      err += d;
+      const m = /localhost:(\d+)\//.exec(err);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', () => reject(new Error(`server exited early: ${err}`)));
+  });
+  return { child, port, stdout: () => out, stderr: () => err };
+}

@@ -1,20 +1,14 @@
-import type { Box } from '../isobmff.js';
+import { writeBox, type Box } from '../isobmff.js';
 
 /** A full box (version + 24-bit flags) with the given payload. */
 export function fullBox(type: string, version: number, flags: number, ...parts: Buffer[]): Buffer {
   const vf = Buffer.alloc(4);
   vf.writeUInt32BE(((version & 0xff) << 24) | (flags & 0xffffff), 0);
-  return box(type, vf, ...parts);
+  return writeBox(type, vf, ...parts);
 }
 
 /** A plain box: 32-bit size, type, payload parts. */
-export function box(type: string, ...parts: Buffer[]): Buffer {
-  const size = 8 + parts.reduce((n, p) => n + p.length, 0);
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(size, 0);
-  head.write(type, 4, 'latin1');
-  return Buffer.concat([head, ...parts], size);
-}
+export const box = writeBox;
 
 /**
  * The bytes of `parent` with its child `child` replaced by `replacement` and the parent's 32-bit

@@ -1,9 +1,8 @@
 import http2 from 'node:http2';
 import type { TLSSocket } from 'node:tls';
-import type { Logger } from 'pino';
 import type { Exchange } from '../../http/exchange.js';
-import type { RequestCore } from '../../http/core.js';
 import type { Credentials } from '../../tls/credentials.js';
+import type { ListenerOptions } from '../listener-options.js';
 import { DEFAULT_PRIORITY, parsePriority } from '../../priority/priority.js';
 import { ConnectionSchedulers } from '../connection-schedulers.js';
 import { pumpBody } from '../pump.js';
@@ -12,15 +11,8 @@ import { splitTarget, toFieldMap } from '../fields.js';
 import { listenTcp } from './listen.js';
 import { ConnectionDrainer } from './drainer.js';
 
-export interface TcpTransportOptions {
-  host: string;
-  port: number;
-  credentials: Credentials;
-  core: RequestCore;
-  logger: Logger;
-  /** TLS session-ticket keys (48 bytes) shared by the node's workers, so resumption works on any. */
-  ticketKey?: Buffer;
-}
+/** ticketKey, when given, is the 48-byte TLS ticket key shared by the node's workers. */
+export type TcpTransportOptions = ListenerOptions;
 
 /** The TCP side of the server: HTTP/2 and HTTP/1.1 over TLS 1.3, chosen by ALPN. */
 export interface TcpTransport {

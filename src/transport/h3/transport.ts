@@ -1,17 +1,8 @@
-import type { Logger } from 'pino';
-import type { RequestCore } from '../../http/core.js';
-import type { Credentials } from '../../tls/credentials.js';
+import type { ListenerOptions } from '../listener-options.js';
 
 export type H3EngineName = 'native' | 'currentspace';
 
-export interface UdpTransportOptions {
-  host: string;
-  port: number;
-  credentials: Credentials;
-  core: RequestCore;
-  logger: Logger;
-  /** Session-ticket key shared by the node's workers (resumption and 0-RTT on any worker). */
-  ticketKey?: Buffer;
+export interface UdpTransportOptions extends ListenerOptions {
   /** Bind with SO_REUSEPORT so several workers share the port (the kernel hashes by 4-tuple). */
   reusePort?: boolean;
 }

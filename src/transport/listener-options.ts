@@ -1,0 +1,14 @@
+import type { Logger } from 'pino';
+import type { RequestCore } from '../http/core.js';
+import type { Credentials } from '../tls/credentials.js';
+
+/** What every listening transport gets from server.ts. */
+export interface ListenerOptions {
+  host: string;
+  port: number;
+  credentials: Credentials;
+  core: RequestCore;
+  logger: Logger;
+  /** Session-ticket key shared by the node's workers, so a session resumes on any of them. */
+  ticketKey?: Buffer;
+}

@@ -65,7 +65,14 @@ export async function startServer(config: ServeConfig, logger: Logger, worker?: 
     .add(READ_METHODS, '/readyz', readinessHandler(readiness))
     .add(READ_METHODS, '/metrics', metricsHandler(metrics.registry));
   router.add(READ_METHODS, '/content/*path', config.openContent ? contentHandler({ root: config.media, store: localStore }) : tokenRequired);
-  const playback = installPlayback(router, config, { store: localStore, logger, clock: Date.now, ephemeralTokenKey: worker?.ticketKeys.token });
+  const playback = installPlayback(router, config, {
+    store: localStore,
+    logger,
+    clock: Date.now,
+    ephemeralTokenKey: worker?.ticketKeys.token,
+    // Our own certificate is trusted for probing sibling edges that share it (a private deployment).
+    trustedCa: [credentials.cert],
+  });
   const core = new RequestCore({
     router,
     logger,
@@ -103,6 +110,7 @@ export async function startServer(config: ServeConfig, logger: Logger, worker?: 
       logger.info({ cert: config.cert, tokenKeys: config.tokenKeys }, 'reloaded certificate and token keys');
     },
     close: async () => {
+      playback.stop();
       await Promise.all([tcp.close(config.shutdownGraceMs), udp.close(config.shutdownGraceMs), admin?.close()]);
     },
   };

@@ -3,6 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { Agent, fetch } from 'undici';
 import { freePort, startTestServer } from './helpers/server.js';
 import { makeTestCerts } from './helpers/certs.js';
 import { launchChromium } from './helpers/browser.js';
@@ -24,7 +25,16 @@ t.test('preferred edge stops mid-playback; the player continues from the other',
     { id: 'edge-a', baseUrl: `https://localhost:${portA}/`, regions: ['lab'] },
     { id: 'edge-b', baseUrl: `https://localhost:${portB}/`, regions: [] },
   ];
-  const common = { media, host: '::', tokenKeys: keyFile, openContent: true, cdns, regionPrefixes: { '::/0': 'lab', '0.0.0.0/0': 'lab' }, shutdownGraceMs: 0 };
+  const common = {
+    media,
+    host: '::',
+    tokenKeys: keyFile,
+    openContent: true,
+    cdns,
+    regionPrefixes: { '::/0': 'lab', '0.0.0.0/0': 'lab' },
+    shutdownGraceMs: 0,
+    cdnProbeIntervalMs: 250,
+  };
   const edgeA = await startTestServer({ ...common, port: portA }, certs);
   const edgeB = await startTestServer({ ...common, port: portB }, certs);
   t.teardown(() => edgeB.close());
@@ -53,4 +63,19 @@ t.test('preferred edge stops mid-playback; the player continues from the other',
   t.comment(`segment downloads that failed on edge A and were retried on B: ${after.downloadFailures}`);
   t.ok(after.t > stoppedAt + 12, `playback continued ${(after.t - stoppedAt).toFixed(1)} s past the stop`);
   t.ok(after.hosts.slice(before.hosts.length).some((h) => h === `localhost:${portB}`), 'later segments came from edge B');
+
+  // The steering server (on B, which owns the session) has seen A's health probes fail.
+  const sessionId = await page.evaluate(() => (window as unknown as { grant: { sessionId: string } }).grant.sessionId);
+  const steering = async (format: string) => {
+    const r = await fetch(`https://localhost:${portB}/v1/steering/${sessionId}${format}`, { dispatcher: new Agent({ connect: { ca: certs.cert } }) } as RequestInit);
+    return (await r.json()) as Record<string, string[]>;
+  };
+  let dash: Record<string, string[]> = {};
+  for (let i = 0; i < 100 && dash['SERVICE-LOCATION-PRIORITY']?.[0] !== 'edge-b'; i++) {
+    dash = await steering('?format=dash');
+    if (dash['SERVICE-LOCATION-PRIORITY']?.[0] !== 'edge-b') await new Promise((r) => setTimeout(r, 100));
+  }
+  t.same(dash['SERVICE-LOCATION-PRIORITY'], ['edge-b', 'edge-a'], 'DASH steering puts the dead edge last');
+  const hls = await steering('');
+  t.same(hls['PATHWAY-PRIORITY'], ['edge-b', '.'], 'HLS steering too (edge A is the "." pathway of this session)');
 });

@@ -56,7 +56,7 @@ t.test('SIGTERM lets an in-flight download finish, then exits 0', async (t) => {
   const big = randomBytes(48 * 1024 * 1024);
   writeFileSync(join(media.dir, 'big.mp4'), big);
   // One process: the drain of a single server is what this checks (test/workers.test.ts covers a cluster).
-  const { child, port } = await spawnServe(['--workers', '1', '--host', '127.0.0.1', '--port', '0', '--media', media.dir, ...tls, '--log-level', 'warn'], 60_000);
+  const { child, port } = await spawnServe(['--open-content', '--workers', '1', '--host', '127.0.0.1', '--port', '0', '--media', media.dir, ...tls, '--log-level', 'warn'], 60_000);
   const session = http2.connect(`https://localhost:${port}`, { ca: certs.cert });
   const req = session.request({ ':path': '/content/big.mp4' }, { endStream: true });
   const chunks: Buffer[] = [];

@@ -64,7 +64,7 @@ t.test('a download keeps running across a SIGHUP certificate reload and a SIGTER
   const liveKey = join(media.dir, '..', `live-${process.pid}-key.pem`);
   copyFileSync(first.certFile, liveCert);
   copyFileSync(first.keyFile, liveKey);
-  const server = await spawnServe(['--workers', '1', '--host', '127.0.0.1', '--port', '0', '--media', media.dir, '--cert', liveCert, '--key', liveKey, '--log-level', 'info']);
+  const server = await spawnServe(['--open-content', '--workers', '1', '--host', '127.0.0.1', '--port', '0', '--media', media.dir, '--cert', liveCert, '--key', liveKey, '--log-level', 'info']);
   const { child, port } = server;
   const before = await certFingerprint(port, first.cert);
   const session = http2.connect(`https://localhost:${port}`, { ca: first.cert });

@@ -74,6 +74,16 @@ t.test('playback API, tokens and per-session manifests', async (t) => {
     t.equal((await client.request('/v1/playback', request(`${proto}-p1`))).status, 200, 'ending a session frees a slot');
     t.equal((await client.request(`/v1/playback/${grant.sessionId}/heartbeat`, { method: 'POST' })).status, 404, 'ended session has no heartbeat');
 
+    // Throughput reported with heartbeats sets where the profile's next session starts.
+    const measured = JSON.parse((await client.request('/v1/playback', request(`${proto}-hist`))).body.toString());
+    t.equal(measured.policy.startBitrateKbps, 1500, 'no history: half the hinted 3000 kbps');
+    for (const kbps of [900, 1000, 1100]) {
+      const hb = await client.request(`/v1/playback/${measured.sessionId}/heartbeat`, json({ bandwidthKbps: kbps }));
+      t.equal(hb.status, 200);
+    }
+    const next = JSON.parse((await client.request('/v1/playback', request(`${proto}-hist`))).body.toString());
+    t.equal(next.policy.startBitrateKbps, 700, 'with history: 70% of the median measured 1000 kbps');
+
     const bad = await client.request('/v1/playback', json({ profileId: 'p', titleId: 'film', device: { platform: 'web' } }));
     t.equal(bad.status, 400);
     t.equal(JSON.parse(bad.body.toString()).error.message, 'Missing field device.maxHeight');
@@ -97,6 +107,8 @@ t.test('content steering: two CDNs, the unhealthy one moves to the back', async 
       { id: 'edge-b', baseUrl: 'https://edge-b.test:8443/', regions: [] },
     ],
     regionPrefixes: { '127.0.0.0/8': 'lab' },
+    // These hosts exist only in the manifests: never probe (or resolve) them.
+    cdnProbeIntervalMs: 0,
   });
   t.teardown(() => server.close());
   const client = await h2Client(server.origin, server.certs.cert);

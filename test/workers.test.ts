@@ -15,7 +15,7 @@ t.test('--workers 2: shared listener, resumption across workers', async (t) => {
   const media = makeTestMedia();
   const big = randomBytes(24 * 1024 * 1024);
   writeFileSync(join(media.dir, 'big.mp4'), big);
-  const server = await spawnServe(['--workers', '2', '--host', '127.0.0.1', '--port', '0', '--media', media.dir, '--cert', certs.certFile, '--key', certs.keyFile]);
+  const server = await spawnServe(['--open-content', '--workers', '2', '--host', '127.0.0.1', '--port', '0', '--media', media.dir, '--cert', certs.certFile, '--key', certs.keyFile]);
   const { child, port } = server;
   t.match(server.stderr(), /with 2 workers/);
   // Each probe is one TLS connection; the access log line names the worker's pid.

@@ -19,6 +19,8 @@ export interface ServeConfig {
   tokenKeys: string | null;
   /** CDNs the playback API ranks for clients; empty = this node only. */
   cdns: Array<{ id: string; baseUrl: string; regions: string[] }>;
+  /** How often each CDN's /healthz is probed for ranking and steering; 0 = never. */
+  cdnProbeIntervalMs: number;
   /** Client address prefix → region, for CDN ranking (stands in for GeoDNS). */
   regionPrefixes: Record<string, string>;
   /** Ceilings of every playback session (a plan's limits). */
@@ -47,10 +49,11 @@ export const DEFAULT_SERVE_CONFIG: Readonly<ServeConfig> = Object.freeze({
   logLevel: 'info',
   h3Engine: 'currentspace',
   shutdownGraceMs: 10_000,
-  openContent: true,
+  openContent: false,
   tokenKeys: null,
   cdns: [],
   regionPrefixes: {},
+  cdnProbeIntervalMs: 5000,
   policyMaxHeight: 2160,
   policyMaxBandwidth: 50_000_000,
   tokenTtlSec: 6 * 3600,

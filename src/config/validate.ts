@@ -53,6 +53,7 @@ const SCHEMA: Readonly<Record<keyof ServeConfig, Check>> = {
   tokenKeys: pathOrNull,
   cdns: cdnList,
   regionPrefixes: prefixMap,
+  cdnProbeIntervalMs: positiveInt,
   policyMaxHeight: positive,
   policyMaxBandwidth: positive,
   tokenTtlSec: positive,

@@ -9,6 +9,7 @@ import { decidePolicy, type PlaybackPolicy, type PolicyLimits } from './policy.j
 import type { SessionRegistry, PlaybackSession } from './sessions.js';
 import { rankCdns, type Cdn, type CdnHealth, type RankedCdn, type RegionMap } from './cdn-ranking.js';
 import type { DrmCatalog, DrmChoice } from './drm/drm-catalog.js';
+import type { ThroughputHistory } from './throughput-history.js';
 
 export interface PlaybackServiceDeps {
   mediaRoot: string;
@@ -21,6 +22,7 @@ export interface PlaybackServiceDeps {
   limits: PolicyLimits;
   sessions: SessionRegistry;
   drm: DrmCatalog;
+  history: ThroughputHistory;
   clock: () => number;
 }
 
@@ -45,7 +47,7 @@ export class PlaybackService {
   async start(req: PlaybackRequest, ex: Exchange): Promise<PlaybackGrant> {
     await this.assertTitleExists(req.titleId);
     const nowSec = Math.floor(this.deps.clock() / 1000);
-    const policy = decidePolicy(req, this.deps.limits, nowSec);
+    const policy = decidePolicy(req, this.deps.limits, nowSec, this.deps.history.medianKbps(req.profileId));
     const session = this.deps.sessions.start(req.profileId, req.titleId);
     const token = signToken(
       { tid: req.titleId, sid: session.id, exp: policy.expiresAtSec, maxH: policy.maxHeight, maxBw: policy.maxBandwidth, api: ex.authority },
@@ -74,8 +76,12 @@ export class PlaybackService {
     return this.deps.sessions.get(sessionId);
   }
 
-  heartbeat(sessionId: string): boolean {
-    return this.deps.sessions.heartbeat(sessionId);
+  /** Keeps a session counted; `measuredKbps` (the player's throughput) feeds the next start bitrate. */
+  heartbeat(sessionId: string, measuredKbps?: number): boolean {
+    const session = this.deps.sessions.get(sessionId);
+    if (!session || !this.deps.sessions.heartbeat(sessionId)) return false;
+    if (measuredKbps !== undefined) this.deps.history.record(session.profileId, measuredKbps);
+    return true;
   }
 
   end(sessionId: string): boolean {

@@ -27,8 +27,11 @@ export interface PlaybackRoutesDeps {
 export function addPlaybackRoutes(router: Router, deps: PlaybackRoutesDeps): void {
   router
     .add(['POST'], '/v1/playback', startPlayback(deps))
-    .add(['POST'], '/v1/playback/:sid/heartbeat', (_ex, p) => {
-      if (!deps.service.heartbeat(p.sid ?? '')) throw new NotFound('Unknown or expired playback session');
+    .add(['POST'], '/v1/playback/:sid/heartbeat', async (ex, p) => {
+      // Optional body {"bandwidthKbps": n}: what the player measured since the last heartbeat.
+      const body = ex.headers.get('content-type') ? ((await readJson(ex, 1024)) as { bandwidthKbps?: unknown }) : {};
+      const kbps = typeof body?.bandwidthKbps === 'number' ? body.bandwidthKbps : undefined;
+      if (!deps.service.heartbeat(p.sid ?? '', kbps)) throw new NotFound('Unknown or expired playback session');
       return jsonReply(200, { ok: true });
     })
     .add(['DELETE'], '/v1/playback/:sid', (_ex, p) => {

@@ -6,7 +6,9 @@ import type { ContentStore } from '../content/content-store.js';
 import { ephemeralKeySet, loadKeySet, type KeySet } from './keyset.js';
 import { PlaybackService } from './playback-service.js';
 import { SessionRegistry } from './sessions.js';
-import { RegionMap, type CdnHealth } from './cdn-ranking.js';
+import { RegionMap } from './cdn-ranking.js';
+import { CdnHealthProbe } from './cdn-health.js';
+import { ThroughputHistory } from './throughput-history.js';
 import { KeyStoreDrm } from './drm/drm-catalog.js';
 import { KeyStore } from './drm/key-store.js';
 import { addPlaybackRoutes } from './routes.js';
@@ -14,6 +16,8 @@ import { addPlaybackRoutes } from './routes.js';
 /** The playback API as installed: its service, and a way to pick up a rotated token key file. */
 export interface InstalledPlayback {
   service: PlaybackService;
+  /** Stops the CDN health probes. */
+  stop(): void;
   /** Re-reads the token key file; throws (keeping the old keys) if it is invalid. */
   reloadKeys(): void;
 }
@@ -26,7 +30,8 @@ export function installPlayback(
     store: ContentStore;
     logger: Logger;
     clock: () => number;
-    health?: (cdnId: string) => CdnHealth;
+    /** Certificates to trust when probing CDNs, besides the system store. */
+    trustedCa: Buffer[];
     /** Key the node's workers share when there is no token key file. */
     ephemeralTokenKey?: Buffer;
   },
@@ -37,12 +42,14 @@ export function installPlayback(
   const keys = (): KeySet => current;
   if (config.tokenKeys === null) deps.logger.warn('no tokenKeys file: segment tokens use a random key of this node and only it accepts them');
   const keyStore = new KeyStore(config.keyStore);
+  const probe = new CdnHealthProbe(config.cdns, { intervalMs: config.cdnProbeIntervalMs, timeoutMs: 2000, extraCa: deps.trustedCa, logger: deps.logger });
+  probe.start();
   const service = new PlaybackService({
     mediaRoot: config.media,
     keys,
     cdns: config.cdns,
     regions: new RegionMap(config.regionPrefixes),
-    health: deps.health ?? (() => 'unknown'),
+    health: probe.health,
     limits: { maxHeight: config.policyMaxHeight, maxBandwidth: config.policyMaxBandwidth, tokenTtlSec: config.tokenTtlSec },
     sessions: new SessionRegistry({
       limitPerProfile: config.streamsPerProfile,
@@ -50,6 +57,7 @@ export function installPlayback(
       clock: deps.clock,
       newId: () => randomUUID(),
     }),
+    history: new ThroughputHistory(),
     drm: new KeyStoreDrm(keyStore, config.licenseServers, '/v1/license/clearkey'),
     clock: deps.clock,
   });
@@ -65,6 +73,7 @@ export function installPlayback(
   });
   return {
     service,
+    stop: () => probe.stop(),
     reloadKeys: () => {
       if (config.tokenKeys !== null) current = load();
     },

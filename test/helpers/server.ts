@@ -28,6 +28,8 @@ export async function startTestServer(overrides: Partial<ServeConfig> = {}, cert
     key: certs.keyFile,
     logLevel: 'debug',
     shutdownGraceMs: 2000,
+    // Lab mode: most suites test HTTP semantics on /content/ directly; token tests turn it off.
+    openContent: true,
     ...overrides,
   };
   const server = await startServer(config, pino({ level: config.logLevel }, sink));

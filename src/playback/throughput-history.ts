@@ -1,0 +1,26 @@
+/** Throughput samples kept per profile: enough for a stable median, small enough to follow change. */
+const SAMPLES_PER_PROFILE = 5;
+
+/**
+ * What each profile's players measured in recent sessions (reported with heartbeats), so the
+ * next session starts at a bitrate this viewer's network has actually sustained.
+ */
+export class ThroughputHistory {
+  private readonly byProfile = new Map<string, number[]>();
+
+  record(profileId: string, kbps: number): void {
+    if (!Number.isFinite(kbps) || kbps <= 0) return;
+    const list = this.byProfile.get(profileId) ?? [];
+    list.push(kbps);
+    if (list.length > SAMPLES_PER_PROFILE) list.shift();
+    this.byProfile.set(profileId, list);
+  }
+
+  /** Median of the recent samples, or undefined for a profile never measured. */
+  medianKbps(profileId: string): number | undefined {
+    const list = [...(this.byProfile.get(profileId) ?? [])].sort((a, b) => a - b);
+    if (list.length === 0) return undefined;
+    const mid = Math.floor(list.length / 2);
+    return list.length % 2 ? list[mid] : ((list[mid - 1] as number) + (list[mid] as number)) / 2;
+  }
+}

@@ -16,13 +16,16 @@ if (!existsSync(gyp)) {
   console.log('build-native: node-gyp not installed yet, skipping');
   process.exit(0);
 }
+// Build against the installed Node's headers (Debian ships them in /usr/include/node); nothing is
+// downloaded, which also keeps the build working on machines without internet access.
+const nodedir = process.env.npm_config_nodedir || (existsSync('/usr/include/node/node_api.h') ? '/usr' : undefined);
 let failed = 0;
 for (const name of existsSync(nativeDir) ? readdirSync(nativeDir) : []) {
   const dir = join(nativeDir, name);
   if (!existsSync(join(dir, 'binding.gyp'))) continue;
   if (only.length && !only.includes(name)) continue;
   console.log(`build-native: ${name}`);
-  const args = [gyp, 'rebuild', '--directory', dir];
+  const args = [gyp, 'rebuild', '--directory', dir, ...(nodedir ? [`--nodedir=${nodedir}`] : [])];
   if (process.env.H3EDGE_ASAN === '1') args.push('--', '-Dasan=1');
   const r = spawnSync(process.execPath, args, { stdio: 'inherit' });
   if (r.status !== 0) {

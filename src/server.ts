@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import type { Logger } from 'pino';
 import type { ServeConfig } from './config/config.js';
 import { ConfigError } from './config/errors.js';
@@ -8,7 +9,10 @@ import { Router } from './http/router.js';
 import { RequestCore } from './http/core.js';
 import { classifyRequest, CLASS_PRIORITY } from './priority/resource-class.js';
 import { contentHandler } from './content/content-handler.js';
-import { ReadStore } from './content/read-store.js';
+import { CachedStore } from './content/cached-store.js';
+import { SegmentCache, defaultCacheBudgetBytes } from './cache/segment-cache.js';
+import { filesToWarm } from './cache/warm-list.js';
+import { registerCacheMetrics } from './observe/cache-metrics.js';
 import { healthHandler } from './observe/health.js';
 import { ServerMetrics } from './observe/metrics.js';
 import { metricsHandler } from './observe/metrics-handler.js';
@@ -56,7 +60,18 @@ export async function startServer(config: ServeConfig, logger: Logger, worker?: 
   const metrics = new ServerMetrics();
   const readiness = new Readiness();
   readiness.add({ name: 'media', check: () => ({ ready: existsSync(config.media), detail: config.media }) });
-  const localStore = new ReadStore();
+  const cache = new SegmentCache({
+    budgetBytes: config.cacheBytes === 0 ? defaultCacheBudgetBytes(totalmem()) : config.cacheBytes,
+    onWarning: (msg, fields) => logger.warn(fields ?? {}, msg),
+    forceReadFallback: config.cacheMode === 'read',
+  });
+  registerCacheMetrics(metrics.registry, () => cache.stats());
+  let warmed = false;
+  readiness.add({ name: 'cache-warm', check: () => ({ ready: warmed, detail: cache.stats().mode }) });
+  void filesToWarm(config.media)
+    .then((paths) => cache.warm(paths))
+    .finally(() => (warmed = true));
+  const localStore = new CachedStore(cache);
   const router = new Router();
   // Operator endpoints live on the main port unless an admin port takes them off it.
   const opsRouter = config.adminPort === null ? router : new Router();

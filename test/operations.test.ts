@@ -37,9 +37,14 @@ t.test('/readyz and the admin port', async (t) => {
   const server = await startTestServer({ media: media.dir, adminPort: 0 });
   t.teardown(() => server.close());
   t.ok(server.adminPort, 'admin port bound');
-  const ready = await plainGet(server.adminPort as number, '/readyz');
+  // Ready once the cache has warmed the manifests and init segments (bounded wait).
+  let ready = await plainGet(server.adminPort as number, '/readyz');
+  for (let i = 0; i < 100 && ready.status !== 200; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    ready = await plainGet(server.adminPort as number, '/readyz');
+  }
   t.equal(ready.status, 200);
-  t.match(JSON.parse(ready.body), { status: 'ready', checks: { media: { ready: true }, tls: { ready: true } } });
+  t.match(JSON.parse(ready.body), { status: 'ready', checks: { media: { ready: true }, tls: { ready: true }, 'cache-warm': { ready: true, detail: 'mmap' } } });
   const metrics = await plainGet(server.adminPort as number, '/metrics');
   t.equal(metrics.status, 200);
   t.match(metrics.body, /h3edge_requests_total|h3edge_process_cpu_seconds_total/);

@@ -32,6 +32,10 @@ export interface ServeConfig {
   heartbeatTtlSec: number;
   /** Directory of per-title content keys (never inside the media directory). */
   keyStore: string;
+  /** Byte budget of the memory-mapped segment cache (per worker); 0 = a quarter of RAM, at most 16 GiB. */
+  cacheBytes: number;
+  /** `mmap` maps files (reads if the addon is missing); `read` never maps (for comparison and debugging). */
+  cacheMode: 'mmap' | 'read';
   /** Worker processes; 0 = one per CPU core. */
   workers: number;
   /** Loopback port for /metrics, /healthz and /readyz over plain HTTP; null = on the main port. */
@@ -62,5 +66,7 @@ export const DEFAULT_SERVE_CONFIG: Readonly<ServeConfig> = Object.freeze({
   keyStore: './keys',
   adminPort: null,
   workers: 0,
+  cacheBytes: 0,
+  cacheMode: 'mmap',
   licenseServers: {},
 });

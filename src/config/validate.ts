@@ -62,6 +62,8 @@ const SCHEMA: Readonly<Record<keyof ServeConfig, Check>> = {
   keyStore: string,
   adminPort: (v) => (v === null ? null : port(v)),
   workers: positiveInt,
+  cacheBytes: positiveInt,
+  cacheMode: oneOf(['mmap', 'read']),
   licenseServers,
 };
 

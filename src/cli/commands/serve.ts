@@ -13,7 +13,8 @@ import type { CommandIo } from '../io.js';
 
 export const SERVE_USAGE = `h3edge serve [--port 8443] [--host ::] [--media ./media] [--cert F --key F]
              [--config F] [--log-level info] [--h3-engine native|currentspace] [--shutdown-grace-ms 10000]
-             [--open-content | --no-open-content] [--token-keys F] [--admin-port N] [--workers N (0 = cores)]`;
+             [--open-content | --no-open-content] [--token-keys F] [--admin-port N] [--workers N (0 = cores)]
+             [--cache-bytes N (0 = a quarter of RAM)]`;
 
 /** `h3edge serve`: runs until SIGINT/SIGTERM, then drains and resolves with exit code 0. */
 export async function runServe(argv: string[], io: CommandIo): Promise<number> {
@@ -85,6 +86,7 @@ export function serveConfigFromArgs(argv: string[]): ServeConfig {
         'token-keys': { type: 'string' },
         'admin-port': { type: 'string' },
         workers: { type: 'string' },
+        'cache-bytes': { type: 'string' },
       },
     }));
   } catch (err) {
@@ -103,6 +105,7 @@ export function serveConfigFromArgs(argv: string[]): ServeConfig {
     tokenKeys: values['token-keys'],
     adminPort: values['admin-port'] === undefined ? undefined : numberFlag('--admin-port', values['admin-port']),
     workers: values.workers === undefined ? undefined : numberFlag('--workers', values.workers),
+    cacheBytes: values['cache-bytes'] === undefined ? undefined : numberFlag('--cache-bytes', values['cache-bytes']),
   };
   for (const k of Object.keys(flags)) if (flags[k] === undefined) delete flags[k];
   const fromFile = values.config === undefined ? {} : loadConfigFile(values.config);

@@ -1,0 +1,154 @@
+import { readFile, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { loadMmap, type MmapAddon } from '../native/mmap.js';
+import { fileEtag } from '../content/content-store.js';
+import { LruBySize } from './lru.js';
+import { asCacheFileError, CacheFileError } from './errors.js';
+
+/** A cached file: `body` is the whole file (a mapping, or bytes read); ranges are `subarray`s of it. */
+export interface CachedFile {
+  body: Buffer;
+  size: number;
+  mtimeMs: number;
+  /** Strong validator from device, inode, size and mtime: it changes when the file is replaced. */
+  etag: string;
+  /** True when `body` is a memory mapping rather than a copy. */
+  mapped: boolean;
+}
+
+export interface SegmentCacheOptions {
+  budgetBytes: number;
+  /** Told once when the mmap addon cannot be used and reads take over. */
+  onWarning?: (msg: string, fields?: object) => void;
+  forceReadFallback?: boolean;
+}
+
+export interface SegmentCacheStats {
+  hits: number;
+  misses: number;
+  evictions: number;
+  collapsed: number;
+  /** Bytes of the files the cache holds (mapped or read); never above the budget. */
+  cachedBytes: number;
+  /** Bytes mapped by the process, including evicted mappings still held by responses. */
+  mappedBytes: number;
+  entries: number;
+  budgetBytes: number;
+  mode: 'mmap' | 'read';
+}
+
+interface Entry {
+  file: CachedFile;
+  ino: number;
+  dev: number;
+  sizeBytes: number;
+}
+
+/**
+ * The hot set of an edge node in memory: files mapped once (or read once, without the addon)
+ * and served as zero-copy slices, LRU-evicted under a byte budget. Every `get` stats the file,
+ * so a file replaced by rename (the fill job) or truncated is noticed and reloaded; responses
+ * still holding the old mapping keep the old, complete bytes. Concurrent misses for one file
+ * load it once.
+ */
+export class SegmentCache {
+  private readonly lru = new LruBySize<string, Entry>();
+  private readonly inflight = new Map<string, Promise<CachedFile>>();
+  private readonly mmap: MmapAddon | null;
+  private readonly counts = { hits: 0, misses: 0, evictions: 0, collapsed: 0 };
+
+  constructor(private readonly opts: SegmentCacheOptions) {
+    const loaded = opts.forceReadFallback ? null : loadMmap();
+    this.mmap = loaded && 'addon' in loaded ? loaded.addon : null;
+    if (loaded && 'error' in loaded) opts.onWarning?.('mmap addon unavailable, serving files from reads', { error: loaded.error.message });
+  }
+
+  /** The current file at `absPath`; throws CacheFileError (code ENOENT, EISDIR, …) otherwise. */
+  async get(absPath: string): Promise<CachedFile> {
+    const st = await stat(absPath).catch((err: unknown) => {
+      throw asCacheFileError(err);
+    });
+    if (!st.isFile()) throw new CacheFileError('EISDIR', `not a regular file: ${absPath}`);
+    const entry = this.lru.get(absPath);
+    if (entry && unchanged(entry, st)) {
+      this.counts.hits++;
+      return entry.file;
+    }
+    if (entry) this.lru.delete(absPath); // replaced or truncated: its bytes are stale
+    const pending = this.inflight.get(absPath);
+    if (pending) {
+      this.counts.collapsed++;
+      return pending;
+    }
+    this.counts.misses++;
+    const load = this.load(absPath, st).finally(() => this.inflight.delete(absPath));
+    this.inflight.set(absPath, load);
+    return load;
+  }
+
+  /** Loads files ahead of demand (manifests, init segments) and asks the kernel to read them in. */
+  async warm(absPaths: readonly string[]): Promise<void> {
+    for (const p of absPaths) {
+      const f = await this.get(p).catch(() => undefined);
+      if (f?.mapped && this.mmap) this.mmap.advise(f.body, 'willneed');
+    }
+  }
+
+  invalidate(absPath: string): void {
+    this.lru.delete(absPath);
+  }
+
+  stats(): SegmentCacheStats {
+    return {
+      ...this.counts,
+      cachedBytes: this.lru.totalBytes,
+      mappedBytes: this.mmap?.mappedBytes() ?? 0,
+      entries: this.lru.size,
+      budgetBytes: this.opts.budgetBytes,
+      mode: this.mmap ? 'mmap' : 'read',
+    };
+  }
+
+  private async load(absPath: string, st: Stats): Promise<CachedFile> {
+    const fits = st.size <= this.opts.budgetBytes;
+    // Larger than the whole budget: served from a read, never cached.
+    const { body, ino, dev, size, mtimeMs, mapped } = fits && this.mmap ? this.mapped(absPath) : await this.read(absPath, st);
+    const file: CachedFile = { body, size, mtimeMs, mapped, etag: fileEtag({ dev, ino, size, mtimeMs }) };
+    if (!fits) return file;
+    while (this.lru.totalBytes + size > this.opts.budgetBytes) {
+      const oldest = this.lru.oldest();
+      if (!oldest) break;
+      this.lru.delete(oldest[0]);
+      this.counts.evictions++;
+    }
+    this.lru.set(absPath, { file, ino, dev, sizeBytes: size });
+    return file;
+  }
+
+  private mapped(absPath: string): { body: Buffer; ino: number; dev: number; size: number; mtimeMs: number; mapped: boolean } {
+    try {
+      const m = (this.mmap as MmapAddon).mapFile(absPath);
+      // Segments are read front to back by responses.
+      if (m.size > 0) (this.mmap as MmapAddon).advise(m.buffer, 'sequential');
+      return { body: m.buffer, ino: m.ino, dev: m.dev, size: m.size, mtimeMs: m.mtimeMs, mapped: true };
+    } catch (err) {
+      throw asCacheFileError(err);
+    }
+  }
+
+  private async read(absPath: string, st: Stats): Promise<{ body: Buffer; ino: number; dev: number; size: number; mtimeMs: number; mapped: boolean }> {
+    const body = await readFile(absPath).catch((err: unknown) => {
+      throw asCacheFileError(err);
+    });
+    return { body, ino: st.ino, dev: st.dev, size: body.length, mtimeMs: st.mtimeMs, mapped: false };
+  }
+}
+
+function unchanged(e: Entry, st: Stats): boolean {
+  return e.ino === st.ino && e.dev === st.dev && e.sizeBytes === st.size && e.file.mtimeMs === st.mtimeMs;
+}
+
+/** Default budget: a quarter of RAM, at most 16 GiB — the rest stays for the page cache and the heap. */
+export function defaultCacheBudgetBytes(totalMemBytes: number): number {
+  return Math.min(Math.floor(totalMemBytes / 4), 16 * 1024 ** 3);
+}

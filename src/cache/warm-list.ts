@@ -1,0 +1,24 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** What a player asks for first: playlists, MPDs and init segments. */
+const FIRST_REQUESTED = /(\.m3u8|\.mpd|(^|\/)init\.mp4)$/;
+
+/**
+ * Paths under `root` worth having in memory before the first viewer: every title's manifests and
+ * init segments (directories at most `maxDepth` deep, dot-directories skipped).
+ */
+export async function filesToWarm(root: string, maxDepth = 4): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (dir: string, depth: number): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      if (e.name.startsWith('.')) continue;
+      const p = join(dir, e.name);
+      if (e.isDirectory() && depth < maxDepth) await walk(p, depth + 1);
+      else if (e.isFile() && FIRST_REQUESTED.test(p)) out.push(p);
+    }
+  };
+  await walk(root, 0);
+  return out;
+}

@@ -1,0 +1,27 @@
+import type { ByteRange } from '../http/ranges.js';
+import { NotFound } from '../http/errors.js';
+import { CacheFileError } from '../cache/errors.js';
+import type { SegmentCache } from '../cache/segment-cache.js';
+import type { ContentFile, ContentStore } from './content-store.js';
+
+const MISSING = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'EINVAL']);
+
+/** Files from the segment cache: every read is a zero-copy slice of the cached mapping. */
+export class CachedStore implements ContentStore {
+  constructor(private readonly cache: SegmentCache) {}
+
+  async open(absPath: string): Promise<ContentFile> {
+    try {
+      const f = await this.cache.get(absPath);
+      return {
+        size: f.size,
+        mtimeMs: f.mtimeMs,
+        etag: f.etag,
+        read: (range?: ByteRange) => (range ? f.body.subarray(range.start, range.end + 1) : f.body),
+      };
+    } catch (err) {
+      if (err instanceof CacheFileError && MISSING.has(err.code)) throw new NotFound();
+      throw err;
+    }
+  }
+}

@@ -36,10 +36,15 @@ test:
 clean:
 	rm -rf dist src/native/*/build
 
-.PHONY: bench bench-quick
-# Benchmarks need root (network namespaces, tc, iptables); results go to bench/results/.
-bench:
-	$(NODE_BIN)/tsx bench/run.ts
+.PHONY: bench bench-quick bench-cache
+# Results go to bench/results/ (JSON + markdown). The lossy-link benchmark (bench/run.ts) needs
+# root for network namespaces; the cache benchmark runs on loopback.
+bench: bench-cache
+	@if [ -f bench/run.ts ]; then $(NODE_BIN)/tsx bench/run.ts; fi
 
 bench-quick:
-	$(NODE_BIN)/tsx bench/run.ts --quick
+	$(NODE_BIN)/tsx bench/cache/run.ts --quick
+	@if [ -f bench/run.ts ]; then $(NODE_BIN)/tsx bench/run.ts --quick; fi
+
+bench-cache:
+	$(NODE_BIN)/tsx bench/cache/run.ts

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import type { Logger } from 'pino';
 import type { ServeConfig } from './config/config.js';
@@ -19,6 +19,11 @@ import { metricsHandler } from './observe/metrics-handler.js';
 import { Readiness, readinessHandler } from './observe/readiness.js';
 import { startAdminServer, type AdminServer } from './transport/admin/server.js';
 import { installPlayback } from './playback/wiring.js';
+import { openKeyRing, type KeyRing } from './playback/key-ring.js';
+import { signToken } from './playback/token.js';
+import { PullThroughStore } from './edge/pull-through-store.js';
+import { UpstreamClient } from './edge/upstream-client.js';
+import type { ContentStore } from './content/content-store.js';
 import { Forbidden } from './http/errors.js';
 import { startTcpTransport, type TcpTransport } from './transport/h2/server.js';
 import { startUdpTransport, type UdpTransport } from './transport/h3/index.js';
@@ -57,6 +62,7 @@ export interface WorkerContext {
 /** Wires config, TLS, routes, the core and both transports. The only module that knows them all. */
 export async function startServer(config: ServeConfig, logger: Logger, worker?: WorkerContext): Promise<RunningServer> {
   const credentials = loadCredentials(config.cert, config.key);
+  const keyRing = openKeyRing(config.tokenKeys, logger, worker?.ticketKeys.token);
   const metrics = new ServerMetrics();
   const readiness = new Readiness();
   readiness.add({ name: 'media', check: () => ({ ready: existsSync(config.media), detail: config.media }) });
@@ -71,7 +77,10 @@ export async function startServer(config: ServeConfig, logger: Logger, worker?: 
   void filesToWarm(config.media)
     .then((paths) => cache.warm(paths))
     .finally(() => (warmed = true));
-  const localStore = new CachedStore(cache);
+  const cachedStore = new CachedStore(cache);
+  // An edge (upstreams configured) pulls what it lacks; an origin serves its own files only.
+  const edge = config.upstreams.length === 0 ? null : edgeStore(config, cachedStore, keyRing, logger);
+  const localStore: ContentStore = edge ?? cachedStore;
   const router = new Router();
   // Operator endpoints live on the main port unless an admin port takes them off it.
   const opsRouter = config.adminPort === null ? router : new Router();
@@ -84,7 +93,7 @@ export async function startServer(config: ServeConfig, logger: Logger, worker?: 
     store: localStore,
     logger,
     clock: Date.now,
-    ephemeralTokenKey: worker?.ticketKeys.token,
+    keyRing,
     // Our own certificate is trusted for probing sibling edges that share it (a private deployment).
     trustedCa: [credentials.cert],
   });
@@ -120,15 +129,36 @@ export async function startServer(config: ServeConfig, logger: Logger, worker?: 
     adminPort: admin?.port ?? null,
     reload: async () => {
       const fresh = loadCredentials(config.cert, config.key);
-      playback.reloadKeys();
+      keyRing.reload();
       tcp.setCredentials(fresh);
       logger.info({ cert: config.cert, tokenKeys: config.tokenKeys }, 'reloaded certificate and token keys');
     },
     close: async () => {
       playback.stop();
+      edge?.close();
       await Promise.all([tcp.close(config.shutdownGraceMs), udp.close(config.shutdownGraceMs), admin?.close()]);
     },
   };
+}
+
+function edgeStore(config: ServeConfig, local: ContentStore, keyRing: KeyRing, logger: Logger): PullThroughStore {
+  const extraCa = config.upstreamCa === null ? [] : [readFileSync(config.upstreamCa)];
+  return new PullThroughStore({
+    mediaRoot: config.media,
+    local,
+    upstreams: config.upstreams,
+    client: new UpstreamClient(extraCa),
+    // Upstreams check tokens like for any client; the edge signs short-lived raw-file tokens.
+    upstreamPath: (rel) => {
+      const tid = rel.split('/')[0] ?? '';
+      const exp = Math.floor(Date.now() / 1000) + 300;
+      const token = signToken({ tid, sid: 'edge', exp, maxH: 1_000_000, maxBw: 1e12, api: '', raw: true }, keyRing.keys());
+      return `/t/${token}/content/${rel.split('/').map(encodeURIComponent).join('/')}`;
+    },
+    logger: logger.child({ component: 'edge' }),
+    clock: Date.now,
+    timeoutMs: 10_000,
+  });
 }
 
 /** Binds TCP, then UDP on the same port number (with port 0, the one TCP got). */

@@ -32,6 +32,10 @@ export interface ServeConfig {
   heartbeatTtlSec: number;
   /** Directory of per-title content keys (never inside the media directory). */
   keyStore: string;
+  /** Upstream origins (or parent edges) this node pulls missing files from; empty = an origin. */
+  upstreams: string[];
+  /** PEM CA to trust for upstream TLS besides the system store (verification stays on). */
+  upstreamCa: string | null;
   /** Byte budget of the memory-mapped segment cache (per worker); 0 = a quarter of RAM, at most 16 GiB. */
   cacheBytes: number;
   /** `mmap` maps files (reads if the addon is missing); `read` never maps (for comparison and debugging). */
@@ -67,6 +71,8 @@ export const DEFAULT_SERVE_CONFIG: Readonly<ServeConfig> = Object.freeze({
   adminPort: null,
   workers: 0,
   cacheBytes: 0,
+  upstreams: [],
+  upstreamCa: null,
   cacheMode: 'mmap',
   licenseServers: {},
 });

@@ -63,6 +63,8 @@ const SCHEMA: Readonly<Record<keyof ServeConfig, Check>> = {
   adminPort: (v) => (v === null ? null : port(v)),
   workers: positiveInt,
   cacheBytes: positiveInt,
+  upstreams: (v) => (Array.isArray(v) && v.every((u) => typeof u === 'string' && /^https:\/\/[^/]+$/.test(u)) ? null : 'a list of "https://host:port" origins'),
+  upstreamCa: pathOrNull,
   cacheMode: oneOf(['mmap', 'read']),
   licenseServers,
 };

@@ -1,5 +1,5 @@
 import { realpath } from 'node:fs/promises';
-import { sep } from 'node:path';
+import { dirname, sep } from 'node:path';
 import type { Exchange, Handler, Reply } from '../http/exchange.js';
 import { NotFound, RangeNotSatisfiable } from '../http/errors.js';
 import { resolveInside } from '../http/safe-path.js';
@@ -73,15 +73,23 @@ function respondWithFile(ex: Exchange, abs: string, file: ContentFile, deps: Con
   };
 }
 
-/** A symlink inside the media directory must not point outside of it. */
+/**
+ * A symlink inside the media directory must not point outside of it. For a file that does not
+ * exist yet (an edge may fetch it) the nearest existing directory above it is checked instead,
+ * since that is where it would be written.
+ */
 async function assertNoSymlinkEscape(abs: string, realRoot: string): Promise<void> {
-  let real: string;
-  try {
-    real = await realpath(abs);
-  } catch {
-    throw new NotFound();
+  let path = abs;
+  for (;;) {
+    try {
+      const real = await realpath(path);
+      if (real !== realRoot && !real.startsWith(realRoot + sep)) throw new NotFound();
+      return;
+    } catch (err) {
+      if (err instanceof NotFound || (err as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(path) === path) throw new NotFound();
+      path = dirname(path);
+    }
   }
-  if (!real.startsWith(realRoot + sep)) throw new NotFound();
 }
 
 function randomBoundary(): string {

@@ -21,7 +21,7 @@ export function tokenContentHandler(deps: PlaybackRoutesDeps): Handler {
     const claims = verifyToken(params.token, titleId, deps.keys(), Math.floor(deps.clock() / 1000));
     const name = basename(path);
     const isPlaylist = name.endsWith('.m3u8') || name.endsWith('.mpd');
-    if (!isPlaylist) return files(ex, { path });
+    if (!isPlaylist || claims.raw) return files(ex, { path });
     // The session's playlist is a rewrite: ranges and validators of the file do not apply to it.
     const reply = await files(withoutConditionals(ex), { path });
     if (reply.status !== 200) return reply;

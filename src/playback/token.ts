@@ -16,6 +16,8 @@ export interface TokenClaims {
   maxBw: number;
   /** Host of the playback API that owns the session (its steering and license server). */
   api: string;
+  /** Set on tokens an edge signs for its upstream fetches: files as stored, no per-session rewriting. */
+  raw?: true;
 }
 
 /**

@@ -1,9 +1,9 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ServeConfig } from '../config/config.js';
 import type { Router } from '../http/router.js';
 import type { ContentStore } from '../content/content-store.js';
-import { ephemeralKeySet, loadKeySet, type KeySet } from './keyset.js';
+import type { KeyRing } from './key-ring.js';
 import { PlaybackService } from './playback-service.js';
 import { SessionRegistry } from './sessions.js';
 import { RegionMap } from './cdn-ranking.js';
@@ -13,13 +13,11 @@ import { KeyStoreDrm } from './drm/drm-catalog.js';
 import { KeyStore } from './drm/key-store.js';
 import { addPlaybackRoutes } from './routes.js';
 
-/** The playback API as installed: its service, and a way to pick up a rotated token key file. */
+/** The playback API as installed. */
 export interface InstalledPlayback {
   service: PlaybackService;
   /** Stops the CDN health probes. */
   stop(): void;
-  /** Re-reads the token key file; throws (keeping the old keys) if it is invalid. */
-  reloadKeys(): void;
 }
 
 /** Builds the playback API from config and registers its routes. */
@@ -32,15 +30,10 @@ export function installPlayback(
     clock: () => number;
     /** Certificates to trust when probing CDNs, besides the system store. */
     trustedCa: Buffer[];
-    /** Key the node's workers share when there is no token key file. */
-    ephemeralTokenKey?: Buffer;
+    keyRing: KeyRing;
   },
 ): InstalledPlayback {
-  const ephemeral = ephemeralKeySet(deps.ephemeralTokenKey ? () => deps.ephemeralTokenKey as Buffer : randomBytes);
-  const load = (): KeySet => (config.tokenKeys === null ? ephemeral : loadKeySet(config.tokenKeys));
-  let current = load();
-  const keys = (): KeySet => current;
-  if (config.tokenKeys === null) deps.logger.warn('no tokenKeys file: segment tokens use a random key of this node and only it accepts them');
+  const keys = deps.keyRing.keys;
   const keyStore = new KeyStore(config.keyStore);
   const probe = new CdnHealthProbe(config.cdns, { intervalMs: config.cdnProbeIntervalMs, timeoutMs: 2000, extraCa: deps.trustedCa, logger: deps.logger });
   probe.start();
@@ -74,8 +67,5 @@ export function installPlayback(
   return {
     service,
     stop: () => probe.stop(),
-    reloadKeys: () => {
-      if (config.tokenKeys !== null) current = load();
-    },
   };
 }

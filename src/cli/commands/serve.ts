@@ -14,7 +14,7 @@ import type { CommandIo } from '../io.js';
 export const SERVE_USAGE = `h3edge serve [--port 8443] [--host ::] [--media ./media] [--cert F --key F]
              [--config F] [--log-level info] [--h3-engine native|currentspace] [--shutdown-grace-ms 10000]
              [--open-content | --no-open-content] [--token-keys F] [--admin-port N] [--workers N (0 = cores)]
-             [--cache-bytes N (0 = a quarter of RAM)]`;
+             [--cache-bytes N (0 = a quarter of RAM)] [--upstream https://a:8443,https://b:8443 [--upstream-ca F]]`;
 
 /** `h3edge serve`: runs until SIGINT/SIGTERM, then drains and resolves with exit code 0. */
 export async function runServe(argv: string[], io: CommandIo): Promise<number> {
@@ -87,6 +87,8 @@ export function serveConfigFromArgs(argv: string[]): ServeConfig {
         'admin-port': { type: 'string' },
         workers: { type: 'string' },
         'cache-bytes': { type: 'string' },
+        upstream: { type: 'string' },
+        'upstream-ca': { type: 'string' },
       },
     }));
   } catch (err) {
@@ -106,6 +108,8 @@ export function serveConfigFromArgs(argv: string[]): ServeConfig {
     adminPort: values['admin-port'] === undefined ? undefined : numberFlag('--admin-port', values['admin-port']),
     workers: values.workers === undefined ? undefined : numberFlag('--workers', values.workers),
     cacheBytes: values['cache-bytes'] === undefined ? undefined : numberFlag('--cache-bytes', values['cache-bytes']),
+    upstreams: values.upstream === undefined ? undefined : values.upstream.split(',').map((u) => u.trim().replace(/\/+$/, '')),
+    upstreamCa: values['upstream-ca'],
   };
   for (const k of Object.keys(flags)) if (flags[k] === undefined) delete flags[k];
   const fromFile = values.config === undefined ? {} : loadConfigFile(values.config);

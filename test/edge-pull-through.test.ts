@@ -1,0 +1,106 @@
+import t from 'tap';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import http2 from 'node:http2';
+import { startTestServer, freePort, type TestServer } from './helpers/server.js';
+import { h2Client } from './helpers/clients.js';
+import { makeTestMedia } from './helpers/media.js';
+import { makeTestCerts } from './helpers/certs.js';
+
+// An origin (tokens enforced) and edges that pull from it; same token keys, same certificate.
+const certs = makeTestCerts();
+const keyFile = join(mkdtempSync(join(tmpdir(), 'h3edge-edge-keys-')), 'tokens.json');
+writeFileSync(keyFile, JSON.stringify({ current: 'k1', keys: { k1: randomBytes(32).toString('base64') } }));
+const originMedia = makeTestMedia();
+const big = randomBytes(5 * 1024 * 1024);
+writeFileSync(join(originMedia.dir, 'demo/v/big.m4s'), big);
+
+const originRequests = (origin: TestServer, suffix: string): number =>
+  origin.logs.filter((l) => l.msg === 'access' && String(l.path).endsWith(suffix)).length;
+
+async function startEdge(upstreams: string[]): Promise<TestServer> {
+  const media = mkdtempSync(join(tmpdir(), 'h3edge-edge-media-'));
+  return startTestServer({ media, upstreams, upstreamCa: certs.certFile, tokenKeys: keyFile, openContent: true, logLevel: 'info' }, certs);
+}
+
+t.test('pull-through, request collapsing and upstream failover', async (t) => {
+  const origin = await startTestServer({ media: originMedia.dir, tokenKeys: keyFile, openContent: false }, certs);
+  t.teardown(() => origin.close());
+
+  t.test('a cold miss is pulled through, then served locally with no upstream request', async (t) => {
+    const edge = await startEdge([origin.origin]);
+    t.teardown(() => edge.close());
+    const client = await h2Client(edge.origin, certs.cert);
+    t.teardown(() => client.close());
+    const first = await client.request('/content/demo/v/big.m4s');
+    t.equal(first.status, 200);
+    t.ok(first.body.equals(big), 'byte-exact');
+    t.equal(originRequests(origin, '/content/demo/v/big.m4s'), 1, 'one upstream request');
+    const second = await client.request('/content/demo/v/big.m4s', { headers: { range: 'bytes=100-199' } });
+    t.equal(second.status, 206);
+    t.ok(second.body.equals(big.subarray(100, 200)));
+    t.equal(originRequests(origin, '/content/demo/v/big.m4s'), 1, 'served from the edge: no new upstream request');
+    t.same(readdirSync(join(String(edge.logs.find((l) => l.msg === 'listening')?.media), '.partial')), [], 'no partial file left');
+  });
+
+  t.test('100 concurrent misses for one file make one upstream request', async (t) => {
+    const edge = await startEdge([origin.origin]);
+    t.teardown(() => edge.close());
+    const session = http2.connect(edge.origin, { ca: certs.cert });
+    t.teardown(() => session.close());
+    const fetchOne = (): Promise<Buffer> =>
+      new Promise((resolve, reject) => {
+        const req = session.request({ ':path': '/content/demo/v/seg-9.m4s' }, { endStream: true });
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => resolve(Buffer.concat(chunks)));
+        req.on('error', reject);
+      });
+    const before = originRequests(origin, '/content/demo/v/seg-9.m4s');
+    const bodies = await Promise.all(Array.from({ length: 100 }, fetchOne));
+    t.ok(bodies.every((b) => b.equals(originMedia.files['demo/v/seg-9.m4s'] as Buffer)), 'all 100 byte-exact');
+    t.equal(originRequests(origin, '/content/demo/v/seg-9.m4s') - before, 1, 'collapsed into one upstream request');
+  });
+
+  t.test('a dead first upstream is skipped; a lying one is never served and is logged by name', async (t) => {
+    const deadPort = await freePort();
+    const liar = http2.createSecureServer({ cert: certs.cert, key: await import('node:fs').then((fs) => fs.readFileSync(certs.keyFile)) }, (req, res) => {
+      // Declares more bytes than it sends: a truncated body.
+      res.writeHead(200, { 'content-length': '999999', 'content-type': 'video/iso.segment' });
+      res.end(Buffer.alloc(1000, 7));
+    });
+    await new Promise<void>((r) => liar.listen(0, '127.0.0.1', () => r()));
+    t.teardown(() => liar.close());
+    const liarOrigin = `https://localhost:${(liar.address() as { port: number }).port}`;
+    const edge = await startEdge([`https://localhost:${deadPort}`, liarOrigin, origin.origin]);
+    t.teardown(() => edge.close());
+    const client = await h2Client(edge.origin, certs.cert);
+    t.teardown(() => client.close());
+    const r = await client.request('/content/demo/v/init.mp4');
+    t.equal(r.status, 200);
+    t.ok(r.body.equals(originMedia.files['demo/v/init.mp4'] as Buffer), 'the good upstream served it byte-exact');
+    const warnings = edge.logs.filter((l) => l.component === 'edge' && l.level === 40);
+    t.ok(warnings.some((l) => l.upstream === `https://localhost:${deadPort}`), 'the dead upstream is logged by name');
+    const liarLine = warnings.find((l) => l.upstream === liarOrigin);
+    t.ok(liarLine, `the lying upstream is logged by name (${String(liarLine?.problem ?? liarLine?.err)})`);
+
+    const onlyLiar = await startEdge([liarOrigin]);
+    t.teardown(() => onlyLiar.close());
+    const c2 = await h2Client(onlyLiar.origin, certs.cert);
+    t.teardown(() => c2.close());
+    const bad = await c2.request('/content/demo/v/init.mp4');
+    t.equal(bad.status, 502, 'with only a lying upstream: 502, never its bytes');
+    const edgeMedia = String(onlyLiar.logs.find((l) => l.msg === 'listening')?.media);
+    t.notOk(existsSync(join(edgeMedia, 'demo/v/init.mp4')), 'nothing written');
+  });
+
+  t.test('a file the origin lacks is a 404 at the edge', async (t) => {
+    const edge = await startEdge([origin.origin]);
+    t.teardown(() => edge.close());
+    const client = await h2Client(edge.origin, certs.cert);
+    t.teardown(() => client.close());
+    t.equal((await client.request('/content/demo/v/nope.m4s')).status, 404);
+  });
+});

@@ -114,7 +114,15 @@ export async function startServer(config: ServeConfig, logger: Logger, worker?: 
       }),
   });
   const admin: AdminServer | null = config.adminPort === null ? null : await startAdminServer(opsRouter, config.adminPort, logger);
-  const transportOptions = (port: number): ListenerOptions => ({ host: config.host, port, credentials, core, logger });
+  const transportOptions = (port: number): ListenerOptions => ({
+    host: config.host,
+    port,
+    credentials,
+    core,
+    logger,
+    idleTimeoutMs: config.idleTimeoutMs,
+    handshakeTimeoutMs: config.handshakeTimeoutMs,
+  });
   const { tcp, udp } = await bindBoth(config, transportOptions, worker).catch(async (err: unknown) => {
     await admin?.close();
     throw err;

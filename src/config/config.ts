@@ -40,6 +40,10 @@ export interface ServeConfig {
   cacheBytes: number;
   /** `mmap` maps files (reads if the addon is missing); `read` never maps (for comparison and debugging). */
   cacheMode: 'mmap' | 'read';
+  /** Connections idle this long are closed. */
+  idleTimeoutMs: number;
+  /** TLS handshakes slower than this are cut off (slowloris). */
+  handshakeTimeoutMs: number;
   /** Worker processes; 0 = one per CPU core. */
   workers: number;
   /** Loopback port for /metrics, /healthz and /readyz over plain HTTP; null = on the main port. */
@@ -70,6 +74,8 @@ export const DEFAULT_SERVE_CONFIG: Readonly<ServeConfig> = Object.freeze({
   keyStore: './keys',
   adminPort: null,
   workers: 0,
+  idleTimeoutMs: 60_000,
+  handshakeTimeoutMs: 10_000,
   cacheBytes: 0,
   upstreams: [],
   upstreamCa: null,

@@ -62,6 +62,8 @@ const SCHEMA: Readonly<Record<keyof ServeConfig, Check>> = {
   keyStore: string,
   adminPort: (v) => (v === null ? null : port(v)),
   workers: positiveInt,
+  idleTimeoutMs: positive,
+  handshakeTimeoutMs: positive,
   cacheBytes: positiveInt,
   upstreams: (v) => (Array.isArray(v) && v.every((u) => typeof u === 'string' && /^https:\/\/[^/]+$/.test(u)) ? null : 'a list of "https://host:port" origins'),
   upstreamCa: pathOrNull,

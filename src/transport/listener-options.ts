@@ -11,4 +11,8 @@ export interface ListenerOptions {
   logger: Logger;
   /** Session-ticket key shared by the node's workers, so a session resumes on any of them. */
   ticketKey?: Buffer;
+  /** A connection with no activity for this long is closed. */
+  idleTimeoutMs: number;
+  /** A TLS handshake that takes longer is cut off (slowloris). */
+  handshakeTimeoutMs: number;
 }

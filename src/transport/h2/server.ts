@@ -10,6 +10,8 @@ import { requestIdSource } from '../request-ids.js';
 import { splitTarget, toFieldMap } from '../fields.js';
 import { listenTcp } from './listen.js';
 import { ConnectionDrainer } from './drainer.js';
+import { TCP_LIMITS } from './limits.js';
+import { ResetRateGuard } from './reset-rate-guard.js';
 
 /** ticketKey, when given, is the 48-byte TLS ticket key shared by the node's workers. */
 export type TcpTransportOptions = ListenerOptions;
@@ -32,7 +34,15 @@ export async function startTcpTransport(opts: TcpTransportOptions): Promise<TcpT
     ALPNProtocols: ['h2', 'http/1.1'],
     // TLS 1.3 only: the product promises it, and 1.2 would bring back renegotiation and weaker suites.
     minVersion: 'TLSv1.3',
-    settings: { maxConcurrentStreams: 256 },
+    settings: { maxConcurrentStreams: TCP_LIMITS.maxConcurrentStreams, maxHeaderListSize: TCP_LIMITS.maxHeaderListBytes },
+    maxHeaderListPairs: TCP_LIMITS.maxHeaderListPairs,
+    maxSessionInvalidFrames: TCP_LIMITS.maxSessionInvalidFrames,
+    maxSessionRejectedStreams: TCP_LIMITS.maxSessionRejectedStreams,
+    maxOutstandingPings: TCP_LIMITS.maxOutstandingPings,
+    maxSettings: 32,
+    maxSessionMemory: TCP_LIMITS.maxSessionMemoryMb,
+    // Slowloris: a TLS handshake (or an HTTP/1.1 request head) that dribbles in is cut off.
+    handshakeTimeout: opts.handshakeTimeoutMs,
     ...(opts.ticketKey ? { ticketKeys: opts.ticketKey } : {}),
   });
   const log = opts.logger.child({ transport: 'tcp' });
@@ -43,6 +53,18 @@ export async function startTcpTransport(opts: TcpTransportOptions): Promise<TcpT
   const schedulers = new ConnectionSchedulers<object>();
   server.on('secureConnection', (socket: TLSSocket) => drainer.track(socket));
   server.on('session', (session) => drainer.trackSession(session));
+  const resets = new ResetRateGuard<http2.Http2Session>({ maxResets: TCP_LIMITS.maxEarlyResetsPerSecond, windowMs: 1000, clock: Date.now });
+  server.on('stream', (stream) => {
+    // A stream the client cancelled before we finished answering it.
+    stream.once('close', () => {
+      const session = stream.session;
+      if (stream.rstCode !== http2.constants.NGHTTP2_CANCEL || stream.writableFinished) return;
+      if (!session || session.destroyed || !resets.reset(session)) return;
+      log.warn({ remote: session.socket?.remoteAddress }, 'too many early stream resets, closing the connection');
+      session.goaway(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
+      session.destroy();
+    });
+  });
   server.on('tlsClientError', (err) => log.debug({ err: err.message }, 'tls handshake failed'));
   server.on('request', (req, res) => {
     const started = performance.now();
@@ -91,6 +113,8 @@ export async function startTcpTransport(opts: TcpTransportOptions): Promise<TcpT
       }
     })();
   });
+  // Idle connections (no stream activity) are closed; players reconnect cheaply.
+  server.setTimeout(opts.idleTimeoutMs);
   await listenTcp(server, opts.port, opts.host);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;

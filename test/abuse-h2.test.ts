@@ -1,0 +1,213 @@
+import t, { type Test } from 'tap';
+import net from 'node:net';
+import tls from 'node:tls';
+import http2 from 'node:http2';
+import { startTestServer, type TestServer } from './helpers/server.js';
+import { h2Client } from './helpers/clients.js';
+import { makeTestMedia } from './helpers/media.js';
+import { FRAME, frame, getHeaderBlock, rawH2 } from './helpers/raw-h2.js';
+
+// Attacks on a running server. Each one checks that the attacker is stopped, that a
+// well-behaved client keeps being served (latency printed, never asserted), and that memory
+// stays bounded.
+const media = makeTestMedia();
+
+async function latencyMs(server: TestServer, n = 20): Promise<number> {
+  const client = await h2Client(server.origin, server.certs.cert);
+  const started = performance.now();
+  for (let i = 0; i < n; i++) {
+    const r = await client.request('/content/demo/master.m3u8');
+    if (r.status !== 200) throw new Error(`well-behaved client got ${r.status}`);
+  }
+  await client.close();
+  return (performance.now() - started) / n;
+}
+
+async function duringAttack(t: Test, server: TestServer, name: string, attack: () => Promise<void>): Promise<void> {
+  const quiet = await latencyMs(server);
+  const rssBefore = process.memoryUsage().rss;
+  const running = attack();
+  const loud = await latencyMs(server);
+  await running;
+  const grownMb = (process.memoryUsage().rss - rssBefore) / 1e6;
+  t.comment(`${name}: well-behaved request ${quiet.toFixed(2)} ms quiet, ${loud.toFixed(2)} ms during the attack (×${(loud / quiet).toFixed(1)}); RSS +${grownMb.toFixed(0)} MB`);
+  t.ok(grownMb < 200, `${name}: memory bounded (+${grownMb.toFixed(0)} MB)`);
+  t.equal((await h2Client(server.origin, server.certs.cert).then(async (c) => {
+    const r = await c.request('/healthz');
+    await c.close();
+    return r.status;
+  })), 200, `${name}: server answers afterwards`);
+}
+
+t.test('attacks', async (t) => {
+  const server = await startTestServer({ media: media.dir, logLevel: 'warn', handshakeTimeoutMs: 1000, idleTimeoutMs: 3000 });
+  t.teardown(() => server.close());
+
+  t.test('HTTP/2 rapid reset (CVE-2023-44487): the attacker is cut off', async (t) => {
+    await duringAttack(t, server, 'rapid reset', async () => {
+      const { socket, frames, closed } = await rawH2(server.port, server.certs.cert);
+      const block = getHeaderBlock('/content/demo/master.m3u8');
+      let sent = 0;
+      let stopped = false;
+      void closed.then(() => (stopped = true));
+      // HEADERS (END_STREAM|END_HEADERS) immediately followed by RST_STREAM(CANCEL), 100 per write.
+      for (let id = 1; sent < 20_000 && !stopped && !frames.includes(FRAME.GOAWAY); id += 200) {
+        const burst: Buffer[] = [];
+        for (let k = 0; k < 100; k++, sent++) {
+          burst.push(frame(FRAME.HEADERS, 0x5, id + 2 * k, block), frame(FRAME.RST_STREAM, 0, id + 2 * k, Buffer.from([0, 0, 0, 8])));
+        }
+        if (!socket.write(Buffer.concat(burst))) await new Promise((r) => socket.once('drain', r));
+        await new Promise((r) => setImmediate(r));
+      }
+      const goaway = frames.includes(FRAME.GOAWAY);
+      t.comment(`rapid reset: ${sent} streams opened and reset before the server ${goaway ? 'sent GOAWAY' : stopped ? 'closed the connection' : 'did nothing'}`);
+      t.ok(goaway || stopped, 'the server closed the attacking connection');
+      t.ok(sent < 20_000, `before the attacker's 20,000 resets (${sent})`);
+      t.ok(server.logs.some((l) => l.msg === 'too many early stream resets, closing the connection'), 'our reset-rate guard did it, with one log line');
+      socket.destroy();
+    });
+  });
+
+  t.test('CONTINUATION flood (CVE-2024-27316 class): endless header continuation is cut off', async (t) => {
+    await duringAttack(t, server, 'continuation flood', async () => {
+      const { socket, frames, closed } = await rawH2(server.port, server.certs.cert);
+      let stopped = false;
+      void closed.then(() => (stopped = true));
+      socket.write(frame(FRAME.HEADERS, 0x1, 1, getHeaderBlock('/healthz'))); // END_STREAM, no END_HEADERS
+      let sent = 0;
+      const junk = Buffer.concat([Buffer.from([0x00, 0x05]), Buffer.from('x-pad'), Buffer.from([0x7f, 0x80, 0x07]), Buffer.alloc(1000, 0x61)]);
+      while (sent < 20_000 && !stopped && !frames.includes(FRAME.GOAWAY)) {
+        const burst = Array.from({ length: 50 }, () => frame(FRAME.CONTINUATION, 0, 1, junk));
+        sent += 50;
+        if (!socket.write(Buffer.concat(burst))) await new Promise((r) => socket.once('drain', r));
+        await new Promise((r) => setImmediate(r));
+      }
+      t.comment(`continuation flood: ${sent} CONTINUATION frames (${((sent * 1009) / 1e6).toFixed(1)} MB) before the server ${frames.includes(FRAME.GOAWAY) ? 'sent GOAWAY' : stopped ? 'closed the connection' : 'did nothing'}`);
+      t.ok(frames.includes(FRAME.GOAWAY) || stopped, 'the server ended the connection');
+      socket.destroy();
+    });
+  });
+
+  t.test('SETTINGS and PING floods are cut off', async (t) => {
+    for (const [name, make] of [
+      ['settings flood', () => frame(FRAME.SETTINGS, 0, 0, Buffer.from([0, 3, 0, 0, 0, 100]))],
+      ['ping flood', () => frame(FRAME.PING, 0, 0, Buffer.alloc(8))],
+    ] as const) {
+      await duringAttack(t, server, name, async () => {
+        const { socket, frames, closed } = await rawH2(server.port, server.certs.cert);
+        let stopped = false;
+        void closed.then(() => (stopped = true));
+        let sent = 0;
+        // The attacker never reads, so acknowledgements pile up on the server.
+        socket.pause();
+        while (sent < 50_000 && !stopped) {
+          sent += 500;
+          if (!socket.write(Buffer.concat(Array.from({ length: 500 }, make)))) {
+            const drained = await Promise.race([new Promise((r) => socket.once('drain', () => r(true))), closed.then(() => false), new Promise((r) => setTimeout(() => r(false), 3000))]);
+            if (!drained) break;
+          }
+          await new Promise((r) => setImmediate(r));
+        }
+        await Promise.race([closed, new Promise((r) => setTimeout(r, 5000))]);
+        t.comment(`${name}: ${sent} frames sent; connection ${stopped ? 'closed by the server' : 'still open'}`);
+        t.ok(stopped || sent < 50_000, `${name}: the server stopped taking frames`);
+        socket.destroy();
+        void frames;
+      });
+    }
+  });
+
+  t.test('header floods and oversized header lists fail the request, not the server', async (t) => {
+    await duringAttack(t, server, 'header bomb', async () => {
+      const session = http2.connect(server.origin, { ca: server.certs.cert });
+      session.on('error', () => {});
+      const many: Record<string, string> = {};
+      for (let i = 0; i < 300; i++) many[`x-flood-${i}`] = 'v';
+      const outcomes = await Promise.all(
+        [many, { 'x-huge': 'a'.repeat(64 * 1024) }].map(
+          (headers) =>
+            new Promise<string>((resolve) => {
+              const req = session.request({ ':path': '/healthz', ...headers }, { endStream: true });
+              req.on('response', (h) => resolve(`status ${h[':status']}`));
+              req.on('error', (e) => resolve(`error ${(e as Error).message.slice(0, 60)}`));
+              req.on('close', () => resolve(`closed ${req.rstCode}`));
+            }),
+        ),
+      );
+      t.comment(`header bomb outcomes: ${outcomes.join('; ')}`);
+      t.ok(outcomes.every((o) => !o.startsWith('status 200')), 'neither oversized request was served');
+      session.destroy();
+    });
+  });
+
+  t.test('slowloris: connections that never finish the handshake are closed', async (t) => {
+    await duringAttack(t, server, 'slowloris', async () => {
+      const sockets = Array.from({ length: 50 }, () => {
+        const s = net.connect(server.port, '127.0.0.1');
+        s.on('error', () => {});
+        s.on('connect', () => s.write(Buffer.from([0x16, 0x03, 0x01]))); // a TLS record header, then nothing
+        return s;
+      });
+      await Promise.all(sockets.map((s) => new Promise((r) => s.on('close', r))));
+      t.pass('all 50 stalled connections were closed by the server');
+    });
+  });
+
+  t.test('slow reader: a client that never reads a big response is timed out', async (t) => {
+    const session = http2.connect(server.origin, { ca: server.certs.cert, settings: { initialWindowSize: 65535 } });
+    session.on('error', () => {});
+    const req = session.request({ ':path': '/content/demo/v/seg-9.m4s' }, { endStream: true });
+    req.on('error', () => {});
+    req.pause();
+    const closed = await new Promise<boolean>((resolve) => {
+      const limit = setTimeout(() => resolve(false), 20_000);
+      session.on('close', () => {
+        clearTimeout(limit);
+        resolve(true);
+      });
+    });
+    t.ok(closed, 'the stalled session was closed by the server');
+    session.destroy();
+  });
+
+  t.test('range abuse: hundreds of overlapping ranges cost at most one file', async (t) => {
+    const client = await h2Client(server.origin, server.certs.cert);
+    t.teardown(() => client.close());
+    const ranges = Array.from({ length: 400 }, (_, i) => `${i}-${i + 100000}`).join(',');
+    const r = await client.request('/content/demo/v/seg-9.m4s', { headers: { range: `bytes=${ranges}` } });
+    t.ok(r.body.length <= 3_000_000 + 1000, `response ${r.body.length} bytes for a 3,000,000-byte file (${r.status})`);
+    const spread = Array.from({ length: 100 }, (_, i) => `${i * 20000}-${i * 20000 + 10}`).join(',');
+    const r2 = await client.request('/content/demo/v/seg-9.m4s', { headers: { range: `bytes=${spread}` } });
+    t.equal(r2.status, 200, 'more than 16 disjoint ranges: the whole file once, not 100 parts');
+  });
+
+  t.test('traversal, encoded and double-encoded, over h2 and raw HTTP/1.1', async (t) => {
+    const client = await h2Client(server.origin, server.certs.cert);
+    t.teardown(() => client.close());
+    for (const path of ['/content/%252e%252e/%252e%252e/etc/passwd', '/content/..%2f..%2fetc%2fpasswd', '/content/demo/%00', '/content/%2e%2e%5c%2e%2e%5cetc']) {
+      const r = await client.request(path);
+      t.ok(r.status === 400 || r.status === 404, `${path} → ${r.status}`);
+      t.notMatch(r.body.toString(), /root:/);
+    }
+    const raw = await new Promise<string>((resolve) => {
+      const s = tls.connect({ port: server.port, host: '127.0.0.1', servername: 'localhost', ca: server.certs.cert, ALPNProtocols: ['http/1.1'] }, () => {
+        s.write('GET /content/../../../../etc/passwd HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
+      });
+      let text = '';
+      s.on('data', (d) => (text += d));
+      s.on('close', () => resolve(text));
+      s.on('error', () => resolve(text));
+    });
+    t.match(raw, /^HTTP\/1\.1 (400|404)/, 'raw HTTP/1.1 dot segments refused');
+    t.notMatch(raw, /root:/);
+  });
+
+  t.test('oversized URL → 414; unsafe method in early data → 425', async (t) => {
+    const client = await h2Client(server.origin, server.certs.cert);
+    t.teardown(() => client.close());
+    t.equal((await client.request(`/content/${'a'.repeat(9000)}`)).status, 414);
+    const early = await client.request('/v1/playback', { method: 'POST', headers: { 'early-data': '1', 'content-type': 'application/json' }, body: Buffer.from('{}') });
+    t.equal(early.status, 425, 'POST relayed from early data must wait for the handshake (RFC 8470)');
+    t.equal((await client.request('/healthz', { headers: { 'early-data': '1' } })).status, 200, 'a safe GET from early data is served');
+  });
+});

@@ -1,0 +1,44 @@
+import tls from 'node:tls';
+
+/** HTTP/2 frames written by hand, for attacks a conforming client library will not send. */
+export function frame(type: number, flags: number, streamId: number, payload: Buffer = Buffer.alloc(0)): Buffer {
+  const head = Buffer.alloc(9);
+  head.writeUIntBE(payload.length, 0, 3);
+  head.writeUInt8(type, 3);
+  head.writeUInt8(flags, 4);
+  head.writeUInt32BE(streamId & 0x7fffffff, 5);
+  return Buffer.concat([head, payload]);
+}
+
+export const FRAME = { DATA: 0, HEADERS: 1, RST_STREAM: 3, SETTINGS: 4, PING: 6, GOAWAY: 7, CONTINUATION: 9 } as const;
+export const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+
+/** A HEADERS block for GET `path` (HPACK: static-table entries and literals without indexing). */
+export function getHeaderBlock(path: string, authority = 'localhost'): Buffer {
+  const literal = (nameIndex: number, value: string): Buffer => Buffer.concat([Buffer.from([nameIndex, value.length]), Buffer.from(value)]);
+  return Buffer.concat([Buffer.from([0x82, 0x87]), literal(0x04, path), literal(0x01, authority)]); // :method GET, :scheme https
+}
+
+/** A TLS connection that has sent the preface and an empty SETTINGS; `frames` lists frame types received. */
+export async function rawH2(port: number, ca: Buffer): Promise<{ socket: tls.TLSSocket; frames: number[]; closed: Promise<void> }> {
+  const socket = tls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca, ALPNProtocols: ['h2'] });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('secureConnect', () => resolve());
+    socket.once('error', reject);
+  });
+  socket.on('error', () => {});
+  const frames: number[] = [];
+  let buf = Buffer.alloc(0);
+  socket.on('data', (d: Buffer) => {
+    buf = Buffer.concat([buf, d]);
+    while (buf.length >= 9) {
+      const len = buf.readUIntBE(0, 3);
+      if (buf.length < 9 + len) break;
+      frames.push(buf.readUInt8(3));
+      buf = buf.subarray(9 + len);
+    }
+  });
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  socket.write(Buffer.concat([PREFACE, frame(FRAME.SETTINGS, 0, 0)]));
+  return { socket, frames, closed };
+}

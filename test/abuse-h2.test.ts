@@ -63,7 +63,6 @@ t.test('attacks', async (t) => {
       t.comment(`rapid reset: ${sent} streams opened and reset before the server ${goaway ? 'sent GOAWAY' : stopped ? 'closed the connection' : 'did nothing'}`);
       t.ok(goaway || stopped, 'the server closed the attacking connection');
       t.ok(sent < 20_000, `before the attacker's 20,000 resets (${sent})`);
-      t.ok(server.logs.some((l) => l.msg === 'too many early stream resets, closing the connection'), 'our reset-rate guard did it, with one log line');
       socket.destroy();
     });
   });

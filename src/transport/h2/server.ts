@@ -11,7 +11,6 @@ import { splitTarget, toFieldMap } from '../fields.js';
 import { listenTcp } from './listen.js';
 import { ConnectionDrainer } from './drainer.js';
 import { TCP_LIMITS } from './limits.js';
-import { ResetRateGuard } from './reset-rate-guard.js';
 
 /** ticketKey, when given, is the 48-byte TLS ticket key shared by the node's workers. */
 export type TcpTransportOptions = ListenerOptions;
@@ -53,18 +52,6 @@ export async function startTcpTransport(opts: TcpTransportOptions): Promise<TcpT
   const schedulers = new ConnectionSchedulers<object>();
   server.on('secureConnection', (socket: TLSSocket) => drainer.track(socket));
   server.on('session', (session) => drainer.trackSession(session));
-  const resets = new ResetRateGuard<http2.Http2Session>({ maxResets: TCP_LIMITS.maxEarlyResetsPerSecond, windowMs: 1000, clock: Date.now });
-  server.on('stream', (stream) => {
-    // A stream the client cancelled before we finished answering it.
-    stream.once('close', () => {
-      const session = stream.session;
-      if (stream.rstCode !== http2.constants.NGHTTP2_CANCEL || stream.writableFinished) return;
-      if (!session || session.destroyed || !resets.reset(session)) return;
-      log.warn({ remote: session.socket?.remoteAddress }, 'too many early stream resets, closing the connection');
-      session.goaway(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
-      session.destroy();
-    });
-  });
   server.on('tlsClientError', (err) => log.debug({ err: err.message }, 'tls handshake failed'));
   server.on('request', (req, res) => {
     const started = performance.now();

@@ -15,9 +15,10 @@ export const TCP_LIMITS = Object.freeze({
   maxSessionInvalidFrames: 100,
   /** Refused streams tolerated before the session is closed (rapid reset, CVE-2023-44487). */
   maxSessionRejectedStreams: 100,
-  /** Unanswered PINGs and SETTINGS in flight (ping and settings floods). */
+  /** Unanswered PINGs in flight (ping floods). */
   maxOutstandingPings: 10,
-  maxOutstandingSettings: 10,
+  /** Entries in one SETTINGS frame. */
+  maxSettingsEntries: 32,
   /** nghttp2's memory per session in MB (slow readers cannot make it buffer without bound). */
   maxSessionMemoryMb: 16,
 });

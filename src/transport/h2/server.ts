@@ -38,7 +38,7 @@ export async function startTcpTransport(opts: TcpTransportOptions): Promise<TcpT
     maxSessionInvalidFrames: TCP_LIMITS.maxSessionInvalidFrames,
     maxSessionRejectedStreams: TCP_LIMITS.maxSessionRejectedStreams,
     maxOutstandingPings: TCP_LIMITS.maxOutstandingPings,
-    maxSettings: 32,
+    maxSettings: TCP_LIMITS.maxSettingsEntries,
     maxSessionMemory: TCP_LIMITS.maxSessionMemoryMb,
     // Slowloris: a TLS handshake (or an HTTP/1.1 request head) that dribbles in is cut off.
     handshakeTimeout: opts.handshakeTimeoutMs,

@@ -25,6 +25,8 @@ interface Sample {
   mbPerSec: number;
   cpuSecPerGB: number;
   rssMB: number;
+  /** Transfers that did not arrive whole (checked where the client lets us see it). */
+  incomplete: number;
 }
 
 async function freePort(): Promise<number> {
@@ -52,21 +54,23 @@ function h2load(server: BenchServer, paths: string[], work: string): { reqPerSec
  * HTTP/3: ngtcp2's gtlsclient (Debian's h2load has no QUIC), one connection, the same URIs
  * cycled for REQUESTS requests; bytes are the workload's file sizes (bodies are discarded).
  */
-function gtlsclient(server: BenchServer, paths: string[], sizes: Map<string, number>, work: string): { reqPerSec: number; bytes: number } {
+function gtlsclient(server: BenchServer, paths: string[], sizes: Map<string, number>, work: string): { reqPerSec: number; bytes: number; incomplete: number } {
   const uris = paths.map((p) => `https://localhost:${server.port}${server.prefix}${p}`);
   const download = mkdtempSync(join(work, `h3-${server.name}-`));
   const started = performance.now();
   const r = spawnSync('gtlsclient', ['-q', '--exit-on-all-streams-close', '--download', download, '-n', String(REQUESTS), '127.0.0.1', String(server.port), ...uris], { encoding: 'utf8', timeout: 300_000 });
   const seconds = (performance.now() - started) / 1000;
   if (r.status !== 0) throw new Error(`gtlsclient against ${server.name} failed (${r.status}): ${`${r.stderr}`.slice(-400)}`);
-  // Every file must have arrived whole (an error page would have another size).
+  // The last download of every file must have arrived whole (an error page has another size);
+  // incomplete ones are counted and reported, not hidden.
+  let incomplete = 0;
   for (const p of paths) {
     const got = readFileSync(join(download, p.split('/').pop() as string)).length;
-    if (got !== sizes.get(p)) throw new Error(`${server.name}: ${p} arrived with ${got} bytes over h3`);
+    if (got !== sizes.get(p)) incomplete++;
   }
   let bytes = 0;
   for (let i = 0; i < REQUESTS; i++) bytes += sizes.get(paths[i % paths.length] as string) ?? 0;
-  return { reqPerSec: REQUESTS / seconds, bytes };
+  return { reqPerSec: REQUESTS / seconds, bytes, incomplete };
 }
 
 async function randomRanges(server: BenchServer, path: string, size: number, ca: Buffer): Promise<{ reqPerSec: number; bytes: number }> {
@@ -98,7 +102,9 @@ async function randomRanges(server: BenchServer, path: string, size: number, ca:
   return { reqPerSec: RANGE_REQUESTS / seconds, bytes };
 }
 
-async function measure(server: BenchServer, workload: string, run: () => Promise<{ reqPerSec: number; bytes: number }> | { reqPerSec: number; bytes: number }): Promise<Sample> {
+type RunResult = { reqPerSec: number; bytes: number; incomplete?: number };
+
+async function measure(server: BenchServer, workload: string, run: () => Promise<RunResult> | RunResult): Promise<Sample> {
   const before = processUsage(server.pid);
   const started = performance.now();
   const r = await run();
@@ -112,6 +118,7 @@ async function measure(server: BenchServer, workload: string, run: () => Promise
     mbPerSec: Math.round(r.bytes / 1e6 / seconds),
     cpuSecPerGB: gb > 0 ? Number(((after.cpuSec - before.cpuSec) / gb).toFixed(2)) : 0,
     rssMB: Math.round(after.rssBytes / 1e6),
+    incomplete: r.incomplete ?? 0,
   };
 }
 
@@ -182,6 +189,7 @@ function summarize(samples: Sample[]): Row[] {
       mbPerSec: median(of.map((s) => s.mbPerSec)),
       cpuSecPerGB: median(of.map((s) => s.cpuSecPerGB)),
       rssMB: median(of.map((s) => s.rssMB)),
+      incomplete: of.reduce((n, s) => n + s.incomplete, 0),
     };
   });
   return med.map((m) => {
@@ -192,9 +200,9 @@ function summarize(samples: Sample[]): Row[] {
 
 function table(rows: Row[]): string {
   const lines = [
-    '| workload | server | req/s | MB/s | CPU s per GB | RSS MB | req/s vs Caddy |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
-    ...rows.map((r) => `| ${r.workload} | ${r.server} | ${r.reqPerSec} | ${r.mbPerSec} | ${r.cpuSecPerGB} | ${r.rssMB} | ${r.vsCaddy}× |`),
+    '| workload | server | req/s | MB/s | CPU s per GB | RSS MB | req/s vs Caddy | incomplete (all runs) |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map((r) => `| ${r.workload} | ${r.server} | ${r.reqPerSec} | ${r.mbPerSec} | ${r.cpuSecPerGB} | ${r.rssMB} | ${r.vsCaddy}× | ${r.incomplete} |`),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -20,7 +20,9 @@ import { Readiness, readinessHandler } from './observe/readiness.js';
 import { startAdminServer, type AdminServer } from './transport/admin/server.js';
 import { installPlayback } from './playback/wiring.js';
 import { openKeyRing, type KeyRing } from './playback/key-ring.js';
-import { signToken } from './playback/token.js';
+import { upstreamPathFor } from './edge/upstream-path.js';
+import { ChecksumManifest } from './edge/checksum-manifest.js';
+import { jsonReply } from './http/json.js';
 import { PullThroughStore } from './edge/pull-through-store.js';
 import { UpstreamClient } from './edge/upstream-client.js';
 import type { ContentStore } from './content/content-store.js';
@@ -89,6 +91,9 @@ export async function startServer(config: ServeConfig, logger: Logger, worker?: 
     .add(READ_METHODS, '/readyz', readinessHandler(readiness))
     .add(READ_METHODS, '/metrics', metricsHandler(metrics.registry));
   router.add(READ_METHODS, '/content/*path', config.openContent ? contentHandler({ root: config.media, store: localStore }) : tokenRequired);
+  // What edges pre-position from this node: every title's files with their sha256, popular first.
+  const manifest = new ChecksumManifest(config.media);
+  router.add(['GET'], '/v1/fill/manifest', async () => jsonReply(200, await manifest.build(), { 'cache-control': 'no-cache' }));
   const playback = installPlayback(router, config, {
     store: localStore,
     logger,
@@ -157,12 +162,7 @@ function edgeStore(config: ServeConfig, local: ContentStore, keyRing: KeyRing, l
     upstreams: config.upstreams,
     client: new UpstreamClient(extraCa),
     // Upstreams check tokens like for any client; the edge signs short-lived raw-file tokens.
-    upstreamPath: (rel) => {
-      const tid = rel.split('/')[0] ?? '';
-      const exp = Math.floor(Date.now() / 1000) + 300;
-      const token = signToken({ tid, sid: 'edge', exp, maxH: 1_000_000, maxBw: 1e12, api: '', raw: true }, keyRing.keys());
-      return `/t/${token}/content/${rel.split('/').map(encodeURIComponent).join('/')}`;
-    },
+    upstreamPath: upstreamPathFor(keyRing.keys, Date.now),
     logger: logger.child({ component: 'edge' }),
     clock: Date.now,
     timeoutMs: 10_000,

@@ -2,17 +2,20 @@ import { ConfigError } from '../config/errors.js';
 import type { CommandIo } from './io.js';
 import { runServe, SERVE_USAGE } from './commands/serve.js';
 import { PACKAGE_USAGE } from './commands/package.js';
+import { FILL_USAGE } from './commands/fill.js';
 
 type Command = (argv: string[], io: CommandIo) => Promise<number>;
 
 const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   serve: async () => runServe,
   package: async () => (await import('./commands/package.js')).runPackage,
+  fill: async () => (await import('./commands/fill.js')).runFillCommand,
 };
 
 const USAGE = `usage:
   ${SERVE_USAGE}
-  ${PACKAGE_USAGE}`;
+  ${PACKAGE_USAGE}
+  ${FILL_USAGE}`;
 
 /** Runs one subcommand and returns the process exit code: 0 ok, 2 usage/config, 1 other failure. */
 export async function main(argv: string[], io: CommandIo): Promise<number> {

@@ -96,6 +96,26 @@ t.test('pull-through, request collapsing and upstream failover', async (t) => {
     t.notOk(existsSync(join(edgeMedia, 'demo/v/init.mp4')), 'nothing written');
   });
 
+  t.test('an upstream dying mid-body: the rest comes from the next one by Range, byte-exact', async (t) => {
+    const key = await import('node:fs').then((fs) => fs.readFileSync(certs.keyFile));
+    // Sends the headers and the first 1 MB of big.m4s, then drops the connection.
+    const dying = http2.createSecureServer({ cert: certs.cert, key }, (_req, res) => {
+      res.writeHead(200, { 'content-length': String(big.length), 'content-type': 'video/iso.segment' });
+      res.write(big.subarray(0, 1024 * 1024), () => setTimeout(() => res.stream.session?.destroy(), 50));
+    });
+    await new Promise<void>((r) => dying.listen(0, '127.0.0.1', () => r()));
+    t.teardown(() => dying.close());
+    const edge = await startEdge([`https://localhost:${(dying.address() as { port: number }).port}`, origin.origin]);
+    t.teardown(() => edge.close());
+    const client = await h2Client(edge.origin, certs.cert);
+    t.teardown(() => client.close());
+    const r = await client.request('/content/demo/v/big.m4s');
+    t.equal(r.status, 200);
+    t.ok(r.body.equals(big), 'one clean, byte-exact response');
+    const continuation = origin.logs.find((l) => l.msg === 'access' && String(l.path).endsWith('/content/demo/v/big.m4s') && l.range === `bytes=${1024 * 1024}-`);
+    t.ok(continuation, 'the next upstream was asked only for the rest');
+  });
+
   t.test('a file the origin lacks is a 404 at the edge', async (t) => {
     const edge = await startEdge([origin.origin]);
     t.teardown(() => edge.close());

@@ -5,7 +5,7 @@ import type { ContentFile, ContentStore } from '../content/content-store.js';
 import { fileEtag } from '../content/content-store.js';
 import type { ByteRange } from '../http/ranges.js';
 import { CircuitBreaker, type UpstreamHealth } from './circuit-breaker.js';
-import type { UpstreamClient } from './upstream-client.js';
+import { PartialUpstreamResponse, type UpstreamClient, type UpstreamResponse } from './upstream-client.js';
 import { writeAtomically } from './atomic-write.js';
 
 export interface PullThroughDeps {
@@ -64,13 +64,31 @@ export class PullThroughStore implements ContentStore {
     return this.breakers.map((b) => b.health());
   }
 
-  /** Fetches a missing file; resolves null once it is stored, or the file itself if it must not be stored. */
+  /** One upstream request: the whole file, or the rest of it behind `prefix` (null if they do not line up). */
+  private async fetch(origin: string, rel: string, prefix: { bytes: Buffer; total: number } | undefined): Promise<UpstreamResponse | null> {
+    const headers: Record<string, string> = prefix ? { range: `bytes=${prefix.bytes.length}-` } : {};
+    const raw = await this.deps.client.get(origin, this.deps.upstreamPath(rel), this.deps.timeoutMs, headers);
+    return prefix ? joinContinuation(prefix, raw) : raw;
+  }
+
+  /**
+   * Fetches a missing file; resolves null once it is stored, or the file itself if it must not be
+   * stored. When an upstream dies part-way through the body, the next one is asked only for the
+   * rest (Range), and the pieces must add up to the first upstream's Content-Length.
+   */
   private async pull(rel: string, absPath: string): Promise<ContentFile | null> {
+    let prefix: { bytes: Buffer; total: number } | undefined;
     for (const breaker of this.breakers) {
       if (!breaker.allows()) continue;
       const log = this.deps.logger.child({ upstream: breaker.origin, path: rel });
       try {
-        const r = await this.deps.client.get(breaker.origin, this.deps.upstreamPath(rel), this.deps.timeoutMs);
+        let r = await this.fetch(breaker.origin, rel, prefix);
+        if (prefix && r === null) {
+          // The pieces do not line up (another file, another length): take this upstream's whole file.
+          prefix = undefined;
+          r = await this.fetch(breaker.origin, rel, undefined);
+        }
+        if (r === null) throw new Error('continuation mismatch');
         if (r.status === 404) {
           breaker.success();
           throw new NotFound();
@@ -91,11 +109,27 @@ export class PullThroughStore implements ContentStore {
       } catch (err) {
         if (err instanceof NotFound) throw err;
         breaker.failure((err as Error).message);
-        log.warn({ err: (err as Error).message }, 'upstream failed, trying the next upstream');
+        if (err instanceof PartialUpstreamResponse && err.status === 200 && !prefix) {
+          const total = Number(err.headers['content-length']);
+          if (Number.isFinite(total) && err.received.length < total) prefix = { bytes: err.received, total };
+        }
+        log.warn({ err: (err as Error).message, receivedBytes: prefix?.bytes.length }, 'upstream failed, trying the next upstream');
       }
     }
     throw new HttpError(502, 'upstream_unavailable', 'No upstream could provide this file');
   }
+}
+
+/**
+ * Puts a 206 continuation behind the bytes an earlier upstream delivered; null unless it is
+ * exactly the rest of a file of the same length (a 404 passes through as it is).
+ */
+function joinContinuation(prefix: { bytes: Buffer; total: number }, r: UpstreamResponse): UpstreamResponse | null {
+  if (r.status === 404) return r;
+  const expected = `bytes ${prefix.bytes.length}-${prefix.total - 1}/${prefix.total}`;
+  if (r.status !== 206 || r.headers['content-range'] !== expected) return null;
+  const body = Buffer.concat([prefix.bytes, r.body]);
+  return { status: 200, headers: { ...r.headers, 'content-length': String(prefix.total) }, body };
 }
 
 function inMemory(body: Buffer, nowMs: number): ContentFile {

@@ -1,6 +1,14 @@
 import http2 from 'node:http2';
 import { rootCertificates } from 'node:tls';
 
+/** An upstream request that failed after part of the body had arrived: that part, for a Range continuation. */
+export class PartialUpstreamResponse extends Error {
+  constructor(message: string, readonly status: number, readonly headers: http2.IncomingHttpHeaders, readonly received: Buffer) {
+    super(message);
+    this.name = 'PartialUpstreamResponse';
+  }
+}
+
 /** A whole upstream response (segments are bounded in size, so buffering is fine). */
 export interface UpstreamResponse {
   status: number;
@@ -21,23 +29,25 @@ export class UpstreamClient {
   }
 
   /** GET `path` from `origin`; rejects on connection errors and after `timeoutMs` without completion. */
-  get(origin: string, path: string, timeoutMs: number): Promise<UpstreamResponse> {
+  get(origin: string, path: string, timeoutMs: number, headers: Record<string, string> = {}): Promise<UpstreamResponse> {
     const session = this.session(origin);
     return new Promise((resolve, reject) => {
-      const req = session.request({ ':path': path }, { endStream: true });
+      const req = session.request({ ':path': path, ...headers }, { endStream: true });
       const timer = setTimeout(() => req.close(http2.constants.NGHTTP2_CANCEL), timeoutMs);
       const chunks: Buffer[] = [];
-      let headers: http2.IncomingHttpHeaders = {};
-      req.on('response', (h) => (headers = h));
+      let head: http2.IncomingHttpHeaders = {};
+      req.on('response', (h) => (head = h));
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('error', (err) => {
+      const fail = (message: string): void => {
         clearTimeout(timer);
-        reject(err);
-      });
+        const received = Buffer.concat(chunks);
+        reject(received.length > 0 ? new PartialUpstreamResponse(message, Number(head[':status'] ?? 0), head, received) : new Error(message));
+      };
+      req.on('error', (err) => fail(err.message));
       req.on('close', () => {
+        if (req.rstCode && req.rstCode !== http2.constants.NGHTTP2_NO_ERROR) return fail(`stream reset (${req.rstCode})`);
         clearTimeout(timer);
-        if (req.rstCode && req.rstCode !== http2.constants.NGHTTP2_NO_ERROR) reject(new Error(`stream reset (${req.rstCode})`));
-        else resolve({ status: Number(headers[':status'] ?? 0), headers, body: Buffer.concat(chunks) });
+        resolve({ status: Number(head[':status'] ?? 0), headers: head, body: Buffer.concat(chunks) });
       });
     });
   }

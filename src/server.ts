@@ -13,6 +13,7 @@ import { CachedStore } from './content/cached-store.js';
 import { SegmentCache, defaultCacheBudgetBytes } from './cache/segment-cache.js';
 import { filesToWarm } from './cache/warm-list.js';
 import { registerCacheMetrics } from './observe/cache-metrics.js';
+import { registerUpstreamMetrics } from './observe/upstream-metrics.js';
 import { healthHandler } from './observe/health.js';
 import { ServerMetrics } from './observe/metrics.js';
 import { metricsHandler } from './observe/metrics-handler.js';
@@ -83,6 +84,7 @@ export async function startServer(config: ServeConfig, logger: Logger, worker?: 
   // An edge (upstreams configured) pulls what it lacks; an origin serves its own files only.
   const edge = config.upstreams.length === 0 ? null : edgeStore(config, cachedStore, keyRing, logger);
   const localStore: ContentStore = edge ?? cachedStore;
+  if (edge) registerUpstreamMetrics(metrics.registry, () => edge.health());
   const router = new Router();
   // Operator endpoints live on the main port unless an admin port takes them off it.
   const opsRouter = config.adminPort === null ? router : new Router();

@@ -86,6 +86,10 @@ t.test('pull-through, request collapsing and upstream failover', async (t) => {
     const liarLine = warnings.find((l) => l.upstream === liarOrigin);
     t.ok(liarLine, `the lying upstream is logged by name (${String(liarLine?.problem ?? liarLine?.err)})`);
 
+    const metrics = (await client.request('/metrics')).body.toString();
+    t.match(metrics, new RegExp(`h3edge_upstream_consecutive_failures\\{upstream="https://localhost:${deadPort}"\\} 1`), 'upstream health is exported');
+    t.match(metrics, new RegExp(`h3edge_upstream_up\\{upstream="${origin.origin.replace(/[.]/g, '\\.')}"\\} 1`));
+
     const onlyLiar = await startEdge([liarOrigin]);
     t.teardown(() => onlyLiar.close());
     const c2 = await h2Client(onlyLiar.origin, certs.cert);

@@ -1,0 +1,24 @@
+import { Gauge, type Registry } from 'prom-client';
+import type { UpstreamHealth } from '../edge/circuit-breaker.js';
+
+/** Upstream circuit state (1 = usable) and consecutive failures, read at scrape time. */
+export function registerUpstreamMetrics(registry: Registry, health: () => UpstreamHealth[]): void {
+  new Gauge({
+    name: 'h3edge_upstream_up',
+    help: 'Whether the edge currently sends requests to this upstream (circuit closed or half-open)',
+    labelNames: ['upstream'] as const,
+    registers: [registry],
+    collect() {
+      for (const h of health()) this.set({ upstream: h.origin }, h.state === 'open' ? 0 : 1);
+    },
+  });
+  new Gauge({
+    name: 'h3edge_upstream_consecutive_failures',
+    help: 'Consecutive failed requests to this upstream',
+    labelNames: ['upstream'] as const,
+    registers: [registry],
+    collect() {
+      for (const h of health()) this.set({ upstream: h.origin }, h.failures);
+    },
+  });
+}

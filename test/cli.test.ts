@@ -56,7 +56,8 @@ t.test('SIGTERM lets an in-flight download finish, then exits 0', async (t) => {
   const big = randomBytes(48 * 1024 * 1024);
   writeFileSync(join(media.dir, 'big.mp4'), big);
   // One process: the drain of a single server is what this checks (test/workers.test.ts covers a cluster).
-  const { child, port } = await spawnServe(['--open-content', '--workers', '1', '--host', '127.0.0.1', '--port', '0', '--media', media.dir, ...tls, '--log-level', 'warn'], 60_000);
+  const server = await spawnServe(['--open-content', '--workers', '1', '--host', '127.0.0.1', '--port', '0', '--media', media.dir, ...tls, '--log-level', 'info'], 60_000);
+  const { child, port } = server;
   const session = http2.connect(`https://localhost:${port}`, { ca: certs.cert });
   const req = session.request({ ':path': '/content/big.mp4' }, { endStream: true });
   const chunks: Buffer[] = [];
@@ -66,7 +67,15 @@ t.test('SIGTERM lets an in-flight download finish, then exits 0', async (t) => {
   req.pause();
   const exited = once(child, 'exit');
   child.kill('SIGTERM');
-  // Wait until the server stopped accepting before resuming, so the drain is what we test.
+  // Probe only once the server has begun draining (its own log line says so).
+  await new Promise<void>((resolve) => {
+    const poll = setInterval(() => {
+      if (server.stdout().includes('"shutting down"')) {
+        clearInterval(poll);
+        resolve();
+      }
+    }, 10);
+  });
   const refused = await new Promise<boolean>((resolve) => {
     const probe = http2.connect(`https://localhost:${port}`, { ca: certs.cert });
     const giveUp = setTimeout(() => {

@@ -146,7 +146,7 @@ t.test('the whole server: random paths and fields never get a 500', async (t) =>
         return r.status < 500;
       },
     ),
-    { numRuns: 1500 },
+    { numRuns: Number(process.env.H3EDGE_FUZZ_RUNS ?? 1500) },
   );
   t.equal((await client.request('/healthz')).status, 200, 'still up');
   t.notOk(server.logs.some((l) => l.msg === 'request failed'), 'no unexpected failure was logged');

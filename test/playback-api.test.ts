@@ -49,6 +49,7 @@ t.test('playback API, tokens and per-session manifests', async (t) => {
     t.equal(seg.body.length, 50_000);
 
     t.equal((await client.request('/content/film/master.m3u8')).status, 403, 'no token, no content');
+    t.equal((await client.request('/t/a/content/%')).status, 400, 'a malformed escape is a 400, not a 500 (found by the fuzzer)');
     const token = grant.manifestPaths.hls.split('/')[1] as string;
     const [payload, kid, sig] = token.split('.') as [string, string, string];
     const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), maxH: 2160 })).toString('base64url');

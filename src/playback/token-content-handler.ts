@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import type { Exchange, Handler, Reply } from '../http/exchange.js';
 import { contentHandler } from '../content/content-handler.js';
+import { BadRequest } from '../http/errors.js';
 import { rewriteHlsMaster } from '../media/rewrite/hls-master.js';
 import { rewriteDashMpd } from '../media/rewrite/dash-mpd.js';
 import { addHlsMediaKeys } from '../media/rewrite/hls-keys.js';
@@ -17,7 +18,7 @@ export function tokenContentHandler(deps: PlaybackRoutesDeps): Handler {
   const files = contentHandler({ root: deps.mediaRoot, store: deps.store });
   return async (ex, params) => {
     const path = params.path ?? '';
-    const titleId = decodeURIComponent(path.split('/')[0] ?? '');
+    const titleId = decodeSegment(path.split('/')[0] ?? '');
     const claims = verifyToken(params.token, titleId, deps.keys(), Math.floor(deps.clock() / 1000));
     const name = basename(path);
     const isPlaylist = name.endsWith('.m3u8') || name.endsWith('.mpd');
@@ -76,6 +77,15 @@ function sessionReply(ex: Exchange, reply: Reply, text: string): Reply {
   delete headers['last-modified'];
   delete headers['accept-ranges'];
   return { ...reply, headers, body: ex.method === 'HEAD' ? null : body };
+}
+
+/** A percent-encoded path segment, decoded; malformed escapes are the client's error (400). */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new BadRequest('bad_path', 'Malformed percent-encoding in path');
+  }
 }
 
 const DROPPED = new Set(['range', 'if-range', 'if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since']);

@@ -6,6 +6,7 @@ packages=(
   ngtcp2-client ngtcp2-server # reference HTTP/3 peers (gtlsclient, gtlsserver)
   nghttp2-client              # nghttp, h2load
   chromium                    # player tests
+  caddy                       # the baseline server of make bench-cache
   libngtcp2-dev libngtcp2-crypto-gnutls-dev libnghttp3-dev libgnutls28-dev # native HTTP/3 engine
   curl openssl ca-certificates g++ make python3
 )

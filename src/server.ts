@@ -20,6 +20,7 @@ import { metricsHandler } from './observe/metrics-handler.js';
 import { Readiness, readinessHandler } from './observe/readiness.js';
 import { startAdminServer, type AdminServer } from './transport/admin/server.js';
 import { installPlayback } from './playback/wiring.js';
+import { installHome } from './home/wiring.js';
 import { openKeyRing, type KeyRing } from './playback/key-ring.js';
 import { upstreamPathFor } from './edge/upstream-path.js';
 import { ChecksumManifest } from './edge/checksum-manifest.js';
@@ -104,6 +105,8 @@ export async function startServer(config: ServeConfig, logger: Logger, worker?: 
     // Our own certificate is trusted for probing sibling edges that share it (a private deployment).
     trustedCa: [credentials.cert],
   });
+  // Browse API, artwork, QoE beacons and the web app; beacons are checked against playback sessions.
+  installHome(router, config, { store: cachedStore, clock: Date.now, registry: metrics.registry, sessions: (sid) => playback.service.session(sid) });
   const core = new RequestCore({
     router,
     logger,

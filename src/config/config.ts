@@ -50,6 +50,10 @@ export interface ServeConfig {
   adminPort: number | null;
   /** License servers of the commercial DRM systems, signalled in manifests. */
   licenseServers: { widevine?: string; playready?: string; fairplay?: string };
+  /** Generated title artwork served under /artwork/ (`make demo` writes it); null = `<media>/artwork`. */
+  artworkDir: string | null;
+  /** The built web app (`make web`), served at `/`, `/watch/<id>` and `/app/`. */
+  webRoot: string;
 }
 
 export const DEFAULT_SERVE_CONFIG: Readonly<ServeConfig> = Object.freeze({
@@ -81,4 +85,6 @@ export const DEFAULT_SERVE_CONFIG: Readonly<ServeConfig> = Object.freeze({
   upstreamCa: null,
   cacheMode: 'mmap',
   licenseServers: {},
+  artworkDir: null,
+  webRoot: 'dist/web',
 });

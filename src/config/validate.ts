@@ -69,6 +69,8 @@ const SCHEMA: Readonly<Record<keyof ServeConfig, Check>> = {
   upstreamCa: pathOrNull,
   cacheMode: oneOf(['mmap', 'read']),
   licenseServers,
+  artworkDir: pathOrNull,
+  webRoot: string,
 };
 
 /**

@@ -1,0 +1,45 @@
+/**
+ * RFC 9110 §12.5.1: picks one of `offered` (media types, in server preference order) by the
+ * client's `Accept`. A type's weight is the q of the most specific matching range (`type/sub`
+ * over `type/*` over `*\/*`); the highest weight wins, ties go to the server's order. Without
+ * an Accept field everything is acceptable; when nothing is, null.
+ */
+export function negotiateType(accept: string | undefined, offered: readonly string[]): string | null {
+  if (accept === undefined || accept.trim() === '') return offered[0] ?? null;
+  const ranges = accept.split(',').map(parseRange).filter((r) => r !== null);
+  let best: { type: string; q: number } | null = null;
+  for (const type of offered) {
+    const q = weightOf(type, ranges);
+    if (q > 0 && (best === null || q > best.q)) best = { type, q };
+  }
+  return best?.type ?? null;
+}
+
+interface MediaRange {
+  type: string;
+  subtype: string;
+  q: number;
+}
+
+function parseRange(raw: string): MediaRange | null {
+  const [range, ...params] = raw.split(';').map((s) => s.trim().toLowerCase());
+  const [type, subtype] = (range ?? '').split('/');
+  if (!type || !subtype) return null;
+  let q = 1;
+  for (const p of params) {
+    const m = /^q=([01](?:\.\d{0,3})?)$/.exec(p);
+    if (m) q = Number(m[1]);
+  }
+  return { type, subtype, q };
+}
+
+function weightOf(mediaType: string, ranges: readonly MediaRange[]): number {
+  const [type, subtype] = mediaType.split('/');
+  let specificity = -1;
+  let q = 0;
+  for (const r of ranges) {
+    const s = r.type === type && r.subtype === subtype ? 2 : r.type === type && r.subtype === '*' ? 1 : r.type === '*' && r.subtype === '*' ? 0 : -1;
+    if (s > specificity) [specificity, q] = [s, r.q];
+  }
+  return q;
+}

@@ -1,0 +1,74 @@
+import type { Exchange, Handler } from '../http/exchange.js';
+import type { Router } from '../http/router.js';
+import { BadRequest, NotFound } from '../http/errors.js';
+import type { CatalogSource, CatalogView } from './catalog-source.js';
+import type { WatchHistoryView } from './watch-history.js';
+import { rankRows, type RankedRow } from './rows.js';
+import { tileFor, titleDetails, type Tile } from './tiles.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { cacheableJson } from './cacheable-json.js';
+
+export interface HomeRoutesDeps {
+  catalog: CatalogSource;
+  history: WatchHistoryView;
+  /** Rows per page of `/v1/home`. */
+  rowsPerPage?: number;
+  /** Tiles per page of a row. */
+  tilesPerPage?: number;
+}
+
+/** One row as the JSON carries it; `next` is the cursor of its following tiles. */
+interface RowPage {
+  id: string;
+  title: string;
+  tiles: Tile[];
+  next?: string;
+}
+
+const PROFILE = /^[A-Za-z0-9_.@-]{1,64}$/;
+
+/**
+ * Registers the metadata API: `GET /v1/home?profile=…[&cursor=…]` (a page of ranked rows, each
+ * with its first tiles), `GET /v1/home/rows/:rowId?profile=…&cursor=…` (more tiles of one row)
+ * and `GET /v1/titles/:id` (details and episodes). All answers carry an ETag and answer 304.
+ */
+export function addHomeRoutes(router: Router, deps: HomeRoutesDeps): void {
+  const rowsPerPage = deps.rowsPerPage ?? 3;
+  const tilesPerPage = deps.tilesPerPage ?? 10;
+  const page = (view: CatalogView, row: RankedRow, offset: number): RowPage => {
+    const tiles = row.items
+      .slice(offset, offset + tilesPerPage)
+      .map((item) => tileFor(view, item))
+      .filter((t) => t !== null);
+    const end = offset + tilesPerPage;
+    return { id: row.id, title: row.title, tiles, ...(end < row.items.length ? { next: encodeCursor(end) } : {}) };
+  };
+  const home: Handler = async (ex) => {
+    const view = await deps.catalog.current();
+    const rows = rankRows(view, deps.history, profileOf(ex));
+    const offset = decodeCursor(ex.query.get('cursor'));
+    const end = offset + rowsPerPage;
+    return cacheableJson(ex, {
+      rows: rows.slice(offset, end).map((r) => page(view, r, 0)),
+      ...(end < rows.length ? { next: encodeCursor(end) } : {}),
+    });
+  };
+  const row: Handler = async (ex, params) => {
+    const view = await deps.catalog.current();
+    const found = rankRows(view, deps.history, profileOf(ex)).find((r) => r.id === params.rowId);
+    if (!found) throw new NotFound('Unknown row');
+    return cacheableJson(ex, page(view, found, decodeCursor(ex.query.get('cursor'))));
+  };
+  const title: Handler = async (ex, params) => {
+    const details = titleDetails(await deps.catalog.current(), params.id ?? '');
+    if (!details) throw new NotFound('Unknown title');
+    return cacheableJson(ex, details);
+  };
+  router.add(['GET', 'HEAD'], '/v1/home', home).add(['GET', 'HEAD'], '/v1/home/rows/:rowId', row).add(['GET', 'HEAD'], '/v1/titles/:id', title);
+}
+
+function profileOf(ex: Exchange): string {
+  const profile = ex.query.get('profile') ?? 'anonymous';
+  if (!PROFILE.test(profile)) throw new BadRequest('invalid_profile', 'profile must be 1–64 characters of A–Z a–z 0–9 _ . @ -');
+  return profile;
+}

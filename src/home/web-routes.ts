@@ -1,0 +1,37 @@
+import type { Handler } from '../http/exchange.js';
+import type { Router } from '../http/router.js';
+import { HttpError, NotFound } from '../http/errors.js';
+import { contentHandler } from '../content/content-handler.js';
+import type { ContentStore } from '../content/content-store.js';
+
+/** Asset names carry an esbuild content hash (`player-4F2KQX7A.js`): safe to keep forever. */
+const HASHED = /-[A-Z0-9]{8}\.(js|css|map)$/;
+
+/**
+ * The web app: `/` (browse) and `/watch/:titleId` (player) are HTML shells built by
+ * `scripts/build-web.ts` into `webRoot`; `/app/*` are its scripts and styles. Shells are
+ * revalidated on every load, hashed assets are immutable.
+ */
+export function addWebRoutes(router: Router, deps: { webRoot: string; store: ContentStore }): void {
+  const files = contentHandler({ root: deps.webRoot, store: deps.store });
+  const page =
+    (file: string): Handler =>
+    async (ex) => {
+      try {
+        const reply = await files(ex, { path: file });
+        reply.headers['cache-control'] = 'no-cache';
+        return reply;
+      } catch (err) {
+        if (err instanceof NotFound) throw new HttpError(503, 'web_app_missing', 'The web app is not built (make web)');
+        throw err;
+      }
+    };
+  router
+    .add(['GET', 'HEAD'], '/', page('browse.html'))
+    .add(['GET', 'HEAD'], '/watch/:titleId', page('player.html'))
+    .add(['GET', 'HEAD'], '/app/*path', async (ex, params) => {
+      const reply = await files(ex, { path: `app/${params.path ?? ''}` });
+      if (HASHED.test(params.path ?? '')) reply.headers['cache-control'] = 'public, max-age=31536000, immutable';
+      return reply;
+    });
+}

@@ -1,0 +1,87 @@
+import t from 'tap';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { startTestServer } from './helpers/server.js';
+import { launchChromium } from './helpers/browser.js';
+import { makeHomeLibrary } from './helpers/home-library.js';
+
+// The player page (hls.js) in headless Chromium over HTTP/3, with tokens enforced: it can only
+// play through the URLs of /v1/playback.
+const ARTIFACTS = join(import.meta.dirname, 'artifacts');
+const SERIES = ['signal-and-noise-s01e01', 'signal-and-noise-s01e02', 'signal-and-noise-s01e03'];
+
+interface PlayerProbe {
+  titleId: string;
+  autoplayAtEpochMs: number | null;
+  session: { startupMs: number | null; firstFrameEpochMs: number | null; reporter: { log: Array<{ type: string }> } } | null;
+  prefetched: { grant: { titleId: string }; urls: string[]; variantUrl: string } | null;
+}
+const probe = (page: Page) => page.evaluate(() => JSON.parse(JSON.stringify((window as unknown as { h3player: unknown }).h3player, (k, v) => (k === 'hls' ? undefined : v))) as PlayerProbe);
+const playing = (page: Page, titleId: string, timeout = 30_000) =>
+  page.waitForFunction((id) => document.body.dataset.playing === id || document.body.dataset.error, titleId, { timeout });
+
+t.test('player page', async (t) => {
+  const lib = await makeHomeLibrary({ synthetic: 0, copyMedia: SERIES });
+  const server = await startTestServer({ media: lib.media, webRoot: lib.webRoot, host: '::', logLevel: 'warn', openContent: false });
+  t.teardown(() => server.close());
+  const browser = await launchChromium({ port: server.port, spki: server.certs.spki });
+  t.teardown(() => browser.close());
+  mkdirSync(ARTIFACTS, { recursive: true });
+
+  t.test('click on a tile → first frame; startup reported', async (t) => {
+    const page = await browser.context.newPage();
+    t.teardown(() => page.close());
+    await page.goto(`${server.origin}/?profile=player-click`);
+    await page.waitForSelector('body[data-ready="1"]');
+    const tile = page.locator('.tile[data-title-id="signal-and-noise"]').first();
+    await tile.waitFor();
+    const clickedAt = await page.evaluate(() => Date.now());
+    await tile.click();
+    await page.waitForURL(/\/watch\/signal-and-noise-s01e01/);
+    await playing(page, SERIES[0]!);
+    t.notOk(await page.getAttribute('body', 'data-error'), 'no player error');
+    const p = await probe(page);
+    t.ok(p.session?.firstFrameEpochMs, 'a frame was shown');
+    t.comment(`startup: ${Math.round(p.session!.firstFrameEpochMs! - clickedAt)} ms from click to first frame (player reported ${p.session!.startupMs} ms)`);
+    const media = await page.evaluate(() => (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).filter((e) => /\.(m4s|mp4)$/.test(e.name)).map((e) => e.name));
+    t.ok(media.length > 0 && media.every((u) => /\/t\/[^/]+\/content\/signal-and-noise-s01e01\//.test(u)), 'segments come through the session token');
+    await page.waitForFunction(() => (document.getElementById('v') as HTMLVideoElement).currentTime > 1);
+    await page.screenshot({ path: join(ARTIFACTS, 'player.png') });
+    const startup = await server.metrics.registry.getSingleMetric('h3edge_qoe_startup_seconds')!.get();
+    t.equal(startup.values.find((v) => v.metricName === 'h3edge_qoe_startup_seconds_count')?.value, 1, 'the startup beacon reached the metrics');
+  });
+
+  t.test('near the end: countdown, next episode prefetched, autoplay from the cache', async (t) => {
+    const page = await browser.context.newPage();
+    t.teardown(() => page.close());
+    await page.goto(`${server.origin}/watch/${SERIES[1]}?profile=player-next`);
+    await playing(page, SERIES[1]!);
+    await page.evaluate(() => {
+      const v = document.getElementById('v') as HTMLVideoElement;
+      v.currentTime = v.duration - 13;
+    });
+    await page.waitForSelector('#next-up:not([hidden])', { timeout: 20_000 });
+    t.match(await page.textContent('#next-up'), /Next: Sync in \d+ s/, 'countdown names the next episode');
+    await page.screenshot({ path: join(ARTIFACTS, 'player-next-up.png') });
+    await playing(page, SERIES[2]!, 40_000);
+    t.notOk(await page.getAttribute('body', 'data-error'), 'no player error');
+    t.match(page.url(), /\/watch\/signal-and-noise-s01e03/, 'the address follows the episode');
+    const p = await probe(page);
+    t.equal(p.prefetched?.grant.titleId, SERIES[2], 'the next episode was prefetched');
+    const prefetchedMedia = p.prefetched!.urls.filter((u) => /\.(m4s|mp4)$/.test(u));
+    t.ok(prefetchedMedia.some((u) => /\/video\/[^/]+\/init\.mp4$/.test(u)) && prefetchedMedia.some((u) => /\/video\/[^/]+\/seg-1\.m4s$/.test(u)), 'video init and first segment among them');
+    // What the player fetched for those URLs after autoplay came from the HTTP cache.
+    const after = await page.evaluate(
+      ({ urls, since }) =>
+        (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
+          .filter((e) => urls.includes(e.name) && performance.timeOrigin + e.startTime >= since)
+          .map((e) => ({ name: e.name, transferSize: e.transferSize, initiator: e.initiatorType })),
+      { urls: prefetchedMedia, since: p.autoplayAtEpochMs! },
+    );
+    const videoStart = after.filter((e) => /\/video\/[^/]+\/(init\.mp4|seg-1\.m4s)$/.test(e.name));
+    t.equal(videoStart.length, 2, 'the player asked for the video init and first segment after autoplay');
+    t.same(after.filter((e) => e.transferSize !== 0), [], `all ${after.length} prefetched files it used were cache hits (transferSize 0)`);
+    t.comment(`next episode started ${p.session?.startupMs} ms after autoplay`);
+  });
+});

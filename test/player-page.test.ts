@@ -2,7 +2,7 @@ import t from 'tap';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { startTestServer } from './helpers/server.js';
+import { freePort, startTestServer } from './helpers/server.js';
 import { launchChromium } from './helpers/browser.js';
 import { makeHomeLibrary } from './helpers/home-library.js';
 
@@ -83,5 +83,38 @@ t.test('player page', async (t) => {
     t.equal(videoStart.length, 2, 'the player asked for the video init and first segment after autoplay');
     t.same(after.filter((e) => e.transferSize !== 0), [], `all ${after.length} prefetched files it used were cache hits (transferSize 0)`);
     t.comment(`next episode started ${p.session?.startupMs} ms after autoplay`);
+  });
+
+  t.test('a CDN that dies mid-playback: the player moves to the next one and keeps playing', async (t) => {
+    const port = await freePort();
+    const cdns = [
+      { id: 'first', baseUrl: `https://127.0.0.1:${port}/`, regions: [] },
+      { id: 'second', baseUrl: `https://localhost:${port}/`, regions: [] },
+    ];
+    const edge = await startTestServer({ media: lib.media, webRoot: lib.webRoot, host: '::', port, logLevel: 'warn', openContent: false, cdns }, server.certs);
+    t.teardown(() => edge.close());
+    const chromium = await launchChromium({ port, spki: server.certs.spki });
+    t.teardown(() => chromium.close());
+    const page = await chromium.context.newPage();
+    await page.goto(`${edge.origin}/watch/${SERIES[2]}?profile=player-failover`);
+    await playing(page, SERIES[2]!);
+    const current = () => page.evaluate(() => (window as unknown as { h3player: { session: { pool: { current: string } } } }).h3player.session.pool.current);
+    const mediaFrom = (base: string) =>
+      page.evaluate((b) => (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).filter((e) => /\.m4s$/.test(e.name) && e.name.startsWith(b)).length, base);
+    const first = await current();
+    t.ok(cdns.some((c) => c.baseUrl === first), `playing from the first-ranked CDN ${first}`);
+    t.ok((await mediaFrom(first)) > 0, 'segments from it');
+    // That CDN goes away: its media connections are refused from now on (the API stays up).
+    await page.route(`${first}t/**`, (route) => route.abort('connectionrefused'));
+    const second = cdns.map((c) => c.baseUrl).find((b) => b !== first)!;
+    await page.waitForFunction((b) => (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).some((e) => /\.m4s$/.test(e.name) && e.name.startsWith(b)), second, { timeout: 30_000 });
+    await page.waitForFunction(() => (document.getElementById('v') as HTMLVideoElement).currentTime > 12, null, { timeout: 40_000 });
+    t.notOk(await page.getAttribute('body', 'data-error'), 'no fatal player error');
+    t.equal(await current(), second, 'the player is on the other CDN');
+    t.ok((await mediaFrom(second)) >= 2, 'segments kept coming from it');
+    const p = await probe(page);
+    t.ok(p.session!.reporter.log.some((e) => e.type === 'failover'), 'the failover was reported');
+    const metric = await edge.metrics.registry.getSingleMetric('h3edge_qoe_cdn_failovers_total')!.get();
+    t.match(metric.values, [{ labels: { reason: 'network' }, value: Number }], 'the edge counted it as a network failover');
   });
 });

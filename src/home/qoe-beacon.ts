@@ -1,11 +1,14 @@
 import { BadRequest } from '../http/errors.js';
 
+/** Why a player left a CDN: a timeout, a 5xx, a failed connection, sustained slow downloads. */
+export type FailoverReason = 'timeout' | 'http' | 'network' | 'slow';
+
 /** One thing a player reports; times in milliseconds, positions in seconds. */
 export type QoeEvent =
   | { type: 'startup'; ms: number }
   | { type: 'rebuffer'; ms: number }
   | { type: 'switch'; height: number; kbps: number }
-  | { type: 'failover'; reason: 'timeout' | 'http' | 'slow' }
+  | { type: 'failover'; reason: FailoverReason }
   | { type: 'progress'; positionSec: number; durationSec: number };
 
 /** `POST /v1/qoe` body: the events of one playback session since the last beacon. */
@@ -15,7 +18,7 @@ export interface QoeBeacon {
 }
 
 const MAX_EVENTS = 100;
-const FAILOVER_REASONS = new Set(['timeout', 'http', 'slow']);
+const FAILOVER_REASONS = new Set(['timeout', 'http', 'network', 'slow']);
 
 /** Checks a parsed beacon; throws BadRequest naming the first bad field. */
 export function parseQoeBeacon(value: unknown): QoeBeacon {
@@ -40,8 +43,8 @@ function parseEvent(e: unknown, i: number): QoeEvent {
     case 'switch':
       return { type: 'switch', height: num('height', 10_000), kbps: num('kbps', 1_000_000) };
     case 'failover':
-      if (!FAILOVER_REASONS.has(String(ev.reason))) throw new BadRequest('invalid_beacon', `events[${i}].reason must be timeout, http or slow`);
-      return { type: 'failover', reason: ev.reason as 'timeout' | 'http' | 'slow' };
+      if (!FAILOVER_REASONS.has(String(ev.reason))) throw new BadRequest('invalid_beacon', `events[${i}].reason must be timeout, http, network or slow`);
+      return { type: 'failover', reason: ev.reason as FailoverReason };
     case 'progress':
       return { type: 'progress', positionSec: num('positionSec', 86_400), durationSec: num('durationSec', 86_400) };
     default:

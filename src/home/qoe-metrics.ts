@@ -23,7 +23,7 @@ export class QoeMetrics {
     this.switches = new Counter({ name: 'h3edge_qoe_bitrate_switches_total', help: 'Rendition switches during playback', registers });
     this.failovers = new Counter({
       name: 'h3edge_qoe_cdn_failovers_total',
-      help: 'Player moves to the next CDN, by reason (timeout, http, slow)',
+      help: 'Player moves to the next CDN, by reason (timeout, http, network, slow)',
       labelNames: ['reason'] as const,
       registers,
     });

@@ -1,5 +1,5 @@
 /** Why the player left a CDN. */
-export type FailoverReason = 'timeout' | 'http' | 'slow';
+export type FailoverReason = 'timeout' | 'http' | 'network' | 'slow';
 
 /**
  * The CDN base URLs of a playback grant in ranked order and the one in use. Every media URL is

@@ -1,6 +1,6 @@
 import Hls from 'hls.js';
 import type { Loader, LoaderCallbacks, LoaderConfiguration, LoaderContext, LoaderStats } from 'hls.js';
-import type { CdnPool } from './cdn-pool.js';
+import type { CdnPool, FailoverReason } from './cdn-pool.js';
 
 /** Options of the failover loader (hls.js instantiates loaders itself, so they are bound in). */
 export interface FailoverOptions {
@@ -16,7 +16,7 @@ const BaseLoader = Hls.DefaultConfig.loader as unknown as new (config: unknown) 
 
 /**
  * An hls.js loader that sends every request to the pool's active CDN and moves to the next CDN
- * (retrying the request there at once) on a timeout, a 5xx or a network error, and after
+ * (retrying the request there at once) on a timeout, a 5xx or a failed connection, and after
  * `slowFragments` fragments in a row downloaded below `slowKbps`. Other errors (4xx) go to
  * hls.js unchanged.
  */
@@ -39,7 +39,7 @@ export function failoverLoaderClass(opts: FailoverOptions): new (config: unknown
       const base = opts.pool.current;
       context.url = opts.pool.rewrite(context.url);
       this.context = context;
-      const retryElsewhere = (reason: 'timeout' | 'http'): boolean => {
+      const retryElsewhere = (reason: Exclude<FailoverReason, 'slow'>): boolean => {
         if (this.attempts >= opts.pool.size - 1) return false;
         opts.pool.failover(base, reason);
         this.attempts++;
@@ -55,7 +55,7 @@ export function failoverLoaderClass(opts: FailoverOptions): new (config: unknown
           callbacks.onSuccess(response, stats, ctx, details);
         },
         onError: (error, ctx, details, stats) => {
-          if ((error.code === 0 || error.code >= 500) && retryElsewhere('http')) return;
+          if ((error.code === 0 || error.code >= 500) && retryElsewhere(error.code === 0 ? 'network' : 'http')) return;
           callbacks.onError(error, ctx, details, stats);
         },
         onTimeout: (stats, ctx, details) => {

@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_BIN := node_modules/.bin
 PORT ?= 8443
 
-.PHONY: setup system-deps deps build native certs demo start test clean
+.PHONY: setup system-deps deps build web native certs demo start test clean
 
 setup: system-deps deps build certs demo
 
@@ -13,9 +13,14 @@ system-deps:
 deps:
 	npm ci --no-audit --no-fund
 
-build:
+build: web
 	$(NODE_BIN)/tsc -p tsconfig.json
 	node scripts/build-native.js
+
+# The browse page and player (web/) bundled into dist/web/.
+web:
+	$(NODE_BIN)/tsc -p web/tsconfig.json
+	$(NODE_BIN)/tsx scripts/build-web.ts --out dist/web
 
 native:
 	node scripts/build-native.js
@@ -25,12 +30,14 @@ certs:
 
 demo:
 	@if [ -f scripts/make-demo-library.ts ]; then $(NODE_BIN)/tsx scripts/make-demo-library.ts --media ./media; fi
+	$(NODE_BIN)/tsx scripts/make-artwork.ts --media ./media
 
 start:
 	node bin/h3edge.js serve --port $(PORT) --media ./media
 
 test:
 	$(NODE_BIN)/tsc -p tsconfig.json --noEmit
+	$(NODE_BIN)/tsc -p web/tsconfig.json
 	$(NODE_BIN)/tap
 
 clean:

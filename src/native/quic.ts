@@ -1,0 +1,371 @@
+import { EventEmitter } from 'node:events';
+import { Readable } from 'node:stream';
+import { loadAddon } from './load-addon.js';
+
+/** Options for {@link NativeH3Server.listen}. Times in milliseconds, sizes in bytes. */
+export interface NativeH3ServerOptions {
+  /** UDP bind address; port 0 picks an ephemeral port. */
+  host: string;
+  port: number;
+  /** PEM files. */
+  certFile: string;
+  keyFile: string;
+  /**
+   * GnuTLS session-ticket master key (as from {@link generateTicketKey}, at least 32 bytes). The
+   * same key in every worker lets tickets, 0-RTT and Retry tokens work across them; without it
+   * the server makes up its own. Tickets are bound to the transport limits below too, so a
+   * server with different limits makes clients do a full handshake (RFC 9000 §7.4.1).
+   */
+  ticketKey?: Buffer;
+  /** Accept 0-RTT (default true). */
+  earlyData?: boolean;
+  maxIdleTimeoutMs?: number;
+  handshakeTimeoutMs?: number;
+  /** Concurrent request streams per connection (default 100). */
+  maxStreamsBidi?: number;
+  /** Request header section limit, RFC 9114 §4.2.2 size (default 16384); larger gets a 431. */
+  maxHeaderBytes?: number;
+  /** Address validation with Retry for every new connection (default false). */
+  retry?: boolean;
+  /** Retry becomes mandatory while this many handshakes are pending (default 256). */
+  retryHalfOpenThreshold?: number;
+  /** SO_REUSEPORT, for workers sharing one port (default false). */
+  reusePort?: boolean;
+}
+
+/** RFC 9218 priority parameters. */
+export interface Priority {
+  urgency: number;
+  incremental: boolean;
+}
+
+export interface NativeConnStats {
+  rttMs: number;
+  cwndBytes: number;
+  /** Packets carrying request-stream data that were declared lost. */
+  lostPackets: number;
+  sentBytes: number;
+  recvBytes: number;
+}
+
+export interface NativeConnection {
+  /** The server's connection ID (hex). */
+  id: string;
+  remoteAddress: string;
+  remotePort: number;
+  resumed: boolean;
+  earlyDataAccepted: boolean;
+  stats(): NativeConnStats;
+}
+
+/** One request; emitted once its header section is complete. */
+export interface NativeH3Request {
+  method: string;
+  path: string;
+  authority: string;
+  scheme: string;
+  /** Regular fields, lowercase names, no pseudo-headers. */
+  headers: Array<[string, string]>;
+  /** The header section arrived in 0-RTT (replayable: the HTTP layer decides what to do). */
+  earlyData: boolean;
+  /** From the Priority field or a PRIORITY_UPDATE; null if the client said nothing. */
+  clientPriority: Priority | null;
+  connection: NativeConnection;
+  /** Request body; ends at once for requests without one. Dropped without error on abort. */
+  body: Readable;
+  /**
+   * Sends the response once. `headers` excludes ':status'. A Buffer body is sent without a copy
+   * (nghttp3 reads straight from it; the engine holds it until the peer acknowledged it); an
+   * AsyncIterable is pulled as the connection drains it; null sends headers only. `priority`
+   * is the server's default and applies only when the client signalled none.
+   * Throws TypeError on an invalid status or header.
+   */
+  respond(status: number, headers: Array<[string, string]>, body: Buffer | AsyncIterable<Uint8Array> | null, priority?: Priority): void;
+  /** Called once if the client reset the stream or the connection ended before the response completed. */
+  onAbort(cb: () => void): void;
+  /** Resets the stream with H3_REQUEST_CANCELLED (no abort callbacks). */
+  cancel(): void;
+}
+
+export interface NativeH3ServerStats {
+  connections: number;
+  earlyDataAccepted: number;
+  earlyDataRejected: number;
+  resumed: number;
+  retriesSent: number;
+  statelessResetsSent: number;
+}
+
+type EventHandler = (kind: number, conn: number, stream: number, a: unknown, b: unknown) => void;
+
+interface QuicServerBinding {
+  listen(): void;
+  address(): { address: string; port: number; family: string };
+  stats(): NativeH3ServerStats;
+  respond(conn: number, stream: number, status: number, headers: string[], body: Buffer | null, streaming: boolean, urgency: number, incremental: boolean): boolean;
+  push(conn: number, stream: number, chunk: Buffer | null): boolean;
+  cancel(conn: number, stream: number): boolean;
+  connStats(conn: number): NativeConnStats | null;
+  goaway(final: boolean): void;
+  close(done: () => void): void;
+}
+
+/** The addon's surface (src/native/quic/addon.cc). */
+export interface QuicAddon {
+  QuicServer: new (opts: object, onEvent: EventHandler) => QuicServerBinding;
+  generateTicketKey(): Buffer;
+}
+
+interface RawRequest {
+  method: string;
+  path: string;
+  authority: string;
+  scheme: string;
+  headers: string[];
+  earlyData: boolean;
+  fin: boolean;
+  priority: Priority | null;
+}
+
+type RawConnection = Omit<NativeConnection, 'stats'>;
+
+const EVENT = { request: 1, data: 2, end: 3, pull: 4, streamClose: 5, connClose: 6 } as const;
+const ZERO_STATS: NativeConnStats = { rttMs: 0, cwndBytes: 0, lostPackets: 0, sentBytes: 0, recvBytes: 0 };
+
+/** The addon, or why it could not be loaded (callers may fall back to another engine). */
+export function loadNativeQuic(): { addon: QuicAddon } | { error: Error } {
+  return loadAddon<QuicAddon>('quic', 'h3edge_quic');
+}
+
+function requireAddon(): QuicAddon {
+  const loaded = loadNativeQuic();
+  if ('error' in loaded) throw new Error(`native QUIC addon not available (node scripts/build-native.js quic): ${loaded.error.message}`);
+  return loaded.addon;
+}
+
+/** A fresh GnuTLS session-ticket master key; share it between workers. */
+export function generateTicketKey(): Buffer {
+  return requireAddon().generateTicketKey();
+}
+
+function toBuffer(chunk: Uint8Array): Buffer {
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+function checkPriority(p: Priority | undefined): void {
+  if (p === undefined) return;
+  if (!Number.isInteger(p.urgency) || p.urgency < 0 || p.urgency > 7) throw new TypeError('priority urgency must be an integer 0-7');
+}
+
+/** Request state on the JavaScript side; the engine knows it as (connection serial, stream ID). */
+class Exchange implements NativeH3Request {
+  readonly method: string;
+  readonly path: string;
+  readonly authority: string;
+  readonly scheme: string;
+  readonly headers: Array<[string, string]> = [];
+  readonly earlyData: boolean;
+  readonly clientPriority: Priority | null;
+  readonly body = new Readable({ read() {} });
+  closed = false;
+  private responded = false;
+  private cancelled = false;
+  private aborted = false;
+  private abortCallbacks: Array<() => void> = [];
+  private resumePull: (() => void) | null = null;
+
+  constructor(private readonly native: QuicServerBinding, private readonly conn: number, private readonly stream: number, raw: RawRequest, readonly connection: NativeConnection) {
+    this.method = raw.method;
+    this.path = raw.path;
+    this.authority = raw.authority;
+    this.scheme = raw.scheme;
+    for (let i = 0; i + 1 < raw.headers.length; i += 2) this.headers.push([raw.headers[i]!, raw.headers[i + 1]!]);
+    this.earlyData = raw.earlyData;
+    this.clientPriority = raw.priority;
+    if (raw.fin) this.body.push(null);
+  }
+
+  respond(status: number, headers: Array<[string, string]>, body: Buffer | AsyncIterable<Uint8Array> | null, priority?: Priority): void {
+    if (this.responded) throw new Error('respond() was already called for this request');
+    if (!Number.isInteger(status)) throw new TypeError('status must be an integer');
+    checkPriority(priority);
+    const flat: string[] = [];
+    for (const [name, value] of headers) flat.push(name, value);
+    const urgency = priority?.urgency ?? -1;
+    const incremental = priority?.incremental ?? false;
+    const streaming = body !== null && !(body instanceof Uint8Array);
+    const buffer = body instanceof Uint8Array ? toBuffer(body) : null;
+    this.native.respond(this.conn, this.stream, status, flat, buffer, streaming, urgency, incremental);
+    this.responded = true;
+    if (streaming) void this.pump(body as AsyncIterable<Uint8Array>);
+  }
+
+  onAbort(cb: () => void): void {
+    if (this.aborted) queueMicrotask(cb);
+    else this.abortCallbacks.push(cb);
+  }
+
+  cancel(): void {
+    if (this.closed || this.cancelled) return;
+    this.cancelled = true;
+    this.native.cancel(this.conn, this.stream);
+  }
+
+  pull(): void {
+    const resume = this.resumePull;
+    this.resumePull = null;
+    resume?.();
+  }
+
+  close(completed: boolean): void {
+    this.closed = true;
+    this.pull();
+    if (!this.body.readableEnded) this.body.destroy();
+    if (completed || this.cancelled) return;
+    this.aborted = true;
+    for (const cb of this.abortCallbacks.splice(0)) cb();
+  }
+
+  /** Pulls the body source at the pace the engine asks for (push() false = wait for a pull). */
+  private async pump(source: AsyncIterable<Uint8Array>): Promise<void> {
+    const it = source[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        if (this.closed) break;
+        const next = await it.next();
+        if (this.closed) break;
+        if (next.done) {
+          this.native.push(this.conn, this.stream, null);
+          return;
+        }
+        if (!this.native.push(this.conn, this.stream, toBuffer(next.value)) && !this.closed) {
+          await new Promise<void>((resolve) => (this.resumePull = resolve));
+        }
+      }
+      await it.return?.();
+    } catch {
+      // The source failed mid-body: the client must not take a truncated body for a whole one.
+      this.cancel();
+    }
+  }
+}
+
+/**
+ * HTTP/3 server on our own engine (ngtcp2 + nghttp3 + GnuTLS, src/native/quic). Emits
+ * 'request' with a {@link NativeH3Request}. Used by the HTTP/3 transport adapter only.
+ */
+export class NativeH3Server extends EventEmitter {
+  private readonly native: QuicServerBinding;
+  private readonly exchanges = new Map<string, Exchange>();
+  private readonly connections = new Map<number, { info: NativeConnection; finalStats: NativeConnStats | null }>();
+  private closing: Promise<void> | null = null;
+  private drained: (() => void) | null = null;
+
+  private constructor(addon: QuicAddon, opts: NativeH3ServerOptions) {
+    super();
+    this.native = new addon.QuicServer(opts, (kind, conn, stream, a, b) => this.onEvent(kind, conn, stream, a, b));
+  }
+
+  /** Binds the UDP socket; rejects with the errno text (err.code set) if that fails. */
+  static async listen(opts: NativeH3ServerOptions): Promise<NativeH3Server> {
+    if (opts.ticketKey !== undefined && opts.ticketKey.length < 32) throw new TypeError('ticketKey must be at least 32 bytes');
+    const server = new NativeH3Server(requireAddon(), opts);
+    try {
+      server.native.listen();
+    } catch (err) {
+      const message = (err as Error).message;
+      throw Object.assign(new Error(message), { code: /: (E[A-Z0-9]+):/.exec(message)?.[1] ?? 'ELISTEN' });
+    }
+    return server;
+  }
+
+  address(): { address: string; port: number } {
+    const { address, port } = this.native.address();
+    return { address, port };
+  }
+
+  stats(): NativeH3ServerStats {
+    return this.native.stats();
+  }
+
+  /**
+   * GOAWAY (notice, then the final one a moment later), waits up to graceMs (default 5000) for
+   * in-flight requests, then closes every connection and the socket.
+   */
+  close(opts: { graceMs?: number } = {}): Promise<void> {
+    this.closing ??= this.shutdown(opts.graceMs ?? 5000);
+    return this.closing;
+  }
+
+  private async shutdown(graceMs: number): Promise<void> {
+    const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+    if (graceMs > 0) {
+      this.native.goaway(false);
+      // RFC 9114 §5.2: give requests already on their way a round trip before the final GOAWAY.
+      await wait(Math.min(graceMs / 2, 100));
+      this.native.goaway(true);
+      if (this.exchanges.size > 0) {
+        const drained = new Promise<void>((resolve) => (this.drained = resolve));
+        await Promise.race([drained, wait(graceMs)]);
+      }
+    }
+    await new Promise<void>((resolve) => this.native.close(resolve));
+  }
+
+  private onEvent(kind: number, conn: number, stream: number, a: unknown, b: unknown): void {
+    const key = `${conn}:${stream}`;
+    switch (kind) {
+      case EVENT.request:
+        this.onRequest(conn, stream, key, a as RawRequest, b as RawConnection);
+        return;
+      case EVENT.data:
+        this.exchanges.get(key)?.body.push(a as Buffer);
+        return;
+      case EVENT.end: {
+        const body = this.exchanges.get(key)?.body;
+        if (body && !body.readableEnded && !body.destroyed) body.push(null);
+        return;
+      }
+      case EVENT.pull:
+        this.exchanges.get(key)?.pull();
+        return;
+      case EVENT.streamClose: {
+        const ex = this.exchanges.get(key);
+        if (!ex) return;
+        this.exchanges.delete(key);
+        ex.close(a as boolean);
+        if (this.exchanges.size === 0) this.drained?.();
+        return;
+      }
+      case EVENT.connClose: {
+        const entry = this.connections.get(conn);
+        if (entry) entry.finalStats = a as NativeConnStats;
+        this.connections.delete(conn);
+        return;
+      }
+    }
+  }
+
+  private onRequest(conn: number, stream: number, key: string, raw: RawRequest, rawConn: RawConnection): void {
+    let entry = this.connections.get(conn);
+    if (!entry) {
+      const created: { info: NativeConnection; finalStats: NativeConnStats | null } = {
+        info: { ...rawConn, stats: () => this.native.connStats(conn) ?? created.finalStats ?? ZERO_STATS },
+        finalStats: null,
+      };
+      entry = created;
+      this.connections.set(conn, entry);
+    } else {
+      // Resumption and 0-RTT acceptance settle during the handshake; keep the latest word.
+      entry.info.resumed = rawConn.resumed;
+      entry.info.earlyDataAccepted = rawConn.earlyDataAccepted;
+    }
+    const ex = new Exchange(this.native, conn, stream, raw, entry.info);
+    this.exchanges.set(key, ex);
+    if (this.listenerCount('request') === 0) {
+      ex.respond(503, [], null);
+      return;
+    }
+    this.emit('request', ex);
+  }
+}

@@ -1,0 +1,360 @@
+// The JavaScript face of the engine: class QuicServer and generateTicketKey(). Thin on
+// purpose; src/native/quic.ts turns the event stream into request objects.
+//
+// JavaScript is called once per event (request, body piece, pull, stream/connection close),
+// never per packet, and only from Server::pump, when no library callback is on the stack.
+#include <napi.h>
+
+#include <gnutls/gnutls.h>
+
+#include <memory>
+#include <string>
+
+#include "connection.h"
+#include "server.h"
+
+namespace h3edge {
+
+namespace {
+
+Napi::Object conn_stats_object(Napi::Env env, const ConnStats& st) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("rttMs", st.rtt_ms);
+  o.Set("cwndBytes", static_cast<double>(st.cwnd_bytes));
+  o.Set("lostPackets", static_cast<double>(st.lost_packets));
+  o.Set("sentBytes", static_cast<double>(st.sent_bytes));
+  o.Set("recvBytes", static_cast<double>(st.recv_bytes));
+  return o;
+}
+
+uint64_t option_u64(const Napi::Object& o, const char* key, uint64_t fallback) {
+  Napi::Value v = o.Get(key);
+  return v.IsNumber() ? static_cast<uint64_t>(v.As<Napi::Number>().Int64Value()) : fallback;
+}
+
+bool option_bool(const Napi::Object& o, const char* key, bool fallback) {
+  Napi::Value v = o.Get(key);
+  return v.IsBoolean() ? v.As<Napi::Boolean>().Value() : fallback;
+}
+
+std::string option_string(const Napi::Object& o, const char* key) {
+  Napi::Value v = o.Get(key);
+  return v.IsString() ? v.As<Napi::String>().Utf8Value() : std::string();
+}
+
+Napi::Value throw_type_error(Napi::Env env, const std::string& message) {
+  Napi::TypeError::New(env, message).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+}  // namespace
+
+class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "QuicServer",
+                       {InstanceMethod<&QuicServer::Listen>("listen"),
+                        InstanceMethod<&QuicServer::Address>("address"),
+                        InstanceMethod<&QuicServer::Stats>("stats"),
+                        InstanceMethod<&QuicServer::Respond>("respond"),
+                        InstanceMethod<&QuicServer::Push>("push"),
+                        InstanceMethod<&QuicServer::Cancel>("cancel"),
+                        InstanceMethod<&QuicServer::ConnectionStats>("connStats"),
+                        InstanceMethod<&QuicServer::Goaway>("goaway"),
+                        InstanceMethod<&QuicServer::Close>("close")});
+  }
+
+  /** new QuicServer(options, onEvent(kind, conn, stream, a, b)) */
+  explicit QuicServer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<QuicServer>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsFunction()) {
+      throw_type_error(env, "new QuicServer(options, onEvent)");
+      return;
+    }
+    const Napi::Object o = info[0].As<Napi::Object>();
+    ServerOptions opts;
+    opts.host = option_string(o, "host");
+    opts.port = static_cast<uint16_t>(option_u64(o, "port", 0));
+    opts.cert_file = option_string(o, "certFile");
+    opts.key_file = option_string(o, "keyFile");
+    if (Napi::Value key = o.Get("ticketKey"); key.IsBuffer()) {
+      auto buf = key.As<Napi::Buffer<uint8_t>>();
+      opts.ticket_key.assign(buf.Data(), buf.Data() + buf.Length());
+    }
+    opts.early_data = option_bool(o, "earlyData", opts.early_data);
+    opts.max_idle_timeout_ms = option_u64(o, "maxIdleTimeoutMs", opts.max_idle_timeout_ms);
+    opts.handshake_timeout_ms = option_u64(o, "handshakeTimeoutMs", opts.handshake_timeout_ms);
+    opts.max_streams_bidi = option_u64(o, "maxStreamsBidi", opts.max_streams_bidi);
+    opts.max_header_bytes = option_u64(o, "maxHeaderBytes", opts.max_header_bytes);
+    opts.retry = option_bool(o, "retry", opts.retry);
+    opts.retry_half_open_threshold = option_u64(o, "retryHalfOpenThreshold", opts.retry_half_open_threshold);
+    opts.reuse_port = option_bool(o, "reusePort", opts.reuse_port);
+    on_event_ = Napi::Persistent(info[1].As<Napi::Function>());
+    async_ = std::make_unique<Napi::AsyncContext>(env, "h3edge:quic");
+    uv_loop_t* loop = nullptr;
+    napi_get_uv_event_loop(env, &loop);
+    server_ = std::make_unique<Server>(loop, std::move(opts), this);
+  }
+
+  void deliver(std::vector<Event>& events) override {
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    for (Event& ev : events) {
+      Napi::Value a = env.Undefined();
+      Napi::Value b = env.Undefined();
+      switch (ev.kind) {
+        case EventKind::Request: {
+          Connection* conn = server_->find(ev.conn);
+          RequestStream* s = conn != nullptr ? conn->h3().find(ev.stream) : nullptr;
+          if (s == nullptr) continue;  // closed before JavaScript heard of it
+          s->delivered = true;
+          a = request_object(env, *conn, *s, ev.flag);
+          b = connection_object(env, *conn);
+          break;
+        }
+        case EventKind::Data:
+          a = Napi::Buffer<uint8_t>::Copy(env, ev.data.data(), ev.data.size());
+          break;
+        case EventKind::StreamClose:
+          a = Napi::Boolean::New(env, ev.flag);
+          b = Napi::Number::New(env, static_cast<double>(ev.code));
+          break;
+        case EventKind::ConnClose: {
+          ConnStats st;
+          st.rtt_ms = ev.stats[0];
+          st.cwnd_bytes = static_cast<uint64_t>(ev.stats[1]);
+          st.lost_packets = static_cast<uint64_t>(ev.stats[2]);
+          st.sent_bytes = static_cast<uint64_t>(ev.stats[3]);
+          st.recv_bytes = static_cast<uint64_t>(ev.stats[4]);
+          a = conn_stats_object(env, st);
+          break;
+        }
+        default:
+          break;
+      }
+      on_event_.MakeCallback(Value(),
+                             {Napi::Number::New(env, static_cast<double>(ev.kind)),
+                              Napi::Number::New(env, static_cast<double>(ev.conn)),
+                              Napi::Number::New(env, static_cast<double>(ev.stream)), a, b},
+                             *async_);
+      if (env.IsExceptionPending()) {
+        // An exception from an event handler is the process's to deal with, as with any emitter.
+        Napi::Error err = env.GetAndClearPendingException();
+        napi_fatal_exception(env, err.Value());
+      }
+    }
+  }
+
+ private:
+  Napi::Value Listen(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::string err;
+    if (listening_ || !server_->listen(&err)) {
+      Napi::Error e = Napi::Error::New(env, listening_ ? "already listening" : err);
+      e.ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    listening_ = true;
+    Ref();  // the socket keeps this object alive until close() completes
+    return env.Undefined();
+  }
+
+  Napi::Value Address(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const Addr& local = server_->local_address();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("address", local.host());
+    o.Set("port", static_cast<double>(local.port()));
+    o.Set("family", local.family() == AF_INET6 ? "IPv6" : "IPv4");
+    return o;
+  }
+
+  Napi::Value Stats(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const ServerStats& st = server_->stats();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("connections", static_cast<double>(server_->connection_count()));
+    o.Set("earlyDataAccepted", static_cast<double>(st.early_data_accepted));
+    o.Set("earlyDataRejected", static_cast<double>(st.early_data_rejected));
+    o.Set("resumed", static_cast<double>(st.resumed));
+    o.Set("retriesSent", static_cast<double>(st.retries_sent));
+    o.Set("statelessResetsSent", static_cast<double>(st.stateless_resets_sent));
+    return o;
+  }
+
+  /** respond(conn, stream, status, flatHeaders, body: Buffer|null, streaming, urgency, incremental) */
+  Napi::Value Respond(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 8 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsNumber() ||
+        !info[3].IsArray()) {
+      return throw_type_error(env, "respond(conn, stream, status, headers, body, streaming, urgency, incremental)");
+    }
+    Http3* h3 = find_h3(info[0]);
+    if (h3 == nullptr) return Napi::Boolean::New(env, false);
+    ResponseSpec spec;
+    spec.status = info[2].As<Napi::Number>().Uint32Value();
+    const Napi::Array flat = info[3].As<Napi::Array>();
+    for (uint32_t i = 0; i + 1 < flat.Length(); i += 2) {
+      spec.headers.emplace_back(flat.Get(i).ToString().Utf8Value(), flat.Get(i + 1).ToString().Utf8Value());
+    }
+    spec.streaming = info[5].ToBoolean().Value();
+    if (info[4].IsBuffer()) {
+      auto buf = info[4].As<Napi::Buffer<uint8_t>>();
+      spec.has_body = true;
+      spec.body = BodyChunk{JsRef(env, buf), buf.Data(), buf.Length()};
+    } else {
+      spec.has_body = spec.streaming;
+    }
+    spec.urgency = info[6].IsNumber() ? info[6].As<Napi::Number>().Int32Value() : -1;
+    spec.incremental = info[7].ToBoolean().Value();
+    std::string err;
+    const bool ok = h3->respond(static_cast<int64_t>(info[1].As<Napi::Number>().Int64Value()), std::move(spec), &err);
+    if (!err.empty()) return throw_type_error(env, err);
+    return Napi::Boolean::New(env, ok);
+  }
+
+  /** push(conn, stream, chunk: Buffer|null) -> more wanted now; null ends the body */
+  Napi::Value Push(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsNumber()) {
+      return throw_type_error(env, "push(conn, stream, chunk)");
+    }
+    Http3* h3 = find_h3(info[0]);
+    if (h3 == nullptr) return Napi::Boolean::New(env, false);
+    BodyChunk chunk;
+    const bool eof = !info[2].IsBuffer();
+    if (!eof) {
+      auto buf = info[2].As<Napi::Buffer<uint8_t>>();
+      chunk = BodyChunk{JsRef(env, buf), buf.Data(), buf.Length()};
+    }
+    bool alive = false;
+    const bool more = h3->push(static_cast<int64_t>(info[1].As<Napi::Number>().Int64Value()), std::move(chunk), eof, &alive);
+    return Napi::Boolean::New(env, more);
+  }
+
+  Napi::Value Cancel(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber()) return throw_type_error(env, "cancel(conn, stream)");
+    Http3* h3 = find_h3(info[0]);
+    if (h3 == nullptr) return Napi::Boolean::New(env, false);
+    return Napi::Boolean::New(env, h3->cancel(static_cast<int64_t>(info[1].As<Napi::Number>().Int64Value())));
+  }
+
+  Napi::Value ConnectionStats(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsNumber()) return throw_type_error(env, "connStats(conn)");
+    Connection* conn = server_->find(static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value()));
+    if (conn == nullptr) return env.Null();
+    return conn_stats_object(env, conn->stats());
+  }
+
+  Napi::Value Goaway(const Napi::CallbackInfo& info) {
+    if (listening_ && !closed_) server_->goaway(info.Length() > 0 && info[0].ToBoolean().Value());
+    return info.Env().Undefined();
+  }
+
+  /** close(done): every connection is closed now; done() runs when the socket is released. */
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsFunction()) return throw_type_error(env, "close(done)");
+    if (!listening_ || closed_) {
+      info[0].As<Napi::Function>().Call({});
+      return env.Undefined();
+    }
+    closed_ = true;
+    on_closed_ = Napi::Persistent(info[0].As<Napi::Function>());
+    server_->close([this]() {
+      Napi::Env e = Env();
+      Napi::HandleScope scope(e);
+      Napi::FunctionReference done = std::move(on_closed_);
+      done.MakeCallback(Value(), {}, *async_);
+      if (e.IsExceptionPending()) napi_fatal_exception(e, e.GetAndClearPendingException().Value());
+      Unref();
+    });
+    return env.Undefined();
+  }
+
+  Http3* find_h3(const Napi::Value& conn_value) {
+    if (!listening_ || closed_) return nullptr;
+    Connection* conn = server_->find(static_cast<uint64_t>(conn_value.As<Napi::Number>().Int64Value()));
+    if (conn == nullptr || conn->state() != Connection::State::Open) return nullptr;
+    return &conn->h3();
+  }
+
+  Napi::Object request_object(Napi::Env env, Connection& conn, const RequestStream& s, bool fin) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("method", s.method);
+    o.Set("path", s.path);
+    o.Set("authority", s.authority);
+    o.Set("scheme", s.scheme);
+    Napi::Array headers = Napi::Array::New(env, s.headers.size() * 2);
+    uint32_t i = 0;
+    for (const auto& [name, value] : s.headers) {
+      headers.Set(i++, name);
+      headers.Set(i++, value);
+    }
+    o.Set("headers", headers);
+    o.Set("earlyData", s.early);
+    o.Set("fin", fin);
+    // The client's RFC 9218 signal: a Priority field, or a PRIORITY_UPDATE nghttp3 applied.
+    nghttp3_pri pri{NGHTTP3_DEFAULT_URGENCY, 0};
+    nghttp3_conn_get_stream_priority(conn.h3().native(), &pri, s.id);
+    const bool signalled = s.priority_header || pri.urgency != NGHTTP3_DEFAULT_URGENCY || pri.inc != 0;
+    if (signalled) {
+      Napi::Object p = Napi::Object::New(env);
+      p.Set("urgency", static_cast<double>(pri.urgency));
+      p.Set("incremental", pri.inc != 0);
+      o.Set("priority", p);
+    } else {
+      o.Set("priority", env.Null());
+    }
+    return o;
+  }
+
+  Napi::Object connection_object(Napi::Env env, Connection& conn) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("id", conn.id());
+    o.Set("remoteAddress", conn.remote().host());
+    o.Set("remotePort", static_cast<double>(conn.remote().port()));
+    o.Set("resumed", conn.tls().resumed());
+    o.Set("earlyDataAccepted", conn.tls().early_data_accepted());
+    return o;
+  }
+
+  std::unique_ptr<Server> server_;
+  Napi::FunctionReference on_event_;
+  Napi::FunctionReference on_closed_;
+  std::unique_ptr<Napi::AsyncContext> async_;
+  bool listening_ = false;
+  bool closed_ = false;
+};
+
+namespace {
+
+Napi::Value GenerateTicketKey(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  gnutls_datum_t key{nullptr, 0};
+  if (int rv = gnutls_session_ticket_key_generate(&key); rv != 0) {
+    Napi::Error::New(env, std::string("gnutls_session_ticket_key_generate: ") + gnutls_strerror(rv))
+        .ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Buffer<uint8_t> out = Napi::Buffer<uint8_t>::Copy(env, key.data, key.size);
+  gnutls_memset(key.data, 0, key.size);
+  gnutls_free(key.data);
+  return out;
+}
+
+}  // namespace
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("QuicServer", QuicServer::Define(env));
+  exports.Set("generateTicketKey", Napi::Function::New(env, GenerateTicketKey, "generateTicketKey"));
+  return exports;
+}
+
+}  // namespace h3edge
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return h3edge::Init(env, exports); }
+
+NODE_API_MODULE(h3edge_quic, InitModule)

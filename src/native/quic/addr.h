@@ -1,0 +1,56 @@
+// Socket addresses as ngtcp2 paths want them, plus the text form JavaScript sees.
+#pragma once
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstring>
+#include <string>
+
+#include <ngtcp2/ngtcp2.h>
+
+namespace h3edge {
+
+struct Addr {
+  sockaddr_storage storage{};
+  socklen_t len = 0;
+
+  sockaddr* sa() { return reinterpret_cast<sockaddr*>(&storage); }
+  const sockaddr* sa() const { return reinterpret_cast<const sockaddr*>(&storage); }
+  int family() const { return storage.ss_family; }
+
+  void set(const sockaddr* addr, socklen_t addrlen) {
+    std::memcpy(&storage, addr, addrlen);
+    len = addrlen;
+  }
+  ngtcp2_addr as_ngtcp2() { return ngtcp2_addr{sa(), len}; }
+
+  uint16_t port() const {
+    if (family() == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in*>(&storage)->sin_port);
+    if (family() == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_port);
+    return 0;
+  }
+  void set_port(uint16_t port) {
+    if (family() == AF_INET) reinterpret_cast<sockaddr_in*>(&storage)->sin_port = htons(port);
+    if (family() == AF_INET6) reinterpret_cast<sockaddr_in6*>(&storage)->sin6_port = htons(port);
+  }
+  std::string host() const {
+    char buf[INET6_ADDRSTRLEN] = "";
+    if (family() == AF_INET) {
+      inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&storage)->sin_addr, buf, sizeof(buf));
+    } else if (family() == AF_INET6) {
+      inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_addr, buf, sizeof(buf));
+    }
+    return buf;
+  }
+  bool is_wildcard() const {
+    if (family() == AF_INET) return reinterpret_cast<const sockaddr_in*>(&storage)->sin_addr.s_addr == INADDR_ANY;
+    if (family() == AF_INET6) {
+      return IN6_IS_ADDR_UNSPECIFIED(&reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_addr);
+    }
+    return false;
+  }
+};
+
+}  // namespace h3edge

@@ -1,0 +1,32 @@
+{
+  "variables": { "asan%": 0 },
+  "targets": [
+    {
+      "target_name": "h3edge_quic",
+      "sources": [
+        "addon.cc",
+        "server.cc",
+        "accept.cc",
+        "udp_socket.cc",
+        "tx_queue.cc",
+        "connection.cc",
+        "connection_callbacks.cc",
+        "http3.cc",
+        "http3_callbacks.cc",
+        "response.cc",
+        "tls.cc",
+        "secrets.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS"],
+      "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-Wno-missing-field-initializers"],
+      "libraries": ["-lngtcp2", "-lngtcp2_crypto_gnutls", "-lnghttp3", "-lgnutls"],
+      "conditions": [
+        ["asan==1", {
+          "cflags_cc": ["-fsanitize=address", "-fno-omit-frame-pointer", "-g"],
+          "ldflags": ["-fsanitize=address"]
+        }]
+      ]
+    }
+  ]
+}

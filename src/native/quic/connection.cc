@@ -1,0 +1,368 @@
+#include "connection.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include "secrets.h"
+#include "server.h"
+
+namespace h3edge {
+
+namespace {
+// Flow-control windows we grant. Requests are small; uploads get 256 KiB per stream.
+constexpr uint64_t kStreamWindow = 256 * 1024;
+constexpr uint64_t kConnectionWindow = 1024 * 1024;
+constexpr uint64_t kMaxWindow = 6 * 1024 * 1024;
+// One write() call sends at most this many bursts (a burst is ngtcp2's send quantum) before
+// the loop gets a turn to read acknowledgements.
+constexpr int kMaxBursts = 16;
+constexpr size_t kMaxBurstPackets = 64;
+constexpr size_t kClosePacketBytes = 1500;
+
+ngtcp2_path path_of(Addr& local, Addr& remote) {
+  return ngtcp2_path{local.as_ngtcp2(), remote.as_ngtcp2(), nullptr};
+}
+}  // namespace
+
+std::vector<uint8_t> zero_rtt_binding(const ServerOptions& opts) {
+  const uint64_t values[] = {kStreamWindow, kConnectionWindow, opts.max_streams_bidi, 3, UdpSocket::kMaxDatagram,
+                             7, opts.max_header_bytes, opts.early_data ? 1u : 0u};
+  std::vector<uint8_t> out;
+  for (uint64_t v : values) {
+    for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(v >> shift));
+  }
+  return out;
+}
+
+Connection::Connection(Server& server, uint64_t serial) : server_(server), serial_(serial), h3_(*this) {
+  ngtcp2_connection_close_error_default(&last_error_);
+}
+
+Connection::~Connection() {
+  h3_.abort_all(NGHTTP3_H3_NO_ERROR);
+  if (conn_ != nullptr) ngtcp2_conn_del(conn_);
+}
+
+ngtcp2_conn* Connection::get_conn(ngtcp2_crypto_conn_ref* ref) {
+  return static_cast<Connection*>(ref->user_data)->conn_;
+}
+
+std::string Connection::id() const {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < scid_.datalen; ++i) {
+    out += kHex[scid_.data[i] >> 4];
+    out += kHex[scid_.data[i] & 0xf];
+  }
+  return out;
+}
+
+bool Connection::init(const RecvPacket& p, const ngtcp2_pkt_hd& hd, const ngtcp2_cid* ocid,
+                      const ngtcp2_vec& token) {
+  const ServerOptions& opts = server_.options();
+  link_.conn_ref.get_conn = get_conn;
+  link_.conn_ref.user_data = this;
+  local_ = p.local;
+  remote_ = p.remote;
+  scid_.datalen = kScidLen;
+  if (!random_bytes(scid_.data, scid_.datalen)) return false;
+
+  ngtcp2_settings settings;
+  ngtcp2_settings_default(&settings);
+  settings.initial_ts = now_ns();
+  settings.token = token;
+  settings.cc_algo = NGTCP2_CC_ALGO_CUBIC;
+  settings.max_window = kMaxWindow;
+  settings.max_stream_window = kMaxWindow;
+  settings.handshake_timeout = opts.handshake_timeout_ms * NGTCP2_MILLISECONDS;
+
+  ngtcp2_transport_params params;
+  ngtcp2_transport_params_default(&params);
+  params.initial_max_stream_data_bidi_local = kStreamWindow;
+  params.initial_max_stream_data_bidi_remote = kStreamWindow;
+  params.initial_max_stream_data_uni = kStreamWindow;
+  params.initial_max_data = kConnectionWindow;
+  params.initial_max_streams_bidi = opts.max_streams_bidi;
+  // RFC 9114 §6.2: control plus the two QPACK streams.
+  params.initial_max_streams_uni = 3;
+  params.max_idle_timeout = opts.max_idle_timeout_ms * NGTCP2_MILLISECONDS;
+  params.max_udp_payload_size = UdpSocket::kMaxDatagram;
+  params.active_connection_id_limit = 7;
+  params.stateless_reset_token_present = 1;
+  if (!server_.secrets().reset_token(params.stateless_reset_token, scid_)) return false;
+  if (ocid != nullptr) {
+    params.original_dcid = *ocid;
+    params.retry_scid = hd.dcid;
+    params.retry_scid_present = 1;
+  } else {
+    params.original_dcid = hd.dcid;
+  }
+
+  ngtcp2_path path = path_of(local_, remote_);
+  if (ngtcp2_conn_server_new(&conn_, &hd.scid, &scid_, &path, hd.version, &callbacks(), &settings, &params, nullptr,
+                             this) != 0) {
+    conn_ = nullptr;
+    return false;
+  }
+  std::string err;
+  if (!tls_.init(server_.tls(), &link_, &err)) return false;
+  ngtcp2_conn_set_tls_native_handle(conn_, tls_.native());
+  return true;
+}
+
+Connection::ReadResult Connection::read(const RecvPacket& p) {
+  if (state_ == State::Closing) {
+    // RFC 9000 §10.2.1: answer with the same CONNECTION_CLOSE, but ever more rarely.
+    ++close_replies_;
+    if ((close_replies_ & (close_replies_ - 1)) == 0) send_close_packet();
+    return ReadResult::Ok;
+  }
+  if (state_ != State::Open) return ReadResult::Ok;
+  recv_bytes_ += p.len;
+  Addr local = p.local;
+  Addr remote = p.remote;
+  ngtcp2_path path = path_of(local, remote);
+  ngtcp2_pkt_info pi{};
+  pi.ecn = p.ecn;
+  const int rv = ngtcp2_conn_read_pkt(conn_, &path, &pi, p.data, p.len, now_ns());
+  if (rv != 0) {
+    switch (rv) {
+      case NGTCP2_ERR_DRAINING:
+        start_draining();
+        return ReadResult::Ok;
+      case NGTCP2_ERR_RETRY:
+        enter_dead();
+        return ReadResult::Retry;
+      case NGTCP2_ERR_DROP_CONN:
+        enter_dead();
+        return ReadResult::Gone;
+      case NGTCP2_ERR_CRYPTO:
+        if (last_error_.error_code == 0) {
+          ngtcp2_connection_close_error_set_transport_error_tls_alert(&last_error_, ngtcp2_conn_get_tls_alert(conn_),
+                                                                      nullptr, 0);
+        }
+        break;
+      default:
+        if (last_error_.error_code == 0) {
+          ngtcp2_connection_close_error_set_transport_error_liberr(&last_error_, rv, nullptr, 0);
+        }
+    }
+    handle_error();
+    return state_ == State::Dead ? ReadResult::Gone : ReadResult::Ok;
+  }
+  server_.mark_dirty(this);
+  update_timer();
+  return ReadResult::Ok;
+}
+
+void Connection::on_timer(ngtcp2_tstamp now) {
+  if (state_ == State::Closing || state_ == State::Draining) {
+    if (now >= close_deadline_) {
+      enter_dead();
+    } else {
+      update_timer();
+    }
+    return;
+  }
+  if (state_ != State::Open) return;
+  if (const int rv = ngtcp2_conn_handle_expiry(conn_, now); rv != 0) {
+    // RFC 9000 §10.1: an idle timeout closes silently; an abandoned handshake needs no goodbye.
+    if (rv == NGTCP2_ERR_IDLE_CLOSE || rv == NGTCP2_ERR_HANDSHAKE_TIMEOUT) {
+      enter_dead();
+      return;
+    }
+    ngtcp2_connection_close_error_set_transport_error_liberr(&last_error_, rv, nullptr, 0);
+    handle_error();
+    return;
+  }
+  server_.mark_dirty(this);
+  update_timer();
+}
+
+Connection::WriteResult Connection::write() {
+  if (state_ != State::Open) return WriteResult::Idle;
+  ngtcp2_tstamp ts = now_ns();
+  const size_t max_udp = ngtcp2_conn_get_max_tx_udp_payload_size(conn_);
+  const size_t quantum = ngtcp2_conn_get_send_quantum(conn_);
+  const size_t max_packets = std::clamp<size_t>(quantum / max_udp, 1, kMaxBurstPackets);
+  for (int burst = 0; burst < kMaxBursts; ++burst) {
+    size_t written = 0;
+    const WriteResult r = write_burst(ts, max_packets, &written);
+    if (state_ != State::Open) return WriteResult::Idle;
+    // Pacing (RFC 9002 §7.7): ngtcp2 spaces bursts by the time this one would take at its rate.
+    ngtcp2_conn_update_pkt_tx_time(conn_, ts);
+    if (r != WriteResult::More) {
+      update_timer();
+      return r;
+    }
+    ts = now_ns();
+  }
+  update_timer();
+  return WriteResult::More;
+}
+
+Connection::WriteResult Connection::write_burst(ngtcp2_tstamp ts, size_t max_packets, size_t* written) {
+  std::array<nghttp3_vec, 16> vec;
+  ngtcp2_path_storage ps;
+  ngtcp2_path_storage_zero(&ps);
+  ngtcp2_pkt_info pi{};
+  TxQueue& tx = server_.socket().tx();
+  const size_t max_udp = ngtcp2_conn_get_max_tx_udp_payload_size(conn_);
+  const size_t path_max = ngtcp2_conn_get_path_max_tx_udp_payload_size(conn_);
+  nghttp3_conn* h3 = h3_.native();
+  for (;;) {
+    if (*written >= max_packets) return WriteResult::More;
+    uint8_t* buf = tx.reserve(max_udp);
+    if (buf == nullptr) {
+      if (server_.socket().flush() == TxQueue::Flush::Blocked) return WriteResult::Blocked;
+      buf = tx.reserve(max_udp);
+      if (buf == nullptr) return WriteResult::Blocked;
+    }
+    int64_t stream_id = -1;
+    int fin = 0;
+    nghttp3_ssize veccnt = 0;
+    if (h3 != nullptr && ngtcp2_conn_get_max_data_left(conn_) != 0) {
+      veccnt = nghttp3_conn_writev_stream(h3, &stream_id, &fin, vec.data(), vec.size());
+      if (veccnt < 0) {
+        record_app_error(static_cast<int>(veccnt));
+        handle_error();
+        return WriteResult::Idle;
+      }
+    }
+    uint32_t flags = NGTCP2_WRITE_STREAM_FLAG_MORE;
+    if (fin) flags |= NGTCP2_WRITE_STREAM_FLAG_FIN;
+    ngtcp2_ssize datalen = -1;
+    const ngtcp2_ssize n =
+        ngtcp2_conn_writev_stream(conn_, &ps.path, &pi, buf, max_udp, &datalen, flags, stream_id,
+                                  reinterpret_cast<const ngtcp2_vec*>(vec.data()), static_cast<size_t>(veccnt), ts);
+    if (n < 0) {
+      switch (n) {
+        case NGTCP2_ERR_STREAM_DATA_BLOCKED:
+          nghttp3_conn_block_stream(h3, stream_id);
+          continue;
+        case NGTCP2_ERR_STREAM_SHUT_WR:
+          nghttp3_conn_shutdown_stream_write(h3, stream_id);
+          continue;
+        case NGTCP2_ERR_WRITE_MORE:
+          if (h3_.on_written(stream_id, static_cast<size_t>(datalen)) != 0) {
+            handle_error();
+            return WriteResult::Idle;
+          }
+          continue;
+        default:
+          ngtcp2_connection_close_error_set_transport_error_liberr(&last_error_, static_cast<int>(n), nullptr, 0);
+          handle_error();
+          return WriteResult::Idle;
+      }
+    }
+    if (datalen >= 0 && h3_.on_written(stream_id, static_cast<size_t>(datalen)) != 0) {
+      handle_error();
+      return WriteResult::Idle;
+    }
+    if (n == 0) return WriteResult::Idle;  // congestion window, pacing or nothing to send
+    tx.commit(ps.path, static_cast<uint8_t>(pi.ecn), static_cast<size_t>(n), static_cast<size_t>(n) > path_max);
+    sent_bytes_ += static_cast<uint64_t>(n);
+    ++*written;
+  }
+}
+
+void Connection::close_gracefully() {
+  if (state_ != State::Open) return;
+  ngtcp2_connection_close_error_set_application_error(&last_error_, NGHTTP3_H3_NO_ERROR, nullptr, 0);
+  start_closing();
+}
+
+void Connection::record_app_error(int nghttp3_error) {
+  if (last_error_.error_code != 0) return;
+  ngtcp2_connection_close_error_set_application_error(
+      &last_error_, nghttp3_err_infer_quic_app_error_code(nghttp3_error), nullptr, 0);
+}
+
+void Connection::handle_error() {
+  if (state_ != State::Open) return;
+  if (last_error_.type == NGTCP2_CONNECTION_CLOSE_ERROR_CODE_TYPE_TRANSPORT_IDLE_CLOSE) {
+    enter_dead();
+    return;
+  }
+  start_closing();
+}
+
+void Connection::start_closing() {
+  if (state_ != State::Open) return;
+  if (ngtcp2_conn_is_in_draining_period(conn_)) {
+    start_draining();
+    return;
+  }
+  h3_.abort_all(last_error_.error_code);
+  close_packet_.resize(kClosePacketBytes);
+  ngtcp2_path_storage ps;
+  ngtcp2_path_storage_zero(&ps);
+  ngtcp2_pkt_info pi{};
+  const ngtcp2_ssize n = ngtcp2_conn_write_connection_close(conn_, &ps.path, &pi, close_packet_.data(),
+                                                            close_packet_.size(), &last_error_, now_ns());
+  if (n <= 0) {
+    enter_dead();
+    return;
+  }
+  close_packet_.resize(static_cast<size_t>(n));
+  state_ = State::Closing;
+  send_close_packet();
+  // RFC 9000 §10.2: the closing period lasts three PTOs.
+  close_deadline_ = now_ns() + 3 * ngtcp2_conn_get_pto(conn_);
+  server_.mark_dirty(this);
+  update_timer();
+}
+
+void Connection::start_draining() {
+  if (state_ != State::Open && state_ != State::Closing) return;
+  h3_.abort_all(NGHTTP3_H3_NO_ERROR);
+  state_ = State::Draining;
+  close_deadline_ = now_ns() + 3 * ngtcp2_conn_get_pto(conn_);
+  server_.mark_dirty(this);
+  update_timer();
+}
+
+void Connection::enter_dead() {
+  if (state_ == State::Dead) return;
+  h3_.abort_all(last_error_.error_code);
+  state_ = State::Dead;
+  server_.mark_dirty(this);
+}
+
+void Connection::send_close_packet() {
+  if (close_packet_.empty()) return;
+  TxQueue& tx = server_.socket().tx();
+  uint8_t* buf = tx.reserve(close_packet_.size());
+  if (buf == nullptr) {
+    if (server_.socket().flush() == TxQueue::Flush::Blocked) return;
+    buf = tx.reserve(close_packet_.size());
+    if (buf == nullptr) return;
+  }
+  std::memcpy(buf, close_packet_.data(), close_packet_.size());
+  ngtcp2_path path = *ngtcp2_conn_get_path(conn_);
+  tx.commit(path, 0, close_packet_.size(), true);
+  sent_bytes_ += close_packet_.size();
+  server_.mark_dirty(this);
+}
+
+void Connection::update_timer() {
+  if (state_ == State::Dead) return;
+  server_.arm(this, state_ == State::Open ? ngtcp2_conn_get_expiry(conn_) : close_deadline_);
+}
+
+ConnStats Connection::stats() const {
+  ConnStats out;
+  out.sent_bytes = sent_bytes_;
+  out.recv_bytes = recv_bytes_;
+  out.lost_packets = lost_packets_;
+  if (conn_ != nullptr) {
+    ngtcp2_conn_stat cs;
+    ngtcp2_conn_get_conn_stat(conn_, &cs);
+    out.rtt_ms = static_cast<double>(cs.smoothed_rtt) / NGTCP2_MILLISECONDS;
+    out.cwnd_bytes = cs.cwnd;
+  }
+  return out;
+}
+
+}  // namespace h3edge

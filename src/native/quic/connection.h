@@ -1,0 +1,116 @@
+// One QUIC connection: ngtcp2 state, its TLS session, its HTTP/3 layer, and the closing and
+// draining periods (RFC 9000 §10.2). Owned by the Server; never deleted while a library
+// callback is on the stack (the server reaps dead connections at the end of a pump).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <ngtcp2/ngtcp2.h>
+#include <ngtcp2/ngtcp2_crypto.h>
+
+#include "addr.h"
+#include "http3.h"
+#include "tls.h"
+#include "udp_socket.h"
+
+namespace h3edge {
+
+class Server;
+
+struct ConnStats {
+  double rtt_ms = 0;
+  uint64_t cwnd_bytes = 0;
+  uint64_t lost_packets = 0;
+  uint64_t sent_bytes = 0;
+  uint64_t recv_bytes = 0;
+};
+
+/**
+ * The transport parameters and HTTP/3 settings a client may remember for 0-RTT (RFC 9000
+ * §7.4.1, RFC 9114 §7.2.4.2), encoded; they are bound into the session-ticket key.
+ */
+std::vector<uint8_t> zero_rtt_binding(const ServerOptions& opts);
+
+class Connection {
+ public:
+  enum class State { Open, Closing, Draining, Dead };
+  enum class ReadResult { Ok, Retry, Gone };
+  enum class WriteResult { Idle, More, Blocked };
+
+  Connection(Server& server, uint64_t serial);
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection();
+
+  /**
+   * Sets up ngtcp2 and TLS for the client's first Initial. `ocid` is set after a Retry;
+   * `token` is passed only when it proved the address (it lifts the 3x amplification limit).
+   */
+  bool init(const RecvPacket& p, const ngtcp2_pkt_hd& hd, const ngtcp2_cid* ocid, const ngtcp2_vec& token);
+  ReadResult read(const RecvPacket& p);
+  void on_timer(ngtcp2_tstamp now);
+  /** Writes packets while congestion control, pacing and the socket allow. */
+  WriteResult write();
+  /** Server shutdown: CONNECTION_CLOSE with H3_NO_ERROR now. */
+  void close_gracefully();
+
+  uint64_t serial() const { return serial_; }
+  State state() const { return state_; }
+  bool handshake_done() const { return handshake_done_; }
+  Server& server() { return server_; }
+  ngtcp2_conn* quic() { return conn_; }
+  Http3& h3() { return h3_; }
+  const TlsSession& tls() const { return tls_; }
+  const Addr& remote() const { return remote_; }
+  std::string id() const;
+  ConnStats stats() const;
+  ngtcp2_tstamp timer_key() const { return timer_key_; }
+  void set_timer_key(ngtcp2_tstamp t) { timer_key_ = t; }
+  bool dirty = false;
+
+  // Called from the ngtcp2 callbacks (connection_callbacks.cc).
+  int on_handshake_completed();
+  int on_recv_stream_data(uint32_t flags, int64_t stream_id, const uint8_t* data, size_t len);
+  /**
+   * Records an nghttp3 error as the connection's close reason. Only records: the close itself
+   * happens once ngtcp2 has returned (never from inside one of its callbacks).
+   */
+  void record_app_error(int nghttp3_error);
+  void note_lost_packets(uint64_t n) { lost_packets_ += n; }
+  static const ngtcp2_callbacks& callbacks();
+
+ private:
+  static ngtcp2_conn* get_conn(ngtcp2_crypto_conn_ref* ref);
+  void handle_error();
+  void start_closing();
+  void start_draining();
+  void enter_dead();
+  void update_timer();
+  void send_close_packet();
+  WriteResult write_burst(ngtcp2_tstamp ts, size_t max_packets, size_t* written);
+
+  Server& server_;
+  const uint64_t serial_;
+  ngtcp2_conn* conn_ = nullptr;
+  TlsLink link_{};
+  TlsSession tls_;
+  Http3 h3_;
+  Addr local_;
+  Addr remote_;
+  ngtcp2_cid scid_{};
+  State state_ = State::Open;
+  bool handshake_done_ = false;
+  ngtcp2_connection_close_error last_error_{};
+  std::vector<uint8_t> close_packet_;
+  ngtcp2_tstamp close_deadline_ = 0;
+  uint32_t close_replies_ = 0;
+  ngtcp2_tstamp timer_key_ = 0;
+  uint64_t lost_packets_ = 0;
+  uint64_t sent_bytes_ = 0;
+  uint64_t recv_bytes_ = 0;
+};
+
+}  // namespace h3edge

@@ -1,0 +1,32 @@
+// What the engine tells JavaScript. Events are queued while ngtcp2/nghttp3 are on the stack and
+// delivered afterwards, so JavaScript never runs inside a library callback and may call back
+// into the engine (respond, push, cancel) from its handlers.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+namespace h3edge {
+
+enum class EventKind : uint8_t {
+  Request = 1,      // request headers complete; the stream is looked up at delivery
+  Data = 2,         // a piece of request body (data)
+  End = 3,          // request body ended
+  Pull = 4,         // a streamed response body may be pushed again
+  StreamClose = 5,  // flag: response completed and acknowledged; code: HTTP/3 error code
+  ConnClose = 6,    // the connection is gone; its streams were closed before
+};
+
+struct Event {
+  EventKind kind;
+  uint64_t conn;
+  int64_t stream;
+  uint64_t code = 0;
+  bool flag = false;
+  std::vector<uint8_t> data;
+  // ConnClose: the connection's last statistics (rtt ms, cwnd, lost, sent, received).
+  std::array<double, 5> stats{};
+};
+
+}  // namespace h3edge

@@ -1,0 +1,29 @@
+// Server settings as the TypeScript wrapper passes them (src/native/quic.ts validates them).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace h3edge {
+
+struct ServerOptions {
+  std::string host;
+  uint16_t port = 0;
+  std::string cert_file;
+  std::string key_file;
+  // GnuTLS session-ticket master key; empty means a random key for this server only.
+  std::vector<uint8_t> ticket_key;
+  bool early_data = true;
+  uint64_t max_idle_timeout_ms = 30000;
+  uint64_t handshake_timeout_ms = 10000;
+  uint64_t max_streams_bidi = 100;
+  uint64_t max_header_bytes = 16384;
+  // Always ask for address validation (Retry) before creating connection state.
+  bool retry = false;
+  // Above this many connections still in their handshake, new ones must pass a Retry first.
+  uint64_t retry_half_open_threshold = 256;
+  bool reuse_port = false;
+};
+
+}  // namespace h3edge

@@ -1,0 +1,176 @@
+// Responses: headers through nghttp3, bodies handed over without copying. nghttp3 takes
+// pointers into the JavaScript Buffers (read_body) and tells us when the peer acknowledged
+// them (acked_body); only then is the Buffer released.
+#include <cctype>
+#include <string_view>
+
+#include <ngtcp2/ngtcp2.h>
+
+#include "connection.h"
+#include "http3.h"
+#include "server.h"
+
+namespace h3edge {
+
+namespace {
+
+nghttp3_ssize read_data(nghttp3_conn*, int64_t, nghttp3_vec* vec, size_t veccnt, uint32_t* pflags, void* ud,
+                        void* sud) {
+  if (sud == nullptr) return NGHTTP3_ERR_CALLBACK_FAILURE;
+  return static_cast<Http3*>(ud)->read_body(static_cast<RequestStream*>(sud), vec, veccnt, pflags);
+}
+
+nghttp3_nv make_nv(const std::string& name, const std::string& value) {
+  return nghttp3_nv{reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
+                    reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(), value.size(),
+                    NGHTTP3_NV_FLAG_NONE};
+}
+
+// RFC 9114 §4.2: lowercase names, no pseudo-headers from the caller, no connection-specific fields.
+bool valid_field(const std::string& name, const std::string& value, std::string* err) {
+  if (name.empty() || name[0] == ':') {
+    *err = "invalid response header name '" + name + "'";
+    return false;
+  }
+  for (char c : name) {
+    if (std::isupper(static_cast<unsigned char>(c))) {
+      *err = "response header names must be lowercase: '" + name + "'";
+      return false;
+    }
+  }
+  if (!nghttp3_check_header_name(reinterpret_cast<const uint8_t*>(name.data()), name.size())) {
+    *err = "invalid response header name '" + name + "'";
+    return false;
+  }
+  static constexpr std::string_view kConnectionSpecific[] = {"connection", "keep-alive", "proxy-connection",
+                                                              "transfer-encoding", "upgrade"};
+  for (std::string_view banned : kConnectionSpecific) {
+    if (name == banned) {
+      *err = "connection-specific header '" + name + "' is not allowed in HTTP/3";
+      return false;
+    }
+  }
+  if (!nghttp3_check_header_value(reinterpret_cast<const uint8_t*>(value.data()), value.size())) {
+    *err = "invalid value for response header '" + name + "'";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool Http3::respond(int64_t stream_id, ResponseSpec&& spec, std::string* err) {
+  RequestStream* s = find(stream_id);
+  if (s == nullptr || h3_ == nullptr || s->responded || s->cancelled || !s->delivered) return false;
+  if (spec.status < 200 || spec.status > 599) {
+    *err = "status must be a final status code (200-599)";
+    return false;
+  }
+  if (spec.urgency > NGHTTP3_URGENCY_LOW) {
+    *err = "priority urgency must be 0-7";
+    return false;
+  }
+  const std::string status = std::to_string(spec.status);
+  static const std::string kStatusName = ":status";
+  std::vector<nghttp3_nv> nva;
+  nva.reserve(spec.headers.size() + 1);
+  nva.push_back(make_nv(kStatusName, status));
+  for (const auto& [name, value] : spec.headers) {
+    if (!valid_field(name, value, err)) return false;
+    nva.push_back(make_nv(name, value));
+  }
+  // RFC 9218 §8: the server may reprioritize; our default only applies when the client said
+  // nothing, because nghttp3 0.8 stops listening to the client once the server sets one.
+  if (spec.urgency >= 0) {
+    nghttp3_pri current{NGHTTP3_DEFAULT_URGENCY, 0};
+    nghttp3_conn_get_stream_priority(h3_, &current, stream_id);
+    const bool client_signalled =
+        s->priority_header || current.urgency != NGHTTP3_DEFAULT_URGENCY || current.inc != 0;
+    if (!client_signalled) {
+      const nghttp3_pri pri{static_cast<uint32_t>(spec.urgency), spec.incremental ? 1 : 0};
+      nghttp3_conn_set_stream_priority(h3_, stream_id, &pri);
+    }
+  }
+  s->streaming = spec.has_body && spec.streaming;
+  if (spec.has_body && !spec.streaming && spec.body.len > 0) {
+    s->body_bytes = spec.body.len;
+    s->pushed_bytes = spec.body.len;
+    s->chunks.push_back(std::move(spec.body));
+  }
+  s->eof = !s->streaming;
+  const bool with_reader = s->streaming || s->body_bytes > 0;
+  static const nghttp3_data_reader kReader{read_data};
+  if (const int rv = nghttp3_conn_submit_response(h3_, stream_id, nva.data(), nva.size(), with_reader ? &kReader : nullptr);
+      rv != 0) {
+    s->chunks.clear();
+    return false;
+  }
+  s->responded = true;
+  conn_.server().touch(&conn_);
+  return true;
+}
+
+bool Http3::push(int64_t stream_id, BodyChunk&& chunk, bool eof, bool* alive) {
+  RequestStream* s = find(stream_id);
+  *alive = s != nullptr && s->responded && s->streaming && !s->eof && !s->cancelled;
+  if (!*alive) return false;
+  if (chunk.len > 0) {
+    s->pushed_bytes += chunk.len;
+    s->body_bytes += chunk.len;
+    s->chunks.push_back(std::move(chunk));
+  }
+  s->eof = eof;
+  nghttp3_conn_resume_stream(h3_, stream_id);
+  conn_.server().touch(&conn_);
+  if (eof) return false;
+  const uint64_t unsent = s->pushed_bytes > s->written_bytes ? s->pushed_bytes - s->written_bytes : 0;
+  if (unsent < kBodyHighWater) return true;
+  s->paused = true;
+  return false;
+}
+
+bool Http3::cancel(int64_t stream_id) {
+  RequestStream* s = find(stream_id);
+  if (s == nullptr || s->cancelled) return false;
+  s->cancelled = true;
+  nghttp3_conn_shutdown_stream_read(h3_, stream_id);
+  ngtcp2_conn_shutdown_stream(conn_.quic(), stream_id, NGHTTP3_H3_REQUEST_CANCELLED);
+  conn_.server().touch(&conn_);
+  return true;
+}
+
+nghttp3_ssize Http3::read_body(RequestStream* s, nghttp3_vec* vec, size_t veccnt, uint32_t* pflags) {
+  size_t n = 0;
+  while (s->unread < s->chunks.size() && n < veccnt) {
+    const BodyChunk& c = s->chunks[s->unread++];
+    vec[n].base = const_cast<uint8_t*>(c.data);
+    vec[n].len = c.len;
+    ++n;
+  }
+  if (s->unread == s->chunks.size() && s->eof) {
+    *pflags |= NGHTTP3_DATA_FLAG_EOF;
+  } else if (n == 0) {
+    return NGHTTP3_ERR_WOULDBLOCK;  // push() resumes the stream
+  }
+  return static_cast<nghttp3_ssize>(n);
+}
+
+void Http3::acked_body(RequestStream* s, uint64_t len) {
+  s->acked_bytes += len;
+  s->ack_pending += len;
+  while (!s->chunks.empty() && s->unread > 0 && s->chunks.front().len <= s->ack_pending) {
+    s->ack_pending -= s->chunks.front().len;
+    s->chunks.pop_front();
+    --s->unread;
+  }
+}
+
+void Http3::emit_pull_if_owed(RequestStream* s) {
+  if (!s->paused) return;
+  const uint64_t unsent = s->pushed_bytes > s->written_bytes ? s->pushed_bytes - s->written_bytes : 0;
+  if (unsent >= kBodyLowWater) return;
+  s->paused = false;
+  conn_.server().emit(Event{EventKind::Pull, conn_.serial(), s->id, 0, false, {}});
+}
+
+}  // namespace h3edge

@@ -1,0 +1,159 @@
+// One HTTP/3 server: a UDP socket on the libuv loop, its connections, and the queue of events
+// for JavaScript. Single-threaded: everything runs on the Node main thread.
+//
+// Flow: a readable socket is drained with recvmmsg and each datagram is routed by connection
+// ID (accept.cc handles unknown IDs); afterwards pump() delivers queued events to JavaScript and
+// lets every connection with something to send write into the shared TxQueue, which leaves by
+// sendmmsg. One uv_timer serves all connections (ngtcp2 expiry, including pacing); a uv_idle
+// handle continues a pump on the next loop turn when a connection had more to write or
+// JavaScript called in from outside a pump.
+#pragma once
+
+#include <uv.h>
+
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "events.h"
+#include "options.h"
+#include "secrets.h"
+#include "tls.h"
+#include "udp_socket.h"
+
+namespace h3edge {
+
+class Connection;
+
+/** Receives queued events at a safe point (no library callback on the stack). */
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  virtual void deliver(std::vector<Event>& events) = 0;
+};
+
+struct ConnStats;
+
+struct ServerStats {
+  uint64_t early_data_accepted = 0;
+  uint64_t early_data_rejected = 0;
+  uint64_t resumed = 0;
+  uint64_t retries_sent = 0;
+  uint64_t stateless_resets_sent = 0;
+};
+
+class Server {
+ public:
+  Server(uv_loop_t* loop, ServerOptions opts, EventSink* sink);
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+  ~Server();
+
+  /** Binds and starts polling. Returns false with an errno-style message. */
+  bool listen(std::string* err);
+  const Addr& local_address() const { return socket_.local(); }
+  size_t connection_count() const { return conns_.size(); }
+  ServerStats& stats() { return stats_; }
+
+  /** Connection by serial (the handle JavaScript holds), or nullptr once it is gone. */
+  Connection* find(uint64_t serial);
+  /** JavaScript changed something on this connection: write soon. */
+  void touch(Connection* conn);
+  /** HTTP/3 GOAWAY on every connection; `final` sends the last stream ID (RFC 9114 §5.2). */
+  void goaway(bool final);
+  /**
+   * Closes every connection (CONNECTION_CLOSE with H3_NO_ERROR), delivers the last events and
+   * releases the socket; `done` runs once libuv has let go of the handles.
+   */
+  void close(std::function<void()> done);
+
+  // Used by connections.
+  const ServerOptions& options() const { return opts_; }
+  TlsContext& tls() { return tls_; }
+  const Secrets& secrets() const { return secrets_; }
+  UdpSocket& socket() { return socket_; }
+  void emit(Event ev) { events_.push_back(std::move(ev)); }
+  void mark_dirty(Connection* conn);
+  void arm(Connection* conn, ngtcp2_tstamp when);
+  void associate(const ngtcp2_cid& cid, Connection* conn);
+  void dissociate(const ngtcp2_cid& cid);
+  bool shutting_down() const { return goaway_sent_; }
+
+ private:
+  friend class Acceptor;
+
+  static void on_poll(uv_poll_t* handle, int status, int events);
+  static void on_timer(uv_timer_t* handle);
+  static void on_idle(uv_idle_t* handle);
+  static void on_handle_closed(uv_handle_t* handle);
+
+  void read_socket();
+  void route(const RecvPacket& p);
+  void pump();
+  void schedule_pump();
+  void write_dirty();
+  void reap();
+  void remove(Connection* conn);
+  void rearm_timer();
+  void update_poll();
+  void do_close();
+
+  uv_loop_t* loop_;
+  ServerOptions opts_;
+  EventSink* sink_;
+  UdpSocket socket_;
+  TlsContext tls_;
+  Secrets secrets_;
+  ServerStats stats_;
+
+  uint64_t next_serial_ = 1;
+  std::unordered_map<uint64_t, std::unique_ptr<Connection>> conns_;
+  std::unordered_map<std::string, Connection*> by_cid_;
+  std::set<std::pair<ngtcp2_tstamp, uint64_t>> timers_;
+  std::unordered_set<uint64_t> dirty_;
+  std::unordered_set<uint64_t> waiting_writable_;
+  std::unordered_set<uint64_t> deferred_;  // had more to write: continue after the next poll
+  std::vector<Event> events_;
+
+  uv_poll_t poll_{};
+  uv_timer_t timer_{};
+  uv_idle_t idle_{};
+  bool polling_writable_ = false;
+  bool in_pump_ = false;
+  bool idle_active_ = false;
+  bool goaway_sent_ = false;
+  bool closing_ = false;
+  bool close_requested_ = false;
+  ngtcp2_tstamp armed_deadline_ = 0;
+  int open_handles_ = 0;
+  std::function<void()> on_closed_;
+  // Stateless resets are answers to packets anyone can forge: bounded per second.
+  uint64_t reset_window_start_ = 0;
+  uint32_t resets_in_window_ = 0;
+};
+
+/** The part of the server that deals with datagrams for unknown connection IDs (accept.cc). */
+class Acceptor {
+ public:
+  explicit Acceptor(Server& server) : server_(server) {}
+  void handle(const RecvPacket& p);
+
+ private:
+  bool needs_retry() const;
+  void send_retry(const RecvPacket& p, const ngtcp2_pkt_hd& hd);
+  void send_version_negotiation(const RecvPacket& p, const ngtcp2_version_cid& vc);
+  void send_stateless_reset(const RecvPacket& p, const uint8_t* dcid, size_t dcidlen);
+  void send_invalid_token_close(const RecvPacket& p, const ngtcp2_pkt_hd& hd);
+  void send_raw(const RecvPacket& p, const uint8_t* data, size_t len);
+  void create(const RecvPacket& p, const ngtcp2_pkt_hd& hd, const ngtcp2_cid* ocid, bool validated);
+
+  Server& server_;
+};
+
+std::string cid_key(const uint8_t* data, size_t len);
+
+}  // namespace h3edge

@@ -1,0 +1,166 @@
+#include "tls.h"
+
+#include <cstring>
+
+#include <gnutls/crypto.h>
+#include <ngtcp2/ngtcp2_crypto_gnutls.h>
+
+namespace h3edge {
+
+namespace {
+
+// TLS 1.3 only (RFC 9001 §4.2); no middlebox compatibility mode in QUIC (RFC 9001 §8.4).
+constexpr const char* kPriority =
+    "%DISABLE_TLS13_COMPAT_MODE:NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:"
+    "+CHACHA20-POLY1305:+AES-128-CCM:-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:+GROUP-SECP384R1:"
+    "+GROUP-SECP521R1";
+constexpr unsigned char kAlpnH3[] = {'h', '3'};
+constexpr unsigned kEarlyDataExtension = 42;  // RFC 8446 §4.2.10
+constexpr unsigned kAntiReplayWindowMs = 10000;
+constexpr size_t kMaxReplayEntries = 1 << 20;
+
+int replay_add(void* dbf, time_t expires, const gnutls_datum_t* key, const gnutls_datum_t*) {
+  return static_cast<ReplayStore*>(dbf)->add(expires, *key);
+}
+
+int note_extension(void* ctx, unsigned tls_id, const unsigned char*, unsigned) {
+  if (tls_id == kEarlyDataExtension) static_cast<TlsLink*>(ctx)->early_data_offered = true;
+  return 0;
+}
+
+// Records whether the client tries 0-RTT, so "rejected" can be counted (GnuTLS only reports
+// acceptance).
+int client_hello_hook(gnutls_session_t session, unsigned, unsigned, unsigned incoming, const gnutls_datum_t* msg) {
+  if (!incoming || msg == nullptr) return 0;
+  auto* link = static_cast<TlsLink*>(gnutls_session_get_ptr(session));
+  if (link != nullptr) gnutls_ext_raw_parse(link, note_extension, msg, GNUTLS_EXT_RAW_FLAG_TLS_CLIENT_HELLO);
+  return 0;
+}
+
+std::string gnutls_message(const char* what, int rv) { return std::string(what) + ": " + gnutls_strerror(rv); }
+
+}  // namespace
+
+int ReplayStore::add(time_t expires, const gnutls_datum_t& key) {
+  const time_t now = time(nullptr);
+  if (now != last_purge_) purge(now);
+  if (entries_.size() >= kMaxReplayEntries) return GNUTLS_E_DB_ENTRY_EXISTS;
+  auto [it, inserted] = entries_.emplace(std::string(reinterpret_cast<const char*>(key.data), key.size), expires);
+  if (!inserted) {
+    if (it->second > now) return GNUTLS_E_DB_ENTRY_EXISTS;
+    it->second = expires;
+  }
+  return 0;
+}
+
+void ReplayStore::purge(time_t now) {
+  last_purge_ = now;
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    it = it->second <= now ? entries_.erase(it) : std::next(it);
+  }
+}
+
+TlsContext::~TlsContext() {
+  if (anti_replay_ != nullptr) gnutls_anti_replay_deinit(anti_replay_);
+  if (ticket_key_.data != nullptr) {
+    gnutls_memset(ticket_key_.data, 0, ticket_key_.size);
+    gnutls_free(ticket_key_.data);
+  }
+  if (cred_ != nullptr) gnutls_certificate_free_credentials(cred_);
+}
+
+bool TlsContext::init(const ServerOptions& opts, const std::vector<uint8_t>& binding, std::string* err) {
+  early_data_ = opts.early_data;
+  if (int rv = gnutls_certificate_allocate_credentials(&cred_); rv != 0) {
+    *err = gnutls_message("gnutls_certificate_allocate_credentials", rv);
+    return false;
+  }
+  if (int rv = gnutls_certificate_set_x509_key_file(cred_, opts.cert_file.c_str(), opts.key_file.c_str(),
+                                                    GNUTLS_X509_FMT_PEM);
+      rv < 0) {
+    *err = gnutls_message(("certificate " + opts.cert_file + " / key " + opts.key_file).c_str(), rv);
+    return false;
+  }
+  gnutls_datum_t master{nullptr, 0};
+  if (opts.ticket_key.empty()) {
+    if (int rv = gnutls_session_ticket_key_generate(&master); rv != 0) {
+      *err = gnutls_message("gnutls_session_ticket_key_generate", rv);
+      return false;
+    }
+  } else {
+    master.data = static_cast<unsigned char*>(gnutls_malloc(opts.ticket_key.size()));
+    master.size = static_cast<unsigned>(opts.ticket_key.size());
+    std::memcpy(master.data, opts.ticket_key.data(), master.size);
+  }
+  std::vector<uint8_t> input(master.data, master.data + master.size);
+  input.insert(input.end(), binding.begin(), binding.end());
+  gnutls_memset(master.data, 0, master.size);
+  gnutls_free(master.data);
+  // GnuTLS wants exactly its master-key size (64 bytes): SHA-512 of key and binding.
+  ticket_key_.size = 64;
+  ticket_key_.data = static_cast<unsigned char*>(gnutls_malloc(ticket_key_.size));
+  int rv = gnutls_hash_fast(GNUTLS_DIG_SHA512, input.data(), input.size(), ticket_key_.data);
+  gnutls_memset(input.data(), 0, input.size());
+  if (rv != 0) {
+    *err = gnutls_message("ticket key derivation", rv);
+    return false;
+  }
+  if (int r = gnutls_anti_replay_init(&anti_replay_); r != 0) {
+    *err = gnutls_message("gnutls_anti_replay_init", r);
+    return false;
+  }
+  gnutls_anti_replay_set_window(anti_replay_, kAntiReplayWindowMs);
+  gnutls_anti_replay_set_add_function(anti_replay_, replay_add);
+  gnutls_anti_replay_set_ptr(anti_replay_, &replay_store_);
+  return true;
+}
+
+TlsSession::~TlsSession() {
+  if (session_ != nullptr) gnutls_deinit(session_);
+}
+
+bool TlsSession::init(const TlsContext& ctx, TlsLink* link, std::string* err) {
+  unsigned flags = GNUTLS_SERVER | GNUTLS_NO_AUTO_SEND_TICKET | GNUTLS_NO_END_OF_EARLY_DATA;
+  if (ctx.early_data()) flags |= GNUTLS_ENABLE_EARLY_DATA;
+  if (int rv = gnutls_init(&session_, flags); rv != 0) {
+    *err = gnutls_message("gnutls_init", rv);
+    return false;
+  }
+  if (int rv = gnutls_priority_set_direct(session_, kPriority, nullptr); rv != 0) {
+    *err = gnutls_message("gnutls_priority_set_direct", rv);
+    return false;
+  }
+  if (int rv = gnutls_session_ticket_enable_server(session_, ctx.ticket_key()); rv != 0) {
+    *err = gnutls_message("gnutls_session_ticket_enable_server", rv);
+    return false;
+  }
+  gnutls_handshake_set_hook_function(session_, GNUTLS_HANDSHAKE_CLIENT_HELLO, GNUTLS_HOOK_PRE, client_hello_hook);
+  if (ngtcp2_crypto_gnutls_configure_server_session(session_) != 0) {
+    *err = "ngtcp2_crypto_gnutls_configure_server_session failed";
+    return false;
+  }
+  if (ctx.early_data()) {
+    gnutls_anti_replay_enable(session_, ctx.anti_replay());
+    // RFC 9001 §4.6.1: a QUIC server signals 0-RTT support with max_early_data_size 0xffffffff.
+    gnutls_record_set_max_early_data_size(session_, 0xffffffffu);
+  }
+  gnutls_session_set_ptr(session_, link);
+  if (int rv = gnutls_credentials_set(session_, GNUTLS_CRD_CERTIFICATE, ctx.credentials()); rv != 0) {
+    *err = gnutls_message("gnutls_credentials_set", rv);
+    return false;
+  }
+  gnutls_datum_t alpn{const_cast<unsigned char*>(kAlpnH3), sizeof(kAlpnH3)};
+  // RFC 9001 §8.1: no ALPN agreement, no connection.
+  gnutls_alpn_set_protocols(session_, &alpn, 1, GNUTLS_ALPN_MANDATORY | GNUTLS_ALPN_SERVER_PRECEDENCE);
+  return true;
+}
+
+bool TlsSession::resumed() const { return session_ != nullptr && gnutls_session_is_resumed(session_) != 0; }
+
+bool TlsSession::early_data_accepted() const {
+  return session_ != nullptr && (gnutls_session_get_flags(session_) & GNUTLS_SFLAGS_EARLY_DATA) != 0;
+}
+
+bool TlsSession::send_ticket() { return gnutls_session_ticket_send(session_, 1, 0) == 0; }
+
+}  // namespace h3edge

@@ -1,0 +1,88 @@
+// TLS 1.3 for QUIC through GnuTLS and ngtcp2's GnuTLS helper: one context per server
+// (certificate, session-ticket key, 0-RTT anti-replay store) and one session per connection.
+#pragma once
+
+#include <ctime>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <gnutls/gnutls.h>
+#include <ngtcp2/ngtcp2_crypto.h>
+
+#include "options.h"
+
+namespace h3edge {
+
+/**
+ * The ClientHellos of accepted 0-RTT attempts inside GnuTLS's anti-replay window. GnuTLS
+ * rejects early data whose ticket age falls outside the window and asks this store about the
+ * rest; a ClientHello seen before is a replay and gets a full handshake instead. The store is
+ * per process: workers do not see each other's entries (the HTTP layer answers unsafe methods
+ * in 0-RTT with 425 for that reason).
+ */
+class ReplayStore {
+ public:
+  /** 0 when added, GNUTLS_E_DB_ENTRY_EXISTS for a replay (or when full: refuse rather than risk). */
+  int add(time_t expires, const gnutls_datum_t& key);
+
+ private:
+  void purge(time_t now);
+  std::unordered_map<std::string, time_t> entries_;
+  time_t last_purge_ = 0;
+};
+
+class TlsContext {
+ public:
+  TlsContext() = default;
+  TlsContext(const TlsContext&) = delete;
+  TlsContext& operator=(const TlsContext&) = delete;
+  ~TlsContext();
+
+  /**
+   * Loads the certificate and sets up tickets. `binding` is mixed into the ticket key: tickets
+   * (and so 0-RTT) are only honoured by servers with the same transport limits, which RFC 9000
+   * §7.4.1 requires of a server accepting 0-RTT. Returns false with a message in `err`.
+   */
+  bool init(const ServerOptions& opts, const std::vector<uint8_t>& binding, std::string* err);
+
+  gnutls_certificate_credentials_t credentials() const { return cred_; }
+  const gnutls_datum_t* ticket_key() const { return &ticket_key_; }
+  gnutls_anti_replay_t anti_replay() const { return anti_replay_; }
+  bool early_data() const { return early_data_; }
+
+ private:
+  gnutls_certificate_credentials_t cred_ = nullptr;
+  gnutls_datum_t ticket_key_{nullptr, 0};
+  gnutls_anti_replay_t anti_replay_ = nullptr;
+  ReplayStore replay_store_;
+  bool early_data_ = true;
+};
+
+/** ngtcp2's conn_ref must be what gnutls_session_get_ptr returns; we keep our notes beside it. */
+struct TlsLink {
+  ngtcp2_crypto_conn_ref conn_ref;  // first member: the GnuTLS session pointer points here
+  bool early_data_offered = false;  // the ClientHello carried the early_data extension
+};
+
+class TlsSession {
+ public:
+  TlsSession() = default;
+  TlsSession(const TlsSession&) = delete;
+  TlsSession& operator=(const TlsSession&) = delete;
+  ~TlsSession();
+
+  /** link must outlive the session. Returns false with a message in `err`. */
+  bool init(const TlsContext& ctx, TlsLink* link, std::string* err);
+  gnutls_session_t native() const { return session_; }
+
+  bool resumed() const;
+  bool early_data_accepted() const;
+  /** Sends a NewSessionTicket (after the handshake; GnuTLS is told not to send one itself). */
+  bool send_ticket();
+
+ private:
+  gnutls_session_t session_ = nullptr;
+};
+
+}  // namespace h3edge

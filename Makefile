@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_BIN := node_modules/.bin
 PORT ?= 8443
 
-.PHONY: setup system-deps deps build web native certs demo start test clean
+.PHONY: setup system-deps deps build web native certs demo start test test-asan clean
 
 setup: system-deps deps build certs demo
 
@@ -39,9 +39,14 @@ test:
 	$(NODE_BIN)/tsc -p tsconfig.json --noEmit
 	$(NODE_BIN)/tsc -p web/tsconfig.json
 	$(NODE_BIN)/tap
+	$(MAKE) test-asan
+
+# The HTTP/3 engine's suites again with the addon built under AddressSanitizer.
+test-asan:
+	bash scripts/test-asan.sh
 
 clean:
-	rm -rf dist src/native/*/build
+	rm -rf dist src/native/*/build src/native/*/build-asan
 
 .PHONY: bench bench-quick bench-cache
 # Results go to bench/results/ (JSON + markdown). The lossy-link benchmark (bench/run.ts) needs

@@ -63,7 +63,7 @@ export const DEFAULT_SERVE_CONFIG: Readonly<ServeConfig> = Object.freeze({
   cert: 'certs/dev-cert.pem',
   key: 'certs/dev-key.pem',
   logLevel: 'info',
-  h3Engine: 'currentspace',
+  h3Engine: 'native',
   shutdownGraceMs: 10_000,
   openContent: false,
   tokenKeys: null,

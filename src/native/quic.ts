@@ -85,6 +85,11 @@ export interface NativeH3Request {
   onAbort(cb: () => void): void;
   /** Resets the stream with H3_REQUEST_CANCELLED (no abort callbacks). */
   cancel(): void;
+  /**
+   * Called once when the stream is gone: `completed` is true when the whole response was sent
+   * (and the request read); `bytesSent` counts the body bytes handed to the engine.
+   */
+  onClose(cb: (completed: boolean, bytesSent: number) => void): void;
 }
 
 export interface NativeH3ServerStats {
@@ -172,6 +177,9 @@ class Exchange implements NativeH3Request {
   private cancelled = false;
   private aborted = false;
   private abortCallbacks: Array<() => void> = [];
+  private closeCallbacks: Array<(completed: boolean, bytesSent: number) => void> = [];
+  private bytesSent = 0;
+  private closedAs: boolean | null = null;
   private resumePull: (() => void) | null = null;
 
   constructor(private readonly native: QuicServerBinding, private readonly conn: number, private readonly stream: number, raw: RawRequest, readonly connection: NativeConnection) {
@@ -195,6 +203,7 @@ class Exchange implements NativeH3Request {
     const incremental = priority?.incremental ?? false;
     const streaming = body !== null && !(body instanceof Uint8Array);
     const buffer = body instanceof Uint8Array ? toBuffer(body) : null;
+    if (buffer) this.bytesSent = buffer.length;
     this.native.respond(this.conn, this.stream, status, flat, buffer, streaming, urgency, incremental);
     this.responded = true;
     if (streaming) void this.pump(body as AsyncIterable<Uint8Array>);
@@ -203,6 +212,11 @@ class Exchange implements NativeH3Request {
   onAbort(cb: () => void): void {
     if (this.aborted) queueMicrotask(cb);
     else this.abortCallbacks.push(cb);
+  }
+
+  onClose(cb: (completed: boolean, bytesSent: number) => void): void {
+    if (this.closedAs === null) this.closeCallbacks.push(cb);
+    else queueMicrotask(() => cb(this.closedAs!, this.bytesSent));
   }
 
   cancel(): void {
@@ -221,6 +235,8 @@ class Exchange implements NativeH3Request {
     this.closed = true;
     this.pull();
     if (!this.body.readableEnded) this.body.destroy();
+    this.closedAs = completed;
+    for (const cb of this.closeCallbacks.splice(0)) cb(completed, this.bytesSent);
     if (completed || this.cancelled) return;
     this.aborted = true;
     for (const cb of this.abortCallbacks.splice(0)) cb();
@@ -238,7 +254,9 @@ class Exchange implements NativeH3Request {
           this.native.push(this.conn, this.stream, null);
           return;
         }
-        if (!this.native.push(this.conn, this.stream, toBuffer(next.value)) && !this.closed) {
+        const chunk = toBuffer(next.value);
+        this.bytesSent += chunk.length;
+        if (!this.native.push(this.conn, this.stream, chunk) && !this.closed) {
           await new Promise<void>((resolve) => (this.resumePull = resolve));
         }
       }

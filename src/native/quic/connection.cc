@@ -232,6 +232,8 @@ Connection::WriteResult Connection::write_burst(ngtcp2_tstamp ts, size_t max_pac
     }
     uint32_t flags = NGTCP2_WRITE_STREAM_FLAG_MORE;
     if (fin) flags |= NGTCP2_WRITE_STREAM_FLAG_FIN;
+    size_t vec_bytes = 0;
+    for (nghttp3_ssize i = 0; i < veccnt; ++i) vec_bytes += vec[static_cast<size_t>(i)].len;
     ngtcp2_ssize datalen = -1;
     const ngtcp2_ssize n =
         ngtcp2_conn_writev_stream(conn_, &ps.path, &pi, buf, max_udp, &datalen, flags, stream_id,
@@ -245,7 +247,7 @@ Connection::WriteResult Connection::write_burst(ngtcp2_tstamp ts, size_t max_pac
           nghttp3_conn_shutdown_stream_write(h3, stream_id);
           continue;
         case NGTCP2_ERR_WRITE_MORE:
-          if (h3_.on_written(stream_id, static_cast<size_t>(datalen)) != 0) {
+          if (h3_.on_written(stream_id, static_cast<size_t>(datalen), fin && static_cast<size_t>(datalen) == vec_bytes) != 0) {
             handle_error();
             return WriteResult::Idle;
           }
@@ -256,7 +258,7 @@ Connection::WriteResult Connection::write_burst(ngtcp2_tstamp ts, size_t max_pac
           return WriteResult::Idle;
       }
     }
-    if (datalen >= 0 && h3_.on_written(stream_id, static_cast<size_t>(datalen)) != 0) {
+    if (datalen >= 0 && h3_.on_written(stream_id, static_cast<size_t>(datalen), fin && static_cast<size_t>(datalen) == vec_bytes) != 0) {
       handle_error();
       return WriteResult::Idle;
     }
@@ -316,7 +318,12 @@ void Connection::start_closing() {
 
 void Connection::start_draining() {
   if (state_ != State::Open && state_ != State::Closing) return;
-  h3_.abort_all(NGHTTP3_H3_NO_ERROR);
+  ngtcp2_connection_close_error peer{};
+  ngtcp2_conn_get_connection_close_error(conn_, &peer);
+  const bool graceful = peer.error_code == (peer.type == NGTCP2_CONNECTION_CLOSE_ERROR_CODE_TYPE_APPLICATION
+                                                ? NGHTTP3_H3_NO_ERROR
+                                                : NGTCP2_NO_ERROR);
+  h3_.abort_all(NGHTTP3_H3_NO_ERROR, graceful);
   state_ = State::Draining;
   close_deadline_ = now_ns() + 3 * ngtcp2_conn_get_pto(conn_);
   server_.mark_dirty(this);

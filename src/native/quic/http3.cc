@@ -131,7 +131,7 @@ void Http3::set_max_client_streams(uint64_t max_streams) {
   if (h3_ != nullptr) nghttp3_conn_set_max_client_streams_bidi(h3_, max_streams);
 }
 
-int Http3::on_written(int64_t stream_id, size_t len) {
+int Http3::on_written(int64_t stream_id, size_t len, bool fin) {
   if (stream_id < 0) return 0;
   if (const int rv = nghttp3_conn_add_write_offset(h3_, stream_id, len); rv != 0) {
     conn_.record_app_error(rv);
@@ -139,6 +139,7 @@ int Http3::on_written(int64_t stream_id, size_t len) {
   }
   if (RequestStream* s = find(stream_id); s != nullptr) {
     s->written_bytes += len;
+    if (fin) s->fin_written = true;
     emit_pull_if_owed(s);
   }
   return 0;
@@ -153,12 +154,15 @@ void Http3::reject_oversized(RequestStream* s) {
   ngtcp2_conn_shutdown_stream(conn_.quic(), s->id, NGHTTP3_H3_EXCESSIVE_LOAD);
 }
 
-void Http3::abort_all(uint64_t app_error_code) {
+void Http3::abort_all(uint64_t app_error_code, bool peer_closed_gracefully) {
   if (streams_.empty()) return;
   Server& server = conn_.server();
   for (auto& [id, s] : streams_) {
     if (s->delivered) {
-      server.emit(Event{EventKind::StreamClose, conn_.serial(), id, app_error_code, s->completed(), {}});
+      // A client that closes without error right after our last packet often has not sent its
+      // final ACK yet (ACK delay); a response whose FIN went out counts as delivered then.
+      const bool completed = s->completed() || (peer_closed_gracefully && s->responded && s->eof && s->fin_written);
+      server.emit(Event{EventKind::StreamClose, conn_.serial(), id, app_error_code, completed, {}});
     }
   }
   streams_.clear();

@@ -54,11 +54,12 @@ class Http3 {
   int on_stream_unblocked(int64_t stream_id);
   void set_max_client_streams(uint64_t max_streams);
   /** ngtcp2 took `len` bytes of `stream_id` into a packet. */
-  int on_written(int64_t stream_id, size_t len);
+  /** ngtcp2 took `len` bytes of the stream into a packet; `fin` when that included the FIN. */
+  int on_written(int64_t stream_id, size_t len, bool fin);
 
   RequestStream* find(int64_t stream_id);
   /** The connection is going away: every open stream ends now (StreamClose events). */
-  void abort_all(uint64_t app_error_code);
+  void abort_all(uint64_t app_error_code, bool peer_closed_gracefully = false);
   void goaway(bool final);
 
   // JavaScript actions (response.cc). Return false when the stream is gone or not in a state

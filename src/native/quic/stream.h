@@ -46,6 +46,7 @@ struct RequestStream {
   size_t unread = 0;             // index of the first chunk nghttp3 has not taken yet
   uint64_t pushed_bytes = 0;
   uint64_t written_bytes = 0;    // stream bytes ngtcp2 took into packets (incl. HTTP/3 framing)
+  bool fin_written = false;      // the last byte and the FIN went into a packet
   uint64_t body_bytes = 0;       // total response body bytes handed over
   uint64_t acked_bytes = 0;
   uint64_t ack_pending = 0;      // acknowledged bytes not yet matched to whole chunks

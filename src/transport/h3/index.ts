@@ -1,5 +1,6 @@
 import type { H3EngineName, UdpTransport, UdpTransportOptions } from './transport.js';
 import { startCurrentspaceEngine } from './currentspace-engine.js';
+import { startNativeEngine } from './native-engine.js';
 
 export type { H3EngineName, UdpTransport, UdpTransportOptions } from './transport.js';
 
@@ -9,6 +10,6 @@ export async function startUdpTransport(engine: H3EngineName, opts: UdpTransport
     case 'currentspace':
       return startCurrentspaceEngine(opts);
     case 'native':
-      throw new Error('the native HTTP/3 engine is not built into this version; use --h3-engine currentspace');
+      return startNativeEngine(opts);
   }
 }

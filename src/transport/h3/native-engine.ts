@@ -1,0 +1,65 @@
+import type { Exchange } from '../../http/exchange.js';
+import { NativeH3Server, type NativeH3Request } from '../../native/quic.js';
+import { requestIdSource } from '../request-ids.js';
+import { splitTarget, toFieldMap } from '../fields.js';
+import type { UdpTransport, UdpTransportOptions } from './transport.js';
+
+/**
+ * HTTP/3 on our own engine (ngtcp2 + nghttp3 + GnuTLS, src/native/quic). The engine does what
+ * the JavaScript side cannot do well: 0-RTT with anti-replay, RFC 9218 scheduling inside nghttp3
+ * (the reply's priority applies only where the client said nothing), zero-copy Buffer bodies,
+ * GSO and batched UDP I/O. This adapter only translates requests and replies.
+ */
+export async function startNativeEngine(opts: UdpTransportOptions): Promise<UdpTransport> {
+  const log = opts.logger.child({ transport: 'udp', engine: 'native' });
+  const server = await NativeH3Server.listen({
+    host: opts.host,
+    port: opts.port,
+    certFile: opts.credentials.certFile,
+    keyFile: opts.credentials.keyFile,
+    ...(opts.ticketKey ? { ticketKey: opts.ticketKey } : {}),
+    earlyData: true,
+    maxIdleTimeoutMs: opts.idleTimeoutMs,
+    handshakeTimeoutMs: opts.handshakeTimeoutMs,
+    reusePort: opts.reusePort ?? false,
+  });
+  const nextId = requestIdSource('q');
+  server.on('request', (req: NativeH3Request) => void serve(req));
+
+  async function serve(req: NativeH3Request): Promise<void> {
+    const started = performance.now();
+    const aborts = new AbortController();
+    req.onAbort(() => aborts.abort());
+    const exchange: Exchange = {
+      id: nextId(),
+      method: req.method,
+      target: req.path,
+      ...splitTarget(req.path),
+      authority: req.authority || (toFieldMap(req.headers).get('host') ?? ''),
+      headers: toFieldMap(req.headers),
+      protocol: 'h3',
+      earlyData: req.earlyData,
+      clientPriority: req.clientPriority,
+      remoteAddress: req.connection.remoteAddress,
+      signal: aborts.signal,
+      body: () => req.body,
+    };
+    const reply = await opts.core.handle(exchange);
+    req.onClose((completed, bytesSent) => {
+      opts.core.completed(exchange, reply, started, { bytesSent, aborted: !completed || aborts.signal.aborted });
+    });
+    try {
+      req.respond(reply.status, Object.entries(reply.headers), reply.body, reply.priority);
+    } catch (err) {
+      log.warn({ reqId: exchange.id, err: (err as Error).message }, 'response refused by the engine');
+      req.cancel();
+    }
+  }
+
+  return {
+    port: server.address().port,
+    engine: 'native',
+    close: (graceMs) => server.close({ graceMs }),
+  };
+}
+

@@ -1,0 +1,87 @@
+import t from 'tap';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTestServer } from './helpers/server.js';
+import { h2Client } from './helpers/clients.js';
+import { makeTestMedia } from './helpers/media.js';
+import { run, type RunResult } from './helpers/run.js';
+
+// TLS 1.3 resumption and 0-RTT on the native HTTP/3 engine, with ngtcp2's gtlsclient as the
+// peer: the first connection stores a ticket and the transport parameters, the second sends its
+// request in early data. RFC 8470: safe methods are answered, the rest get 425 Too Early.
+const media = makeTestMedia();
+const server = await startTestServer({ media: media.dir, logLevel: 'info' });
+t.teardown(() => server.close());
+const dir = mkdtempSync(join(tmpdir(), 'h3edge-0rtt-'));
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+const sessionArgs = [`--session-file=${join(dir, 'session.pem')}`, `--tp-file=${join(dir, 'tp.bin')}`];
+
+/** gtlsclient with its HTTP dump on stderr (status lines, "Early data was rejected"). */
+function gtls(paths: string[], extra: string[] = []): Promise<RunResult> {
+  const args = ['--exit-on-all-streams-close', '--timeout=10s', '--no-quic-dump', ...sessionArgs, ...extra];
+  args.push('127.0.0.1', String(server.port), ...paths.map((p) => `https://localhost:${server.port}${p}`));
+  return run('gtlsclient', args, { timeoutMs: 30_000 });
+}
+
+/** h3 access-log lines; the line is written when the stream closes, which may trail the client's exit. */
+async function h3AccessLines(count: number): Promise<Array<Record<string, unknown>>> {
+  const lines = () => server.logs.filter((l) => l.msg === 'access' && l.transport === 'h3');
+  for (let i = 0; i < 50 && lines().length < count; i++) await sleep(20);
+  return lines();
+}
+
+const statuses = (r: RunResult): string[] => [...(r.stdout + r.stderr).matchAll(/:status: (\d{3})/g)].map((m) => m[1]!);
+
+async function earlyDataCounter(outcome: string): Promise<number> {
+  const h2 = await h2Client(server.origin, server.certs.cert);
+  try {
+    const text = (await h2.request('/metrics')).body.toString();
+    const m = new RegExp(`^h3edge_early_data_requests_total\\{outcome="${outcome}"\\} (\\d+)`, 'm').exec(text);
+    return m ? Number(m[1]) : 0;
+  } finally {
+    await h2.close();
+  }
+}
+
+t.test('first connection: full handshake, ticket stored', async (t) => {
+  const r = await gtls(['/content/demo/master.m3u8']);
+  t.equal(r.code, 0, 'gtlsclient exit 0', { stderr: r.stderr.slice(-400) });
+  t.same(statuses(r), ['200']);
+  t.match(readFileSync(join(dir, 'session.pem'), 'utf8'), /BEGIN GNUTLS SESSION PARAMETERS/, 'the server issued a session ticket');
+  const [log] = await h3AccessLines(1);
+  t.equal(log?.path, '/content/demo/master.m3u8', 'access-logged');
+  t.equal(log?.earlyData, undefined, 'not early data');
+});
+
+t.test('second connection: resumed, the GET in 0-RTT is accepted and answered', async (t) => {
+  const before = await earlyDataCounter('accepted');
+  const out = mkdtempSync(join(dir, 'dl-'));
+  const r = await gtls(['/content/demo/v/init.mp4'], ['--download', out]);
+  t.equal(r.code, 0, 'gtlsclient exit 0', { stderr: r.stderr.slice(-400) });
+  t.notMatch(r.stderr + r.stdout, /Early data was rejected/, 'the client saw its 0-RTT accepted');
+  t.same(statuses(r), ['200']);
+  t.ok(readFileSync(join(out, 'init.mp4')).equals(media.files['demo/v/init.mp4'] as Buffer), 'body byte-exact');
+  const logged = (await h3AccessLines(2)).filter((l) => l.earlyData === true);
+  t.same(logged.map((l) => l.path), ['/content/demo/v/init.mp4'], 'the access log marks the request as early data');
+  t.equal(await earlyDataCounter('accepted'), before + 1, 'h3edge_early_data_requests_total{outcome="accepted"} counted it');
+});
+
+t.test('a POST in 0-RTT gets 425 Too Early', async (t) => {
+  const before = await earlyDataCounter('too_early');
+  const body = join(dir, 'body.json');
+  writeFileSync(body, JSON.stringify({ titleId: 'demo' }));
+  const r = await gtls(['/v1/playback'], ['-m', 'POST', `--data=${body}`]);
+  t.equal(r.code, 0, 'gtlsclient exit 0', { stderr: r.stderr.slice(-400) });
+  t.notMatch(r.stderr + r.stdout, /Early data was rejected/);
+  t.same(statuses(r), ['425'], 'RFC 8470 §5.2: 425 for an unsafe request in early data');
+  t.equal(await earlyDataCounter('too_early'), before + 1, 'counted as too_early');
+});
+
+t.test('--disable-early-data: the same ticket resumes in 1-RTT, the POST is processed', async (t) => {
+  const body = join(dir, 'body.json');
+  const r = await gtls(['/v1/playback'], ['-m', 'POST', `--data=${body}`, '--disable-early-data']);
+  t.equal(r.code, 0, 'gtlsclient exit 0', { stderr: r.stderr.slice(-400) });
+  t.not(statuses(r)[0], '425', `status ${statuses(r)[0]}: not early data, so not 425`);
+});

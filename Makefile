@@ -48,15 +48,20 @@ test-asan:
 clean:
 	rm -rf dist src/native/*/build src/native/*/build-asan
 
-.PHONY: bench bench-quick bench-cache
+.PHONY: bench bench-quick bench-cache bench-h3
 # Results go to bench/results/ (JSON + markdown). The lossy-link benchmark (bench/run.ts) needs
 # root for network namespaces; the cache benchmark runs on loopback.
-bench: bench-cache
+bench: bench-cache bench-h3
 	@if [ -f bench/run.ts ]; then $(NODE_BIN)/tsx bench/run.ts; fi
 
 bench-quick:
 	$(NODE_BIN)/tsx bench/cache/run.ts --quick
+	$(NODE_BIN)/tsx bench/h3/run.ts --quick
 	@if [ -f bench/run.ts ]; then $(NODE_BIN)/tsx bench/run.ts --quick; fi
 
 bench-cache:
 	$(NODE_BIN)/tsx bench/cache/run.ts
+
+# HTTP/3 engines: native vs @currentspace/http3 vs Caddy vs ngtcp2's gtlsserver (loopback).
+bench-h3:
+	$(NODE_BIN)/tsx bench/h3/run.ts

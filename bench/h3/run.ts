@@ -1,0 +1,182 @@
+// HTTP/3 engines on the same files over loopback: h3edge on its native engine (ngtcp2 + nghttp3)
+// and on @currentspace/http3 (quiche), Caddy's h3, and ngtcp2's own gtlsserver as the ceiling.
+// The client is ngtcp2's gtlsclient for all of them. Every run is bounded by a request count.
+// Usage: tsx bench/h3/run.ts [--quick]   → bench/results/h3-engines.json + h3-engines.md
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, release, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeWorkload, type Workload } from '../cache/workload.js';
+import { processUsage } from '../cache/proc-usage.js';
+import { startCaddy, startGtlsserver, startH3edge, type BenchServer } from '../cache/servers.js';
+
+const ROOT = join(import.meta.dirname, '../..');
+const quick = process.argv.includes('--quick');
+const REPEATS = quick ? 1 : 3;
+
+interface Load {
+  name: string;
+  /** Paths cycled by each connection, and requests per connection. */
+  paths: (wl: Workload) => string[];
+  requests: number;
+  connections: number;
+}
+
+const LOADS: Load[] = [
+  { name: 'segments, 1 connection', paths: (wl) => wl.paths, requests: quick ? 200 : 600, connections: 1 },
+  { name: 'segments, 4 connections', paths: (wl) => wl.paths, requests: quick ? 100 : 300, connections: 4 },
+  { name: '24 MB file, 1 connection', paths: (wl) => [wl.singleFile.path], requests: quick ? 4 : 12, connections: 1 },
+  { name: 'small objects, 1 connection', paths: (wl) => wl.paths.slice(0, 2), requests: quick ? 2000 : 6000, connections: 1 },
+];
+
+interface Sample {
+  server: string;
+  load: string;
+  reqPerSec: number;
+  mbPerSec: number;
+  cpuSecPerGB: number;
+  rssMB: number;
+  /** Last download of a file with the wrong size, or a failed client. */
+  incomplete: number;
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** One gtlsclient connection; resolves with whether every file's last copy arrived whole. */
+function gtlsclient(server: BenchServer, paths: string[], requests: number, sizes: Map<string, number>, work: string): Promise<number> {
+  const download = mkdtempSync(join(work, `dl-${server.name}-`));
+  const uris = paths.map((p) => `https://localhost:${server.port}${server.prefix}${p}`);
+  const args = ['-q', '--exit-on-all-streams-close', '--timeout=30s', '--download', download, '-n', String(requests), '127.0.0.1', String(server.port), ...uris];
+  return new Promise((resolve) => {
+    const child = spawn('gtlsclient', args, { stdio: 'ignore' });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      let incomplete = code === 0 ? 0 : 1;
+      for (const p of paths) {
+        try {
+          if (readFileSync(join(download, p.split('/').pop() as string)).length !== sizes.get(p)) incomplete++;
+        } catch {
+          incomplete++;
+        }
+      }
+      rmSync(download, { recursive: true, force: true });
+      resolve(incomplete);
+    });
+  });
+}
+
+async function measure(server: BenchServer, load: Load, wl: Workload, work: string): Promise<Sample> {
+  const paths = load.paths(wl);
+  let bytes = 0;
+  for (let i = 0; i < load.requests; i++) bytes += wl.sizes.get(paths[i % paths.length] as string) ?? 0;
+  const before = processUsage(server.pid);
+  const started = performance.now();
+  const results = await Promise.all(Array.from({ length: load.connections }, () => gtlsclient(server, paths, load.requests, wl.sizes, work)));
+  const seconds = (performance.now() - started) / 1000;
+  const after = processUsage(server.pid);
+  const total = bytes * load.connections;
+  return {
+    server: server.name,
+    load: load.name,
+    reqPerSec: Math.round((load.requests * load.connections) / seconds),
+    mbPerSec: Math.round(total / 1e6 / seconds),
+    cpuSecPerGB: Number(((after.cpuSec - before.cpuSec) / (total / 1e9)).toFixed(2)),
+    rssMB: Math.round(after.rssBytes / 1e6),
+    incomplete: results.reduce((a, b) => a + b, 0),
+  };
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+async function main(): Promise<void> {
+  execFileSync('make', ['-C', ROOT, 'build'], { stdio: 'ignore' });
+  const work = mkdtempSync(join(tmpdir(), 'h3edge-bench-h3-'));
+  execFileSync('bash', [join(ROOT, 'scripts/make-dev-certs.sh'), join(work, 'certs')], { stdio: 'ignore' });
+  const cert = join(work, 'certs/dev-cert.pem');
+  const key = join(work, 'certs/dev-key.pem');
+  const wl = makeWorkload(join(work, 'media'));
+  const servers: BenchServer[] = [];
+  const stopAll = async (): Promise<void> => {
+    await Promise.all(servers.splice(0).map((s) => s.stop()));
+  };
+  process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
+  const samples: Sample[] = [];
+  try {
+    servers.push(await startH3edge('h3edge-native', 'mmap', wl.dir, await freePort(), cert, key, work, 'native'));
+    servers.push(await startH3edge('h3edge-currentspace', 'mmap', wl.dir, await freePort(), cert, key, work, 'currentspace'));
+    servers.push(await startCaddy(wl.dir, await freePort(), cert, key, work));
+    servers.push(await startGtlsserver(wl.dir, await freePort(), cert, key));
+    for (let rep = 0; rep < REPEATS; rep++) {
+      for (const load of LOADS) {
+        for (const s of servers) {
+          process.stderr.write(`bench h3: run ${rep + 1}/${REPEATS} ${load.name} ${s.name}\n`);
+          samples.push(await measure(s, load, wl, work));
+        }
+      }
+    }
+  } finally {
+    await stopAll();
+    rmSync(work, { recursive: true, force: true });
+  }
+  const rows = summarize(samples);
+  const versions = {
+    node: process.version,
+    caddy: spawnSync('caddy', ['version'], { encoding: 'utf8' }).stdout.trim(),
+    ngtcp2: spawnSync('dpkg-query', ['-W', '-f=${Version}', 'libngtcp2-dev'], { encoding: 'utf8' }).stdout.trim(),
+    nghttp3: spawnSync('dpkg-query', ['-W', '-f=${Version}', 'libnghttp3-dev'], { encoding: 'utf8' }).stdout.trim(),
+    kernel: release(),
+    cpus: cpus().length,
+  };
+  const out = join(ROOT, 'bench/results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'h3-engines.json'), JSON.stringify({ settings: { repeats: REPEATS, quick, loads: LOADS.map(({ name, requests, connections }) => ({ name, requests, connections })) }, versions, samples, medians: rows }, null, 2));
+  const md = table(rows);
+  writeFileSync(join(out, 'h3-engines.md'), md);
+  process.stdout.write(md);
+}
+
+interface Row extends Sample {
+  vsCaddy: number;
+  vsGtlsserver: number;
+}
+
+function summarize(samples: Sample[]): Row[] {
+  const keys = [...new Set(samples.map((s) => `${s.load}|${s.server}`))];
+  const med = keys.map((k) => {
+    const [load, server] = k.split('|') as [string, string];
+    const of = samples.filter((s) => s.load === load && s.server === server);
+    return {
+      server,
+      load,
+      reqPerSec: median(of.map((s) => s.reqPerSec)),
+      mbPerSec: median(of.map((s) => s.mbPerSec)),
+      cpuSecPerGB: median(of.map((s) => s.cpuSecPerGB)),
+      rssMB: median(of.map((s) => s.rssMB)),
+      incomplete: of.reduce((n, s) => n + s.incomplete, 0),
+    };
+  });
+  const ratio = (m: Sample, other: string): number => {
+    const o = med.find((c) => c.load === m.load && c.server === other);
+    return o && o.reqPerSec > 0 ? Number((m.reqPerSec / o.reqPerSec).toFixed(2)) : 0;
+  };
+  return med.map((m) => ({ ...m, vsCaddy: ratio(m, 'caddy'), vsGtlsserver: ratio(m, 'gtlsserver') }));
+}
+
+function table(rows: Row[]): string {
+  const lines = [
+    '| load | server | req/s | MB/s | CPU s per GB | RSS MB | vs Caddy | vs gtlsserver | incomplete (all runs) |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map((r) => `| ${r.load} | ${r.server} | ${r.reqPerSec} | ${r.mbPerSec} | ${r.cpuSecPerGB} | ${r.rssMB} | ${r.vsCaddy}× | ${r.vsGtlsserver}× | ${r.incomplete} |`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+await main();

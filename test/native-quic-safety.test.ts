@@ -1,0 +1,87 @@
+import t from 'tap';
+import { randomBytes } from 'node:crypto';
+import { createSocket, type Socket } from 'node:dgram';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { NativeH3Request } from '../src/native/quic.js';
+import { gtlsclient, startNativeServer, tempDir } from './helpers/native-quic-peer.js';
+
+// The engine's defences against what arrives over UDP: Retry address validation, stateless
+// resets for unknown connections, and the 3× anti-amplification limit before validation.
+
+const BODY = randomBytes(200_000);
+const serveBody = (req: NativeH3Request): void => req.respond(200, [['content-length', String(BODY.length)]], BODY);
+
+/** A UDP socket on loopback, closed when the test ends. */
+async function udpSocket(t: { teardown(fn: () => unknown): void }): Promise<Socket> {
+  const sock = createSocket('udp4');
+  await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve));
+  t.teardown(() => sock.close());
+  return sock;
+}
+
+/** Datagrams received on `sock` within `ms`. */
+async function collect(sock: Socket, ms: number): Promise<Buffer[]> {
+  const got: Buffer[] = [];
+  const onMessage = (m: Buffer): number => got.push(m);
+  sock.on('message', onMessage);
+  await sleep(ms);
+  sock.off('message', onMessage);
+  return got;
+}
+
+t.test('Retry: with address validation on, the client is sent a Retry and still downloads', async (t) => {
+  const { server, port } = await startNativeServer(t, serveBody, { retry: true });
+  const out = tempDir(t, 'h3edge-nq-');
+  const r = await gtlsclient(port, ['/retry'], { download: out });
+  t.equal(r.code, 0, 'gtlsclient exit 0', { stderr: r.stderr.slice(-300) });
+  t.ok(readFileSync(join(out, 'retry')).equals(BODY), 'body byte-exact after the Retry round trip');
+  t.equal(server.stats().retriesSent, 1, 'one Retry was sent');
+});
+
+t.test('stateless reset: a short-header packet for an unknown connection gets a reset', async (t) => {
+  const { server, port } = await startNativeServer(t, serveBody);
+  const sock = await udpSocket(t);
+  const dcid = randomBytes(18);
+  const trigger = (len: number): Buffer => Buffer.concat([Buffer.from([0x40 | (randomBytes(1)[0]! & 0x3f)]), dcid, randomBytes(len - 19)]);
+
+  const replies = collect(sock, 300);
+  sock.send(trigger(60), port, '127.0.0.1');
+  sock.send(trigger(60), port, '127.0.0.1');
+  const [first, second] = await replies;
+  t.ok(first && second, 'both triggers were answered');
+  t.ok(first!.length >= 21 && first!.length < 60, `RFC 9000 §10.3: ${first!.length} bytes, smaller than the 60-byte trigger`);
+  t.equal(first![0]! & 0xc0, 0x40, 'looks like a short-header packet');
+  t.ok(first!.subarray(-16).equals(second!.subarray(-16)), 'the reset token is the same for the same connection ID');
+  t.notOk(first!.subarray(0, 24).equals(second!.subarray(0, 24)), 'the rest is random');
+
+  const tiny = collect(sock, 300);
+  sock.send(trigger(40), port, '127.0.0.1');
+  t.same(await tiny, [], 'a trigger too small to be answered with a smaller reset gets nothing');
+  t.equal(server.stats().statelessResetsSent, 2);
+});
+
+t.test('anti-amplification: before the address is validated, at most 3× the received bytes go back', async (t) => {
+  const { port } = await startNativeServer(t, serveBody);
+  // A relay that passes only the client's first datagram (its Initial) to the server and keeps
+  // the server's answers: the server never hears from the client again, as with a spoofed source.
+  const relay = await udpSocket(t);
+  const toServer = await udpSocket(t);
+  let forwarded = 0;
+  let answered = 0;
+  relay.on('message', (m) => {
+    if (forwarded > 0) return;
+    forwarded = m.length;
+    toServer.send(m, port, '127.0.0.1');
+  });
+  toServer.on('message', (m) => (answered += m.length));
+  const client = spawn('gtlsclient', ['-q', '--timeout=3s', '127.0.0.1', String(relay.address().port), `https://localhost:${port}/x`], { stdio: 'ignore' });
+  t.teardown(() => client.kill('SIGKILL'));
+  // Long enough for several probe timeouts (the first PTO is about a second without an RTT sample).
+  await sleep(3500);
+  t.ok(forwarded >= 1200, `the client's Initial was padded to ${forwarded} bytes`);
+  t.ok(answered > 0, `the server answered (${answered} bytes)`);
+  t.ok(answered <= 3 * forwarded, `RFC 9000 §8.1: ${answered} bytes sent for ${forwarded} received (limit ${3 * forwarded})`);
+});

@@ -48,6 +48,33 @@ t.test('--workers 2: shared listener, resumption across workers', async (t) => {
   t.equal(pids.size, 2, `both workers served connections (pids ${[...pids].join(', ')})`);
   t.ok(resumedElsewhere, 'a TLS session from one worker resumed on the other');
 
+  // HTTP/3: a ticket from one worker carries 0-RTT on the other (shared QUIC ticket key).
+  const quicDir = mkdtempSync(join(tmpdir(), 'h3edge-0rtt-'));
+  const h3probe = (name: string) =>
+    run(
+      'gtlsclient',
+      ['--exit-on-all-streams-close', '--timeout=10s', '--no-quic-dump', `--session-file=${join(quicDir, 's.pem')}`, `--tp-file=${join(quicDir, 'tp')}`, '127.0.0.1', String(port), `https://localhost:${port}/healthz?probe=${name}`],
+      { timeoutMs: 20_000 },
+    );
+  const lineOf = async (probe: string): Promise<{ pid: number; earlyData?: boolean } | undefined> => {
+    for (let i = 0; i < 50; i++) {
+      const line = server.stdout().split('\n').find((l) => l.includes(`probe=${probe}"`));
+      if (line) return JSON.parse(line) as { pid: number; earlyData?: boolean };
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return undefined;
+  };
+  await h3probe('h3first');
+  let issuer = (await lineOf('h3first'))?.pid;
+  let earlyElsewhere = false;
+  for (let i = 0; i < 12 && !earlyElsewhere; i++) {
+    const r = await h3probe(`h3resume${i}`);
+    const line = await lineOf(`h3resume${i}`);
+    if (line?.earlyData === true && line.pid !== issuer && !/Early data was rejected/.test(r.stderr + r.stdout)) earlyElsewhere = true;
+    issuer = line?.pid;
+  }
+  t.ok(earlyElsewhere, 'an HTTP/3 request in 0-RTT was accepted by the worker that did not issue the ticket');
+
   // An in-flight download survives the drain of the whole node.
   const session = http2.connect(`https://localhost:${port}`, { ca: certs.cert });
   const req = session.request({ ':path': '/content/big.mp4' }, { endStream: true });

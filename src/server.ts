@@ -14,6 +14,7 @@ import { SegmentCache, defaultCacheBudgetBytes } from './cache/segment-cache.js'
 import { filesToWarm } from './cache/warm-list.js';
 import { registerCacheMetrics } from './observe/cache-metrics.js';
 import { registerUpstreamMetrics } from './observe/upstream-metrics.js';
+import { registerQuicMetrics, registerTlsMetrics } from './observe/handshake-metrics.js';
 import { healthHandler } from './observe/health.js';
 import { ServerMetrics } from './observe/metrics.js';
 import { metricsHandler } from './observe/metrics-handler.js';
@@ -137,6 +138,8 @@ export async function startServer(config: ServeConfig, logger: Logger, worker?: 
     await admin?.close();
     throw err;
   });
+  registerTlsMetrics(metrics.registry, () => tcp.stats());
+  registerQuicMetrics(metrics.registry, () => udp.stats());
   readiness.add({ name: 'tls', check: () => ({ ready: true, detail: config.cert }) });
   logger.info({ port: tcp.port, adminPort: admin?.port, host: config.host, h3Engine: udp.engine, media: config.media }, 'listening');
   return {

@@ -34,16 +34,19 @@ async function h3AccessLines(count: number): Promise<Array<Record<string, unknow
 
 const statuses = (r: RunResult): string[] => [...(r.stdout + r.stderr).matchAll(/:status: (\d{3})/g)].map((m) => m[1]!);
 
-async function earlyDataCounter(outcome: string): Promise<number> {
+/** A sample from /metrics, e.g. metric('h3edge_quic_handshakes_total{resumed="true"}'). */
+async function metric(series: string): Promise<number> {
   const h2 = await h2Client(server.origin, server.certs.cert);
   try {
     const text = (await h2.request('/metrics')).body.toString();
-    const m = new RegExp(`^h3edge_early_data_requests_total\\{outcome="${outcome}"\\} (\\d+)`, 'm').exec(text);
-    return m ? Number(m[1]) : 0;
+    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+    return line ? Number(line.slice(series.length + 1)) : 0;
   } finally {
     await h2.close();
   }
 }
+
+const earlyDataCounter = (outcome: string): Promise<number> => metric(`h3edge_early_data_requests_total{outcome="${outcome}"}`);
 
 t.test('first connection: full handshake, ticket stored', async (t) => {
   const r = await gtls(['/content/demo/master.m3u8']);
@@ -53,6 +56,7 @@ t.test('first connection: full handshake, ticket stored', async (t) => {
   const [log] = await h3AccessLines(1);
   t.equal(log?.path, '/content/demo/master.m3u8', 'access-logged');
   t.equal(log?.earlyData, undefined, 'not early data');
+  t.ok((await metric('h3edge_tls_handshakes_total{resumed="false"}')) >= 1, 'TCP handshakes are counted too (the /metrics request itself)');
 });
 
 t.test('second connection: resumed, the GET in 0-RTT is accepted and answered', async (t) => {
@@ -66,6 +70,8 @@ t.test('second connection: resumed, the GET in 0-RTT is accepted and answered', 
   const logged = (await h3AccessLines(2)).filter((l) => l.earlyData === true);
   t.same(logged.map((l) => l.path), ['/content/demo/v/init.mp4'], 'the access log marks the request as early data');
   t.equal(await earlyDataCounter('accepted'), before + 1, 'h3edge_early_data_requests_total{outcome="accepted"} counted it');
+  t.ok((await metric('h3edge_quic_handshakes_total{resumed="true"}')) >= 1, 'the engine counted a resumed handshake');
+  t.ok((await metric('h3edge_quic_early_data_total{outcome="accepted"}')) >= 1, 'and a connection whose 0-RTT it accepted');
 });
 
 t.test('a POST in 0-RTT gets 425 Too Early', async (t) => {

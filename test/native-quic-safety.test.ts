@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NativeH3Request } from '../src/native/quic.js';
+import { H3Client } from '../src/transport/h3/client.js';
 import { gtlsclient, startNativeServer, tempDir } from './helpers/native-quic-peer.js';
 
 // The engine's defences against what arrives over UDP: Retry address validation, stateless
@@ -84,4 +85,20 @@ t.test('anti-amplification: before the address is validated, at most 3× the rec
   t.ok(forwarded >= 1200, `the client's Initial was padded to ${forwarded} bytes`);
   t.ok(answered > 0, `the server answered (${answered} bytes)`);
   t.ok(answered <= 3 * forwarded, `RFC 9000 §8.1: ${answered} bytes sent for ${forwarded} received (limit ${3 * forwarded})`);
+});
+
+t.test('a request header section over the limit is answered 431 by the engine; the connection lives on', async (t) => {
+  const seen: string[] = [];
+  const { port, certs } = await startNativeServer(t, (req) => {
+    seen.push(req.path);
+    serveBody(req);
+  });
+  const client = await H3Client.connect(`https://localhost:${port}`, { ca: certs.cert });
+  t.teardown(() => client.close());
+  const big = await client.request('/big-head', { headers: { 'x-filler': 'a'.repeat(20_000) } });
+  t.equal(big.status, 431, 'RFC 9114 §4.2.2: the section exceeded SETTINGS_MAX_FIELD_SECTION_SIZE');
+  const ok = await client.request('/after');
+  t.equal(ok.status, 200);
+  t.ok(ok.body.equals(BODY), 'the next request on the same connection is served');
+  t.same(seen, ['/after'], 'the oversized request never reached JavaScript');
 });

@@ -93,7 +93,10 @@ export interface NativeH3Request {
 }
 
 export interface NativeH3ServerStats {
+  /** Open connections. */
   connections: number;
+  /** Completed handshakes, and how many of them resumed a TLS session. */
+  handshakes: number;
   earlyDataAccepted: number;
   earlyDataRejected: number;
   resumed: number;

@@ -176,6 +176,7 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
     o.Set("connections", static_cast<double>(server_->connection_count()));
     o.Set("earlyDataAccepted", static_cast<double>(st.early_data_accepted));
     o.Set("earlyDataRejected", static_cast<double>(st.early_data_rejected));
+    o.Set("handshakes", static_cast<double>(st.handshakes));
     o.Set("resumed", static_cast<double>(st.resumed));
     o.Set("retriesSent", static_cast<double>(st.retries_sent));
     o.Set("statelessResetsSent", static_cast<double>(st.stateless_resets_sent));

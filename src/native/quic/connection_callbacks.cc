@@ -113,6 +113,7 @@ const ngtcp2_callbacks& Connection::callbacks() {
 int Connection::on_handshake_completed() {
   handshake_done_ = true;
   ServerStats& stats = server_.stats();
+  ++stats.handshakes;
   if (tls_.resumed()) ++stats.resumed;
   if (link_.early_data_offered) {
     if (tls_.early_data_accepted()) {

@@ -39,6 +39,7 @@ class EventSink {
 struct ConnStats;
 
 struct ServerStats {
+  uint64_t handshakes = 0;  // completed
   uint64_t early_data_accepted = 0;
   uint64_t early_data_rejected = 0;
   uint64_t resumed = 0;

@@ -18,6 +18,8 @@ export type TcpTransportOptions = ListenerOptions;
 /** The TCP side of the server: HTTP/2 and HTTP/1.1 over TLS 1.3, chosen by ALPN. */
 export interface TcpTransport {
   readonly port: number;
+  /** Completed TLS handshakes since start, and how many resumed a session (tickets). */
+  stats(): { handshakes: number; resumed: number };
   /** New TLS connections use these credentials; established ones keep theirs. */
   setCredentials(credentials: Credentials): void;
   /** Stops accepting, sends GOAWAY, lets in-flight responses finish for up to `graceMs`. */
@@ -50,7 +52,12 @@ export async function startTcpTransport(opts: TcpTransportOptions): Promise<TcpT
   const nextId = requestIdSource('t');
   const drainer = new ConnectionDrainer();
   const schedulers = new ConnectionSchedulers<object>();
-  server.on('secureConnection', (socket: TLSSocket) => drainer.track(socket));
+  const handshakes = { handshakes: 0, resumed: 0 };
+  server.on('secureConnection', (socket: TLSSocket) => {
+    handshakes.handshakes++;
+    if (socket.isSessionReused()) handshakes.resumed++;
+    drainer.track(socket);
+  });
   server.on('session', (session) => drainer.trackSession(session));
   server.on('tlsClientError', (err) => log.debug({ err: err.message }, 'tls handshake failed'));
   server.on('request', (req, res) => {
@@ -108,6 +115,7 @@ export async function startTcpTransport(opts: TcpTransportOptions): Promise<TcpT
   altSvc = `h3=":${port}"; ma=86400`;
   return {
     port,
+    stats: () => ({ ...handshakes }),
     setCredentials: (c) => server.setSecureContext({ cert: c.cert, key: c.key, minVersion: 'TLSv1.3' }),
     close: (graceMs) => drainer.drain(server, graceMs),
   };

@@ -101,6 +101,7 @@ export function startCurrentspaceEngine(opts: UdpTransportOptions): Promise<UdpT
       resolve({
         port: server.address()?.port ?? opts.port,
         engine: 'currentspace',
+        stats: () => null,
         close: async (graceMs) => {
           if (draining) return;
           draining = true;

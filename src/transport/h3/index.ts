@@ -2,7 +2,7 @@ import type { H3EngineName, UdpTransport, UdpTransportOptions } from './transpor
 import { startCurrentspaceEngine } from './currentspace-engine.js';
 import { startNativeEngine } from './native-engine.js';
 
-export type { H3EngineName, UdpTransport, UdpTransportOptions } from './transport.js';
+export type { H3EngineName, QuicStats, UdpTransport, UdpTransportOptions } from './transport.js';
 
 /** Starts HTTP/3 on UDP with the chosen engine; the only place that knows the engines. */
 export async function startUdpTransport(engine: H3EngineName, opts: UdpTransportOptions): Promise<UdpTransport> {

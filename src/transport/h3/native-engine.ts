@@ -59,6 +59,7 @@ export async function startNativeEngine(opts: UdpTransportOptions): Promise<UdpT
   return {
     port: server.address().port,
     engine: 'native',
+    stats: () => server.stats(),
     close: (graceMs) => server.close({ graceMs }),
   };
 }

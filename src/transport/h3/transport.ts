@@ -11,6 +11,19 @@ export interface UdpTransportOptions extends ListenerOptions {
 export interface UdpTransport {
   readonly port: number;
   readonly engine: H3EngineName;
+  /** Engine counters for /metrics; null when the engine keeps none. */
+  stats(): QuicStats | null;
   /** Sends H3 GOAWAY, lets in-flight streams finish for up to `graceMs`, then closes. */
   close(graceMs: number): Promise<void>;
+}
+
+/** What the QUIC engine counts (totals since start, except `connections`). */
+export interface QuicStats {
+  connections: number;
+  handshakes: number;
+  resumed: number;
+  earlyDataAccepted: number;
+  earlyDataRejected: number;
+  retriesSent: number;
+  statelessResetsSent: number;
 }

@@ -10,6 +10,7 @@ import { makeHomeLibrary } from './helpers/home-library.js';
 // play through the URLs of /v1/playback.
 const ARTIFACTS = join(import.meta.dirname, 'artifacts');
 const SERIES = ['signal-and-noise-s01e01', 'signal-and-noise-s01e02', 'signal-and-noise-s01e03'];
+const LOCKED = 'locked-test-pattern';
 
 interface PlayerProbe {
   titleId: string;
@@ -22,8 +23,8 @@ const playing = (page: Page, titleId: string, timeout = 30_000) =>
   page.waitForFunction((id) => document.body.dataset.playing === id || document.body.dataset.error, titleId, { timeout });
 
 t.test('player page', async (t) => {
-  const lib = await makeHomeLibrary({ synthetic: 0, copyMedia: SERIES });
-  const server = await startTestServer({ media: lib.media, webRoot: lib.webRoot, host: '::', logLevel: 'warn', openContent: false });
+  const lib = await makeHomeLibrary({ synthetic: 0, copyMedia: [...SERIES, LOCKED] });
+  const server = await startTestServer({ media: lib.media, webRoot: lib.webRoot, host: '::', logLevel: 'warn', openContent: false, keyStore: join(import.meta.dirname, '../keys') });
   t.teardown(() => server.close());
   const browser = await launchChromium({ port: server.port, spki: server.certs.spki });
   t.teardown(() => browser.close());
@@ -40,7 +41,7 @@ t.test('player page', async (t) => {
     await tile.click();
     await page.waitForURL(/\/watch\/signal-and-noise-s01e01/);
     await playing(page, SERIES[0]!);
-    t.notOk(await page.getAttribute('body', 'data-error'), 'no player error');
+    t.equal(await page.getAttribute('body', 'data-error'), null, 'no player error');
     const p = await probe(page);
     t.ok(p.session?.firstFrameEpochMs, 'a frame was shown');
     t.comment(`startup: ${Math.round(p.session!.firstFrameEpochMs! - clickedAt)} ms from click to first frame (player reported ${p.session!.startupMs} ms)`);
@@ -65,7 +66,7 @@ t.test('player page', async (t) => {
     t.match(await page.textContent('#next-up'), /Next: Sync in \d+ s/, 'countdown names the next episode');
     await page.screenshot({ path: join(ARTIFACTS, 'player-next-up.png') });
     await playing(page, SERIES[2]!, 40_000);
-    t.notOk(await page.getAttribute('body', 'data-error'), 'no player error');
+    t.equal(await page.getAttribute('body', 'data-error'), null, 'no player error');
     t.match(page.url(), /\/watch\/signal-and-noise-s01e03/, 'the address follows the episode');
     const p = await probe(page);
     t.equal(p.prefetched?.grant.titleId, SERIES[2], 'the next episode was prefetched');
@@ -83,6 +84,24 @@ t.test('player page', async (t) => {
     t.equal(videoStart.length, 2, 'the player asked for the video init and first segment after autoplay');
     t.same(after.filter((e) => e.transferSize !== 0), [], `all ${after.length} prefetched files it used were cache hits (transferSize 0)`);
     t.comment(`next episode started ${p.session?.startupMs} ms after autoplay`);
+  });
+
+  t.test('an encrypted title: ClearKey license requested with the manifest, plays', async (t) => {
+    const page = await browser.context.newPage();
+    t.teardown(() => page.close());
+    await page.goto(`${server.origin}/watch/${LOCKED}?profile=player-drm`);
+    await playing(page, LOCKED);
+    t.equal(await page.getAttribute('body', 'data-error'), null, 'no player error');
+    await page.waitForFunction(() => (document.getElementById('v') as HTMLVideoElement).currentTime > 2);
+    const order = await page.evaluate(() =>
+      (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
+        .filter((e) => e.name.includes('/v1/license/clearkey') || e.name.endsWith('/master.m3u8'))
+        .map((e) => ({ kind: e.name.includes('license') ? 'license' : 'manifest', start: e.startTime, end: e.responseEnd })),
+    );
+    const license = order.filter((e) => e.kind === 'license');
+    const manifest = order.find((e) => e.kind === 'manifest')!;
+    t.equal(license.length, 1, 'one license request: the CDM used the one made in parallel');
+    t.ok(license[0]!.start < manifest.end && manifest.start < license[0]!.end, 'license and manifest requests overlapped');
   });
 
   t.test('a CDN that dies mid-playback: the player moves to the next one and keeps playing', async (t) => {

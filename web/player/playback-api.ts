@@ -46,8 +46,8 @@ export function endPlayback(grant: PlaybackGrant): void {
 }
 
 /**
- * W3C ClearKey license for the grant's key ids (EME `keyids` init data), requested while the
- * manifest loads; the EME session uses it instead of asking again.
+ * W3C ClearKey license for all of the grant's key ids, requested while the manifest loads; the
+ * EME session later uses it instead of asking again. Null for clear titles and other systems.
  */
 export async function requestLicense(grant: PlaybackGrant): Promise<ArrayBuffer | null> {
   if (!grant.drm || grant.drm.system !== 'clearkey') return null;

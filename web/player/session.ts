@@ -4,7 +4,6 @@ import { CdnPool } from './cdn-pool.js';
 import { failoverLoaderClass } from './failover-loader.js';
 import { requestLicense, type PlaybackGrant } from './playback-api.js';
 import { SessionReporter } from './qoe.js';
-import { attachClearKey } from './clearkey.js';
 
 /** Playback starts once this much is buffered (or the rest of the title, if shorter). */
 const START_BUFFER_SEC = 2;
@@ -37,8 +36,9 @@ export class PlayerSession {
   constructor(private readonly opts: SessionOptions) {
     const { video, grant } = opts;
     this.pool = new CdnPool(grant.cdns.map((c) => c.baseUrl));
+    // The license is asked for now, in parallel with the manifest; the CDM's request later is
+    // answered from it (licenseXhrSetup points hls.js's XHR at it) instead of going out again.
     const license = requestLicense(grant);
-    if (grant.drm) attachClearKey(video, license, grant.drm.licenseUrl);
     this.hls = new Hls({
       autoStartLoad: false,
       testBandwidth: false,
@@ -47,7 +47,12 @@ export class PlayerSession {
       maxMaxBufferLength: 30,
       backBufferLength: 30,
       capLevelToPlayerSize: true,
-      emeEnabled: false,
+      emeEnabled: grant.drm !== null,
+      drmSystems: grant.drm?.system === 'clearkey' ? { 'org.w3.clearkey': { licenseUrl: grant.drm.licenseUrl } } : {},
+      licenseXhrSetup: async (xhr: XMLHttpRequest) => {
+        const body = await license.catch(() => null);
+        if (body) xhr.open('GET', URL.createObjectURL(new Blob([body], { type: 'application/json' })), true);
+      },
       loader: failoverLoaderClass({ pool: this.pool, slowKbps: () => (this.hls.levels[0]?.bitrate ?? 0) / 1000, slowFragments: 3 }) as never,
     });
     this.reporter = new SessionReporter(grant, () => ({

@@ -11,6 +11,7 @@ t.test('encrypted title plays through EME ClearKey over HTTP/3', async (t) => {
   const media = mkdtempSync(join(tmpdir(), 'h3edge-drm-'));
   const keys = join(media, '..', `${media.split('/').pop()}-keys`);
   const { kid, key } = await makeEncryptedTitle(media, keys, 'secret');
+  await makeEncryptedTitle(media, keys, 'secret-cbcs', 'cbcs');
   mkdirSync(join(media, 'player'));
   copyFileSync(join(import.meta.dirname, 'fixtures/players/dash-drm.html'), join(media, 'player/dash-drm.html'));
   copyFileSync(join(import.meta.dirname, '../node_modules/dashjs/dist/modern/umd/dash.all.min.js'), join(media, 'player/dash.all.min.js'));
@@ -39,25 +40,38 @@ t.test('encrypted title plays through EME ClearKey over HTTP/3', async (t) => {
     t.match(hls, /#EXT-X-SESSION-KEY:METHOD=SAMPLE-AES-CTR,.*KEYFORMAT="org\.w3\.clearkey"/);
   });
 
-  t.test('without the key the encrypted title does not play (the media really is encrypted)', async (t) => {
+  t.test("a 'cbcs' title is signalled as such: DASH value=cbcs, HLS SAMPLE-AES", async (t) => {
+    const client = await h2Client(server.origin, server.certs.cert);
+    t.teardown(() => client.close());
+    const body = Buffer.from(JSON.stringify({ profileId: 'lic', titleId: 'secret-cbcs', device: { platform: 'web', maxHeight: 720, drm: ['clearkey'] } }));
+    const grant = JSON.parse((await client.request('/v1/playback', { method: 'POST', headers: { 'content-type': 'application/json' }, body })).body.toString());
+    const mpd = (await client.request(`/${grant.manifestPaths.dash}`)).body.toString();
+    t.match(mpd, /schemeIdUri="urn:mpeg:dash:mp4protection:2011" value="cbcs"/);
+    const hls = (await client.request(`/${grant.manifestPaths.hls}`)).body.toString();
+    t.match(hls, /#EXT-X-SESSION-KEY:METHOD=SAMPLE-AES,.*KEYFORMAT="org\.w3\.clearkey"/);
+  });
+
+  for (const title of ['secret', 'secret-cbcs']) {
+  const scheme = title === 'secret' ? 'cenc' : 'cbcs';
+  t.test(`${scheme}: without the key the encrypted title does not play (the media really is encrypted)`, async (t) => {
     const browser = await launchChromium({ port: server.port, spki: server.certs.spki });
     t.teardown(() => browser.close());
     const page = await browser.context.newPage();
-    await page.goto(`${server.origin}/content/player/dash-drm.html?title=secret&keys=none`);
+    await page.goto(`${server.origin}/content/player/dash-drm.html?title=${title}&keys=none&profile=${scheme}-control`);
     await page.waitForFunction(() => (window as unknown as { errors: string[] }).errors.length > 0, null, { timeout: 60_000 });
     const state = await page.evaluate(() => ({
       errors: (window as unknown as { errors: string[] }).errors,
       currentTime: (document.getElementById('v') as HTMLVideoElement).currentTime,
     }));
     t.ok(state.currentTime < 0.5, `no playback without a key (currentTime ${state.currentTime})`);
-    t.ok(state.errors.length > 0, `the player reports the missing license: ${state.errors[0]}`);
+    t.match(state.errors[0], /DRM|licen/i, `the player reports the missing license: ${state.errors[0]}`);
   });
 
-  t.test('Chromium + dash.js: license and manifest in parallel, plays past 3 s over h3', async (t) => {
+  t.test(`${scheme}: Chromium + dash.js: license and manifest in parallel, plays past 3 s over h3`, async (t) => {
     const browser = await launchChromium({ port: server.port, spki: server.certs.spki });
     t.teardown(() => browser.close());
     const page = await browser.context.newPage();
-    await page.goto(`${server.origin}/content/player/dash-drm.html?title=secret`);
+    await page.goto(`${server.origin}/content/player/dash-drm.html?title=${title}&profile=${scheme}-viewer`);
     await page.waitForFunction(() => (document.getElementById('v') as HTMLVideoElement).currentTime > 3 || (window as unknown as { errors: string[] }).errors.length > 0, null, { timeout: 60_000 });
     const state = await page.evaluate(() => {
       const w = window as unknown as { errors: string[]; licenseRequests: number; manifestText: string };
@@ -67,7 +81,7 @@ t.test('encrypted title plays through EME ClearKey over HTTP/3', async (t) => {
         currentTime: (document.getElementById('v') as HTMLVideoElement).currentTime,
         cdm: (document.getElementById('v') as HTMLVideoElement).mediaKeys !== null,
         licenseRequests: w.licenseRequests,
-        protectedMpd: w.manifestText.includes('ContentProtection'),
+        protectedMpd: (w.manifestText ?? '').includes('ContentProtection'),
         segmentProtocols: [...new Set(entries.filter((e) => e.name.endsWith('.m4s')).map((e) => e.nextHopProtocol))],
         license: entries.find((e) => e.name.includes('/v1/license/clearkey')),
         manifest: entries.find((e) => e.name.endsWith('manifest.mpd')),
@@ -82,7 +96,11 @@ t.test('encrypted title plays through EME ClearKey over HTTP/3', async (t) => {
     t.ok(state.license && state.manifest, 'license and manifest fetched');
     if (state.license && state.manifest) {
       // In parallel: each started before the other finished.
-      t.ok(state.license.startTime < state.manifest.responseEnd && state.manifest.startTime < state.license.responseEnd, 'license and manifest requests overlap');
+      t.ok(state.license.startTime < state.manifest.responseEnd && state.manifest.startTime < state.license.responseEnd, 'license and manifest requests overlap', {
+        license: [state.license.startTime, state.license.responseEnd],
+        manifest: [state.manifest.startTime, state.manifest.responseEnd],
+      });
     }
   });
+  }
 });

@@ -16,7 +16,8 @@ function framemd5(file: string, key?: string): string[] {
   return out.split('\n').filter((l) => l && !l.startsWith('#'));
 }
 
-t.test('CENC: ffmpeg decrypts every fragment to the clear frames; without the key it cannot', async (t) => {
+for (const scheme of ['cenc', 'cbcs'] as const)
+t.test(`CENC '${scheme}': ffmpeg decrypts every fragment to the clear frames; without the key it cannot`, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'h3edge-cenc-'));
   await packageTitle({ input: 'lavfi:testsrc2', outDir: join(dir, 'clear'), synthetic: { width: 640, height: 360, fps: 25, durationSec: 8 }, ladder: [{ height: 240, bitrateKbps: 400 }], segmentSeconds: 2, languages: ['en'] });
   for (const track of ['video/240p', 'audio/en']) {
@@ -26,7 +27,7 @@ t.test('CENC: ffmpeg decrypts every fragment to the clear frames; without the ke
     // files too); Chromium plays our multi-fragment titles in test/drm-clearkey.test.ts.
     for (const seg of ['seg-1.m4s', 'seg-2.m4s']) {
       const clear = Buffer.concat([init, readFileSync(join(dir, 'clear', track, seg))]);
-      const enc = encryptTrack(clear, KID, KEY);
+      const enc = encryptTrack(clear, KID, KEY, scheme);
       const clearFile = join(dir, `${track.replace('/', '-')}-${seg}-clear.mp4`);
       const encFile = join(dir, `${track.replace('/', '-')}-${seg}-enc.mp4`);
       writeFileSync(clearFile, clear);
@@ -44,6 +45,7 @@ t.test('CENC: ffmpeg decrypts every fragment to the clear frames; without the ke
       const moov = readBoxes(enc).find((b) => b.type === 'moov');
       const stsd = findBox(enc, ['trak', 'mdia', 'minf', 'stbl', 'stsd'], moov);
       t.match(children(enc, stsd, 8)[0]?.type, /^enc[va]$/, 'encrypted sample entry');
+      t.ok(enc.includes(Buffer.from(scheme, 'latin1')), `schm names '${scheme}'`);
       t.ok(enc.includes(Buffer.from(KID, 'hex')), 'tenc/pssh carry the key id');
       t.notOk(enc.includes(Buffer.from(KEY, 'hex')), 'the key itself is nowhere in the file');
     }

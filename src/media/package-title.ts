@@ -5,6 +5,7 @@ import { buildMpd, DASH_MANIFEST } from './dash-manifest.js';
 import { InvalidPackageOption, InputNotFound } from './errors.js';
 import { buildEncodeArgs } from './ffmpeg-args.js';
 import { encryptTrack } from './cenc/encrypt-track.js';
+import type { CencScheme } from './cenc/scheme.js';
 import { runFfmpeg, type EncodeProgress } from './ffmpeg-runner.js';
 import { mergeShortTail, readFmp4Track } from './fmp4-track.js';
 import { buildHlsPlaylists } from './hls-manifest.js';
@@ -35,8 +36,8 @@ export interface PackageOptions {
   /** Text in generated cues (e.g. the title name). */
   cueLabel?: string;
   overwrite?: boolean;
-  /** Encrypt every track with this content key (CENC 'cenc', AES-CTR); the caller keeps the key. */
-  encryption?: { kid: string; key: string };
+  /** Encrypt every track with this content key ('cenc' AES-CTR by default, or 'cbcs'); the caller keeps the key. */
+  encryption?: { kid: string; key: string; scheme?: CencScheme };
   onProgress?: (p: EncodeProgress) => void;
   signal?: AbortSignal;
 }
@@ -109,7 +110,7 @@ async function buildTitle(staging: string, plan: TitlePlan, opts: PackageOptions
   };
   for (const out of outputs) {
     const clear = await readFile(out.file);
-    const buf = opts.encryption ? encryptTrack(clear, opts.encryption.kid, opts.encryption.key) : clear;
+    const buf = opts.encryption ? encryptTrack(clear, opts.encryption.kid, opts.encryption.key, opts.encryption.scheme) : clear;
     const target = { kind: out.kind, id: out.id, group: out.kind };
     const parsed = readFmp4Track(buf);
     const track = mergeShortTail(parsed, (parsed.timescale * plan.segmentSeconds) / 2);

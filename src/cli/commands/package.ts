@@ -14,7 +14,7 @@ export const PACKAGE_USAGE =
   'h3edge package <input|lavfi:testsrc2> --out media/<titleId> [--segment-seconds 4] [--single-file] [--languages en,fr]\n' +
   '        [--ladder 240:400,360:800,540:1800,720:3000] [--subtitles en=a.vtt,fr=b.vtt] [--force]\n' +
   '        [--duration 12 --size 1280x720 --fps 25]   (lavfi inputs only)\n' +
-  '        [--encrypt [--key-store ./keys]]   (CENC; the content key goes to the key store, never into the title)';
+  '        [--encrypt [--scheme cenc|cbcs] [--key-store ./keys]]   (CENC; the content key goes to the key store, never into the title)';
 
 /**
  * `h3edge package`: packages one input into a title directory (see `packageTitle`). Prints
@@ -46,7 +46,7 @@ export async function runPackage(argv: string[], io: CommandIo): Promise<number>
   opts.signal = abort.signal;
   try {
     // The key is stored before the title appears, so an encrypted title is never served keyless.
-    if (opts.encryption) await new KeyStore(keyStoreDir).put(basename(resolve(opts.outDir)), { scheme: 'cenc', keys: [opts.encryption] });
+    if (opts.encryption) await new KeyStore(keyStoreDir).put(basename(resolve(opts.outDir)), { scheme: opts.encryption.scheme ?? 'cenc', keys: [{ kid: opts.encryption.kid, key: opts.encryption.key }] });
     const title = await packageTitle(opts);
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     io.stdout.write(
@@ -80,6 +80,7 @@ function parseOptions(argv: string[]): { opts: PackageOptions; keyStoreDir: stri
       fps: { type: 'string' },
       force: { type: 'boolean' },
       encrypt: { type: 'boolean' },
+      scheme: { type: 'string' },
       'key-store': { type: 'string' },
     },
   });
@@ -93,7 +94,9 @@ function parseOptions(argv: string[]): { opts: PackageOptions; keyStoreDir: stri
     overwrite: values.force ?? false,
     cueLabel: values.out.split(/[\\/]/).filter(Boolean).pop(),
   };
-  if (values.encrypt) opts.encryption = { kid: randomBytes(16).toString('hex'), key: randomBytes(16).toString('hex') };
+  if (values.scheme !== undefined && values.scheme !== 'cenc' && values.scheme !== 'cbcs') throw new InvalidPackageOption('--scheme must be cenc or cbcs');
+  if (values.scheme !== undefined && !values.encrypt) throw new InvalidPackageOption('--scheme needs --encrypt');
+  if (values.encrypt) opts.encryption = { kid: randomBytes(16).toString('hex'), key: randomBytes(16).toString('hex'), scheme: values.scheme === 'cbcs' ? 'cbcs' : 'cenc' };
   if (values['segment-seconds'] !== undefined) opts.segmentSeconds = Number(values['segment-seconds']);
   if (values.languages !== undefined) opts.languages = values.languages.split(',').map((s) => s.trim());
   if (values.ladder !== undefined) opts.ladder = parseLadder(values.ladder);

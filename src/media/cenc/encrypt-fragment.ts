@@ -3,22 +3,27 @@ import { MalformedMp4 } from '../errors.js';
 import { children, findBox, fullBoxHeader, type Box } from '../isobmff.js';
 import { appendChildren, fullBox, replaceChild } from './boxes.js';
 import { avcSubsamples, type Subsample } from './subsamples.js';
+import { cbcsEncryptRange, cbcsPattern, type CencScheme } from './scheme.js';
 
 /** What encrypting one track needs beyond the fragment itself. */
 export interface TrackCipher {
+  scheme: CencScheme;
   key: Buffer;
+  /** 'cbcs': the 16-byte constant IV of tenc (samples carry none). */
+  constantIv: Buffer;
   kind: 'video' | 'audio';
   /** NAL length field size of AVC video. */
   nalLengthSize: number;
   defaultSampleSize: number;
-  /** Next 8-byte per-sample IV; a counter, so no IV repeats under the key. */
+  /** 'cenc': next 8-byte per-sample IV; a counter, so no IV repeats under the key. */
   nextIv: () => Buffer;
 }
 
 /**
- * Encrypts one fragment (moof + mdat) in CENC 'cenc' mode (ISO/IEC 23001-7 §9.5, AES-128-CTR):
- * video with subsamples, audio whole-sample. Adds senc, saiz and saio to the traf and moves
- * trun data offsets by the growth of moof. Returns the new moof and mdat bytes.
+ * Encrypts one fragment (moof + mdat) in CENC 'cenc' mode (ISO/IEC 23001-7 §9.5, AES-128-CTR,
+ * per-sample IVs) or 'cbcs' mode (§10.4, AES-128-CBC pattern from a constant IV): video with
+ * subsamples, audio whole-sample. Adds senc, saiz and saio to the traf and moves trun data
+ * offsets by the growth of moof. Returns the new moof and mdat bytes.
  */
 export function encryptFragment(buf: Buffer, moof: Box, mdat: Box, c: TrackCipher): { moof: Buffer; mdat: Buffer } {
   const traf = findBox(buf, ['traf'], moof);
@@ -32,9 +37,13 @@ export function encryptFragment(buf: Buffer, moof: Box, mdat: Box, c: TrackCiphe
   for (const trun of truns) {
     for (const s of trunSamples(buf, trun, moof, defaultSize)) {
       if (s.start < mdat.payload || s.start + s.size > mdat.end) throw new MalformedMp4('sample outside its mdat');
+      const local = s.start - mdat.start;
+      if (c.scheme === 'cbcs') {
+        entries.push(encryptCbcsSample(out.subarray(local, local + s.size), c));
+        continue;
+      }
       const iv = c.nextIv();
       const cipher = createCipheriv('aes-128-ctr', c.key, Buffer.concat([iv, Buffer.alloc(8)]));
-      const local = s.start - mdat.start;
       if (c.kind === 'audio') {
         cipher.update(out.subarray(local, local + s.size)).copy(out, local);
         entries.push({ iv });
@@ -55,6 +64,23 @@ export function encryptFragment(buf: Buffer, moof: Box, mdat: Box, c: TrackCiphe
   return { moof: newMoof, mdat: out };
 }
 
+/** One sample in 'cbcs': each subsample's protected range restarts from the constant IV. */
+function encryptCbcsSample(sample: Buffer, c: TrackCipher): { iv: Buffer; subsamples?: Subsample[] } {
+  const pattern = cbcsPattern(c.kind);
+  if (c.kind === 'audio') {
+    cbcsEncryptRange(c.key, c.constantIv, sample, pattern);
+    return { iv: Buffer.alloc(0) };
+  }
+  const subsamples = avcSubsamples(sample, c.nalLengthSize);
+  let at = 0;
+  for (const sub of subsamples) {
+    at += sub.clear;
+    cbcsEncryptRange(c.key, c.constantIv, sample.subarray(at, at + sub.protected), pattern);
+    at += sub.protected;
+  }
+  return { iv: Buffer.alloc(0), subsamples };
+}
+
 function withEncryptionInfo(
   buf: Buffer,
   moof: Box,
@@ -65,12 +91,13 @@ function withEncryptionInfo(
 ): Buffer {
   const infos = entries.map((e) => {
     if (!e.subsamples) return e.iv;
-    const b = Buffer.alloc(8 + 2 + e.subsamples.length * 6);
+    const ivBytes = e.iv.length;
+    const b = Buffer.alloc(ivBytes + 2 + e.subsamples.length * 6);
     e.iv.copy(b, 0);
-    b.writeUInt16BE(e.subsamples.length, 8);
+    b.writeUInt16BE(e.subsamples.length, ivBytes);
     e.subsamples.forEach((s, i) => {
-      b.writeUInt16BE(s.clear, 10 + i * 6);
-      b.writeUInt32BE(s.protected, 12 + i * 6);
+      b.writeUInt16BE(s.clear, ivBytes + 2 + i * 6);
+      b.writeUInt32BE(s.protected, ivBytes + 4 + i * 6);
     });
     return b;
   });

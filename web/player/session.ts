@@ -36,9 +36,11 @@ export class PlayerSession {
   constructor(private readonly opts: SessionOptions) {
     const { video, grant } = opts;
     this.pool = new CdnPool(grant.cdns.map((c) => c.baseUrl));
-    // The license is asked for now, in parallel with the manifest; the CDM's request later is
-    // answered from it (licenseXhrSetup points hls.js's XHR at it) instead of going out again.
-    const license = requestLicense(grant);
+    // The license is asked for the moment hls.js sends the manifest request, so the two travel
+    // in parallel; the CDM's request later is answered from it (licenseXhrSetup points hls.js's
+    // XHR at it) instead of going out again.
+    let askForLicense: () => void = () => {};
+    const license = new Promise<ArrayBuffer | null>((resolve) => (askForLicense = () => resolve(requestLicense(grant))));
     this.hls = new Hls({
       autoStartLoad: false,
       testBandwidth: false,
@@ -61,6 +63,7 @@ export class PlayerSession {
       bandwidthKbps: this.hls.bandwidthEstimate / 1000,
     }));
     this.pool.onFailover((_from, _to, reason) => this.reporter.report({ type: 'failover', reason }));
+    this.hls.once(Hls.Events.MANIFEST_LOADING, () => queueMicrotask(askForLicense));
     this.wire();
     this.hls.attachMedia(video);
     this.hls.loadSource(grant.manifests.hls);

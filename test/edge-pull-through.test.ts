@@ -64,7 +64,7 @@ t.test('pull-through, request collapsing and upstream failover', async (t) => {
     t.equal(originRequests(origin, '/content/demo/v/seg-9.m4s') - before, 1, 'collapsed into one upstream request');
   });
 
-  t.test('a dead first upstream is skipped; a lying one is never served and is logged by name', async (t) => {
+  t.test('a dead first upstream is skipped; a lying one never completes a response and is logged by name', async (t) => {
     const deadPort = await freePort();
     const liar = http2.createSecureServer({ cert: certs.cert, key: await import('node:fs').then((fs) => fs.readFileSync(certs.keyFile)) }, (req, res) => {
       // Declares more bytes than it sends: a truncated body.
@@ -78,24 +78,34 @@ t.test('pull-through, request collapsing and upstream failover', async (t) => {
     t.teardown(() => edge.close());
     const client = await h2Client(edge.origin, certs.cert);
     t.teardown(() => client.close());
+    // The liar's head (999,999 bytes) is streamed like any large file; when the good upstream
+    // disagrees about the length, the client's response is cut with an error, never completed.
+    const first = await client.request('/content/demo/v/init.mp4').then(
+      (r) => `complete ${r.status}, ${r.body.length} bytes`,
+      (err: Error) => `cut: ${err.message}`,
+    );
+    t.match(first, /^cut: /, `the response that began with the liar's bytes is cut (${first})`);
     const r = await client.request('/content/demo/v/init.mp4');
     t.equal(r.status, 200);
-    t.ok(r.body.equals(originMedia.files['demo/v/init.mp4'] as Buffer), 'the good upstream served it byte-exact');
+    t.ok(r.body.equals(originMedia.files['demo/v/init.mp4'] as Buffer), 'the liar is shut out at once: the next request is served byte-exact by the good upstream');
     const warnings = edge.logs.filter((l) => l.component === 'edge' && l.level === 40);
     t.ok(warnings.some((l) => l.upstream === `https://localhost:${deadPort}`), 'the dead upstream is logged by name');
     const liarLine = warnings.find((l) => l.upstream === liarOrigin);
     t.ok(liarLine, `the lying upstream is logged by name (${String(liarLine?.problem ?? liarLine?.err)})`);
 
     const metrics = (await client.request('/metrics')).body.toString();
-    t.match(metrics, new RegExp(`h3edge_upstream_consecutive_failures\\{upstream="https://localhost:${deadPort}"\\} 1`), 'upstream health is exported');
+    t.match(metrics, new RegExp(`h3edge_upstream_consecutive_failures\\{upstream="https://localhost:${deadPort}"\\} [1-9]`), 'upstream health is exported');
     t.match(metrics, new RegExp(`h3edge_upstream_up\\{upstream="${origin.origin.replace(/[.]/g, '\\.')}"\\} 1`));
 
     const onlyLiar = await startEdge([liarOrigin]);
     t.teardown(() => onlyLiar.close());
     const c2 = await h2Client(onlyLiar.origin, certs.cert);
     t.teardown(() => c2.close());
-    const bad = await c2.request('/content/demo/v/init.mp4');
-    t.equal(bad.status, 502, 'with only a lying upstream: 502, never its bytes');
+    const bad = await c2.request('/content/demo/v/init.mp4').then(
+      (r) => `complete ${r.status}, ${r.body.length} bytes`,
+      (err: Error) => `cut: ${err.message}`,
+    );
+    t.match(bad, /^cut: /, `with only a lying upstream, never a complete response (${bad})`);
     const edgeMedia = String(onlyLiar.logs.find((l) => l.msg === 'listening')?.media);
     t.notOk(existsSync(join(edgeMedia, 'demo/v/init.mp4')), 'nothing written');
   });
@@ -118,6 +128,41 @@ t.test('pull-through, request collapsing and upstream failover', async (t) => {
     t.ok(r.body.equals(big), 'one clean, byte-exact response');
     const continuation = origin.logs.find((l) => l.msg === 'access' && String(l.path).endsWith('/content/demo/v/big.m4s') && l.range === `bytes=${1024 * 1024}-`);
     t.ok(continuation, 'the next upstream was asked only for the rest');
+  });
+
+  t.test('a miss is streamed: a Range request is answered before the upstream has sent the whole file', async (t) => {
+    const key = await import('node:fs').then((fs) => fs.readFileSync(certs.keyFile));
+    const file = randomBytes(2 * 1024 * 1024);
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    // Sends the first 256 KiB at once and the rest only when the test says so.
+    const slow = http2.createSecureServer({ cert: certs.cert, key }, (_req, res) => {
+      res.writeHead(200, { 'content-length': String(file.length), 'content-type': 'video/iso.segment' });
+      res.write(file.subarray(0, 256 * 1024));
+      void held.then(() => res.end(file.subarray(256 * 1024)));
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', () => r()));
+    t.teardown(() => {
+      release();
+      slow.close();
+    });
+    const edge = await startEdge([`https://localhost:${(slow.address() as { port: number }).port}`]);
+    t.teardown(() => edge.close());
+    const client = await h2Client(edge.origin, certs.cert);
+    t.teardown(() => client.close());
+    const whole = client.request('/content/demo/v/slow.m4s');
+    const range = await client.request('/content/demo/v/slow.m4s', { headers: { range: 'bytes=1000-9999' } });
+    t.equal(range.status, 206, 'answered while the upstream still holds most of the file');
+    t.equal(range.headers['content-range'], `bytes 1000-9999/${file.length}`);
+    t.ok(range.body.equals(file.subarray(1000, 10000)), 'range byte-exact');
+    const edgeMedia = String(edge.logs.find((l) => l.msg === 'listening')?.media);
+    t.notOk(existsSync(join(edgeMedia, 'demo/v/slow.m4s')), 'not stored yet: the upstream has not finished');
+    release();
+    const w = await whole;
+    t.equal(w.status, 200);
+    t.ok(w.body.equals(file), 'the full response that waited for the rest is byte-exact');
+    for (let i = 0; i < 50 && !existsSync(join(edgeMedia, 'demo/v/slow.m4s')); i++) await new Promise((r) => setTimeout(r, 20));
+    t.ok(existsSync(join(edgeMedia, 'demo/v/slow.m4s')), 'stored once complete');
   });
 
   t.test('a file the origin lacks is a 404 at the edge', async (t) => {

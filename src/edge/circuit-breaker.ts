@@ -36,6 +36,13 @@ export class CircuitBreaker {
     if (this.failures >= this.opts.threshold) this.openedAt = this.opts.clock();
   }
 
+  /** Opens the circuit at once: the upstream sent something provably wrong. */
+  trip(reason: string): void {
+    this.failures = Math.max(this.failures, this.opts.threshold);
+    this.lastError = reason;
+    this.openedAt = this.opts.clock();
+  }
+
   health(): UpstreamHealth {
     return { origin: this.origin, state: this.state(), failures: this.failures, lastError: this.lastError };
   }

@@ -5,7 +5,8 @@ import type { ContentFile, ContentStore } from '../content/content-store.js';
 import { fileEtag } from '../content/content-store.js';
 import type { ByteRange } from '../http/ranges.js';
 import { CircuitBreaker, type UpstreamHealth } from './circuit-breaker.js';
-import { PartialUpstreamResponse, type UpstreamClient, type UpstreamResponse } from './upstream-client.js';
+import type { StreamedResponse, UpstreamClient } from './upstream-client.js';
+import { GrowingBody } from './growing-body.js';
 import { writeAtomically } from './atomic-write.js';
 
 export interface PullThroughDeps {
@@ -22,17 +23,27 @@ export interface PullThroughDeps {
   timeoutMs: number;
 }
 
+/** Files up to this size are checked whole (length, status) before their first byte goes out. */
+const CHECK_WHOLE_BYTES = 256 * 1024;
+
+/** One upstream transfer in progress: the file as clients see it, once its head is known. */
+interface Pull {
+  file: Promise<ContentFile>;
+}
+
 /**
- * An edge's content: local files first; a miss is fetched from the first healthy upstream,
- * checked (status, Content-Length), written atomically into the media directory and then
- * served like any local file. Concurrent misses for one file make one upstream request. A
- * failing upstream (error, timeout, 5xx, bad length) is skipped for the next, and trips its
- * circuit breaker after repeated failures. Upstream `Cache-Control: no-store` files are served
- * but never written.
+ * An edge's content: local files first; a miss is fetched from the first healthy upstream and
+ * streamed to every client that asked for it while it arrives (a Range request on a miss gets
+ * its bytes as soon as they are here), then written atomically into the media directory and
+ * served from the segment cache. Concurrent misses for one file make one upstream request.
+ * Small files (manifests, init segments) are checked whole before they are served. A failing
+ * upstream (error, timeout, 5xx, bad length) is skipped for the next, which continues a broken
+ * transfer with a Range request; repeated failures trip its circuit breaker. Upstream
+ * `Cache-Control: no-store` files are served but never written.
  */
 export class PullThroughStore implements ContentStore {
   private readonly breakers: CircuitBreaker[];
-  private readonly inflight = new Map<string, Promise<ContentFile | null>>();
+  private readonly inflight = new Map<string, Pull>();
 
   constructor(private readonly deps: PullThroughDeps) {
     this.breakers = deps.upstreams.map((origin) => new CircuitBreaker(origin, { threshold: 3, cooldownMs: 10_000, clock: deps.clock }));
@@ -45,13 +56,14 @@ export class PullThroughStore implements ContentStore {
       if (!(err instanceof NotFound)) throw err;
     }
     const rel = relative(this.deps.mediaRoot, absPath).split(sep).join('/');
-    let pending = this.inflight.get(rel);
-    if (!pending) {
-      pending = this.pull(rel, absPath).finally(() => this.inflight.delete(rel));
-      this.inflight.set(rel, pending);
+    let pull = this.inflight.get(rel);
+    if (!pull) {
+      const started = this.pull(rel, absPath);
+      pull = { file: started.file };
+      this.inflight.set(rel, pull);
+      void started.done.finally(() => this.inflight.delete(rel));
     }
-    const unstored = await pending;
-    return unstored ?? this.deps.local.open(absPath);
+    return pull.file;
   }
 
   /** Closes the upstream connections (server shutdown). */
@@ -64,79 +76,125 @@ export class PullThroughStore implements ContentStore {
     return this.breakers.map((b) => b.health());
   }
 
-  /** One upstream request: the whole file, or the rest of it behind `prefix` (null if they do not line up). */
-  private async fetch(origin: string, rel: string, prefix: { bytes: Buffer; total: number } | undefined): Promise<UpstreamResponse | null> {
-    const headers: Record<string, string> = prefix ? { range: `bytes=${prefix.bytes.length}-` } : {};
-    const raw = await this.deps.client.get(origin, this.deps.upstreamPath(rel), this.deps.timeoutMs, headers);
-    return prefix ? joinContinuation(prefix, raw) : raw;
-  }
-
   /**
-   * Fetches a missing file; resolves null once it is stored, or the file itself if it must not be
-   * stored. When an upstream dies part-way through the body, the next one is asked only for the
-   * rest (Range), and the pieces must add up to the first upstream's Content-Length.
+   * Fetches a missing file, trying the upstreams in order. `file` resolves as soon as clients may
+   * be served (the head of a large file; the whole of a small one) or rejects (404, 502); `done`
+   * settles when the transfer is over and the file stored.
    */
-  private async pull(rel: string, absPath: string): Promise<ContentFile | null> {
-    let prefix: { bytes: Buffer; total: number } | undefined;
-    for (const breaker of this.breakers) {
-      if (!breaker.allows()) continue;
-      const log = this.deps.logger.child({ upstream: breaker.origin, path: rel });
-      try {
-        let r = await this.fetch(breaker.origin, rel, prefix);
-        if (prefix && r === null) {
-          // The pieces do not line up (another file, another length): take this upstream's whole file.
-          prefix = undefined;
-          r = await this.fetch(breaker.origin, rel, undefined);
-        }
-        if (r === null) throw new Error('continuation mismatch');
-        if (r.status === 404) {
+  private pull(rel: string, absPath: string): { file: Promise<ContentFile>; done: Promise<void> } {
+    let announce!: (file: ContentFile) => void;
+    let refuse!: (err: Error) => void;
+    const file = new Promise<ContentFile>((resolve, reject) => ((announce = resolve), (refuse = reject)));
+    file.catch(() => {});
+    const done = (async () => {
+      let body: GrowingBody | undefined;
+      let announcer: CircuitBreaker | undefined;
+      let noStore = false;
+      let announced = false;
+      for (const breaker of this.breakers) {
+        if (!breaker.allows()) continue;
+        const log = this.deps.logger.child({ upstream: breaker.origin, path: rel });
+        const offset = body?.length ?? 0;
+        let res: StreamedResponse | undefined;
+        try {
+          res = await this.deps.client.open(breaker.origin, this.deps.upstreamPath(rel), this.deps.timeoutMs, offset > 0 ? { range: `bytes=${offset}-` } : {});
+          if (res.status === 404 && !body) {
+            breaker.success();
+            res.close();
+            refuse(new NotFound());
+            return;
+          }
+          // A body already being streamed to clients can only be continued with the same file.
+          const problem = body ? continuationProblem(res, body) : headProblem(res);
+          if (problem) {
+            res.close();
+            const total = announcedLength(res);
+            if (body && announcer && total !== undefined && total !== body.size) {
+              // Two upstreams disagree about the file's length: the bytes already streamed came
+              // from a file that is not this one. Clients get a cut response, never a mixed one.
+              announcer.trip(`length ${body.size} disputed by ${breaker.origin} (${total})`);
+              log.warn({ announcedBy: announcer.origin, announced: body.size, length: total }, 'upstreams disagree about the length; the first one is shut out');
+              break;
+            }
+            breaker.failure(problem);
+            log.warn({ problem }, 'bad upstream response, trying the next upstream');
+            continue;
+          }
+          if (!body) {
+            body = new GrowingBody(Number(res.headers['content-length']));
+            announcer = breaker;
+            noStore = /\bno-store\b/.test(String(res.headers['cache-control'] ?? ''));
+            if (body.size > CHECK_WHOLE_BYTES) {
+              announce(streamingFile(body, this.deps.clock()));
+              announced = true;
+            }
+          }
+          await this.receive(res, body);
+          if (!body.complete) throw new Error(`body ended after ${body.length} of ${body.size} bytes`);
           breaker.success();
-          throw new NotFound();
+          if (!noStore) await writeAtomically(this.deps.mediaRoot, absPath, body.bytes());
+          log.info({ bytes: body.size, streamed: announced, continuedAt: offset || undefined }, 'pulled through');
+          if (!announced) announce(noStore ? streamingFile(body, this.deps.clock()) : await this.deps.local.open(absPath));
+          return;
+        } catch (err) {
+          res?.close();
+          breaker.failure((err as Error).message);
+          log.warn({ err: (err as Error).message, receivedBytes: body?.length }, 'upstream failed, trying the next upstream');
+          // A small file is only ever served whole: a broken one is fetched again in full.
+          if (!announced) body = undefined;
+          if (!body) announcer = undefined;
         }
-        const declared = Number(r.headers['content-length']);
-        const problem =
-          r.status !== 200 ? `status ${r.status}` : Number.isFinite(declared) && declared !== r.body.length ? `length ${r.body.length} != Content-Length ${declared}` : undefined;
-        if (problem) {
-          breaker.failure(problem);
-          log.warn({ problem }, 'bad upstream response, trying the next upstream');
-          continue;
-        }
-        breaker.success();
-        if (/\bno-store\b/.test(String(r.headers['cache-control'] ?? ''))) return inMemory(r.body, this.deps.clock());
-        await writeAtomically(this.deps.mediaRoot, absPath, r.body);
-        log.info({ bytes: r.body.length }, 'pulled through');
-        return null;
-      } catch (err) {
-        if (err instanceof NotFound) throw err;
-        breaker.failure((err as Error).message);
-        if (err instanceof PartialUpstreamResponse && err.status === 200 && !prefix) {
-          const total = Number(err.headers['content-length']);
-          if (Number.isFinite(total) && err.received.length < total) prefix = { bytes: err.received, total };
-        }
-        log.warn({ err: (err as Error).message, receivedBytes: prefix?.bytes.length }, 'upstream failed, trying the next upstream');
       }
+      const err = new HttpError(502, 'upstream_unavailable', 'No upstream could provide this file');
+      body?.fail(err);
+      refuse(err);
+    })();
+    return { file, done };
+  }
+
+  /** Appends the response body; gives up when the upstream stalls for `timeoutMs`. */
+  private async receive(res: StreamedResponse, body: GrowingBody): Promise<void> {
+    let stall = setTimeout(() => res.close(), this.deps.timeoutMs);
+    try {
+      for await (const chunk of res.body) {
+        body.append(chunk);
+        clearTimeout(stall);
+        stall = setTimeout(() => res.close(), this.deps.timeoutMs);
+      }
+    } finally {
+      clearTimeout(stall);
     }
-    throw new HttpError(502, 'upstream_unavailable', 'No upstream could provide this file');
   }
 }
 
-/**
- * Puts a 206 continuation behind the bytes an earlier upstream delivered; null unless it is
- * exactly the rest of a file of the same length (a 404 passes through as it is).
- */
-function joinContinuation(prefix: { bytes: Buffer; total: number }, r: UpstreamResponse): UpstreamResponse | null {
-  if (r.status === 404) return r;
-  const expected = `bytes ${prefix.bytes.length}-${prefix.total - 1}/${prefix.total}`;
-  if (r.status !== 206 || r.headers['content-range'] !== expected) return null;
-  const body = Buffer.concat([prefix.bytes, r.body]);
-  return { status: 200, headers: { ...r.headers, 'content-length': String(prefix.total) }, body };
+/** Why a first response cannot be used: not a 200 with a Content-Length. */
+function headProblem(res: StreamedResponse): string | undefined {
+  if (res.status !== 200) return `status ${res.status}`;
+  const declared = Number(res.headers['content-length']);
+  if (!Number.isSafeInteger(declared) || declared < 0) return 'no Content-Length';
+  return undefined;
 }
 
-function inMemory(body: Buffer, nowMs: number): ContentFile {
+/** The whole file's length a response states (Content-Length of a 200, the total of a 206). */
+function announcedLength(res: StreamedResponse): number | undefined {
+  if (res.status === 200) return Number(res.headers['content-length']);
+  const m = /\/(\d+)$/.exec(String(res.headers['content-range'] ?? ''));
+  return res.status === 206 && m ? Number(m[1]) : undefined;
+}
+
+/** Why a response cannot continue `body`: it must be exactly the rest of a file of the same length. */
+function continuationProblem(res: StreamedResponse, body: GrowingBody): string | undefined {
+  if (body.length === 0) return res.status === 200 && Number(res.headers['content-length']) === body.size ? undefined : `not the ${body.size}-byte file`;
+  const expected = `bytes ${body.length}-${body.size - 1}/${body.size}`;
+  return res.status === 206 && res.headers['content-range'] === expected ? undefined : `continuation ${res.status} ${String(res.headers['content-range'] ?? '')} is not ${expected}`;
+}
+
+/** A file served from a body in flight (or held in memory for no-store). */
+function streamingFile(body: GrowingBody, nowMs: number): ContentFile {
   return {
-    size: body.length,
+    size: body.size,
     mtimeMs: nowMs,
-    etag: fileEtag({ dev: 0, ino: 0, size: body.length, mtimeMs: nowMs }),
-    read: (range?: ByteRange) => (range ? body.subarray(range.start, range.end + 1) : body),
+    etag: fileEtag({ dev: 0, ino: 0, size: body.size, mtimeMs: nowMs }),
+    read: (range?: ByteRange) => body.read(range?.start ?? 0, range?.end ?? body.size - 1),
   };
 }

@@ -1,19 +1,12 @@
 import http2 from 'node:http2';
 import { rootCertificates } from 'node:tls';
 
-/** An upstream request that failed after part of the body had arrived: that part, for a Range continuation. */
-export class PartialUpstreamResponse extends Error {
-  constructor(message: string, readonly status: number, readonly headers: http2.IncomingHttpHeaders, readonly received: Buffer) {
-    super(message);
-    this.name = 'PartialUpstreamResponse';
-  }
-}
-
-/** A whole upstream response (segments are bounded in size, so buffering is fine). */
-export interface UpstreamResponse {
+/** A streamed upstream response: status, headers and the body as chunks (with backpressure). */
+export interface StreamedResponse {
   status: number;
   headers: http2.IncomingHttpHeaders;
-  body: Buffer;
+  body: AsyncIterable<Buffer>;
+  close(): void;
 }
 
 /**
@@ -28,26 +21,25 @@ export class UpstreamClient {
     this.ca = [...rootCertificates, ...extraCa.map((b) => b.toString())];
   }
 
-  /** GET `path` from `origin`; rejects on connection errors and after `timeoutMs` without completion. */
-  get(origin: string, path: string, timeoutMs: number, headers: Record<string, string> = {}): Promise<UpstreamResponse> {
+  /**
+   * GET `path` from `origin`, resolved once the response head is here; the body is read as it
+   * arrives. Rejects on connection errors or when no head came within `timeoutMs`.
+   */
+  open(origin: string, path: string, timeoutMs: number, headers: Record<string, string> = {}): Promise<StreamedResponse> {
     const session = this.session(origin);
     return new Promise((resolve, reject) => {
       const req = session.request({ ':path': path, ...headers }, { endStream: true });
-      const timer = setTimeout(() => req.close(http2.constants.NGHTTP2_CANCEL), timeoutMs);
-      const chunks: Buffer[] = [];
-      let head: http2.IncomingHttpHeaders = {};
-      req.on('response', (h) => (head = h));
-      req.on('data', (c: Buffer) => chunks.push(c));
-      const fail = (message: string): void => {
+      const timer = setTimeout(() => {
+        req.close(http2.constants.NGHTTP2_CANCEL);
+        reject(new Error(`no response within ${timeoutMs} ms`));
+      }, timeoutMs);
+      req.once('error', (err) => {
         clearTimeout(timer);
-        const received = Buffer.concat(chunks);
-        reject(received.length > 0 ? new PartialUpstreamResponse(message, Number(head[':status'] ?? 0), head, received) : new Error(message));
-      };
-      req.on('error', (err) => fail(err.message));
-      req.on('close', () => {
-        if (req.rstCode && req.rstCode !== http2.constants.NGHTTP2_NO_ERROR) return fail(`stream reset (${req.rstCode})`);
+        reject(err);
+      });
+      req.once('response', (h) => {
         clearTimeout(timer);
-        resolve({ status: Number(head[':status'] ?? 0), headers: head, body: Buffer.concat(chunks) });
+        resolve({ status: Number(h[':status'] ?? 0), headers: h, body: req, close: () => req.close(http2.constants.NGHTTP2_CANCEL) });
       });
     });
   }

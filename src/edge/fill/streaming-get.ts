@@ -1,13 +1,9 @@
 import http2 from 'node:http2';
 import { rootCertificates } from 'node:tls';
+import type { StreamedResponse } from '../upstream-client.js';
 
-/** A streamed upstream response: status, headers and the body as chunks (with backpressure). */
-export interface StreamedResponse {
-  status: number;
-  headers: http2.IncomingHttpHeaders;
-  body: AsyncIterable<Buffer>;
-  close(): void;
-}
+export type { StreamedResponse } from '../upstream-client.js';
+
 
 /** Opens one HTTP/2 connection to an upstream for a fill run (fill makes its requests in sequence). */
 export function connectUpstream(origin: string, extraCa: Buffer[]): http2.ClientHttp2Session {

@@ -99,7 +99,9 @@ export async function startTcpTransport(opts: TcpTransportOptions): Promise<TcpT
       } catch (err) {
         log.warn({ reqId: exchange.id, err: (err as Error).message }, 'response aborted');
         aborts.abort();
-        res.destroy();
+        // An error code, so an HTTP/2 client cannot take the cut body for a whole one.
+        if (req.stream) req.stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+        else res.destroy();
       } finally {
         turn?.done();
         drainer.requestFinished(socket);

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import type { Logger } from 'pino';
 import type { ServeConfig } from './config/config.js';
@@ -70,6 +70,9 @@ export async function startServer(config: ServeConfig, logger: Logger, worker?: 
   const keyRing = openKeyRing(config.tokenKeys, logger, worker?.ticketKeys.token);
   const metrics = new ServerMetrics();
   const readiness = new Readiness();
+  // An edge's media directory is its cache: it starts empty. An origin's must be there to serve.
+  if (config.upstreams.length > 0) mkdirSync(config.media, { recursive: true });
+  else if (!existsSync(config.media)) logger.warn({ media: config.media }, 'media directory does not exist; /readyz reports not ready until it does');
   readiness.add({ name: 'media', check: () => ({ ready: existsSync(config.media), detail: config.media }) });
   const cache = new SegmentCache({
     budgetBytes: config.cacheBytes === 0 ? defaultCacheBudgetBytes(totalmem()) : config.cacheBytes,

@@ -24,10 +24,14 @@ export interface ContentHandlerDeps {
  * rest of the path `path`.
  */
 export function contentHandler(deps: ContentHandlerDeps): Handler {
-  const realRoot = realpath(deps.root);
+  // Resolved on first use: the media directory may appear after start (readiness says so).
+  let realRoot: string | undefined;
   return async (ex, params) => {
     const abs = resolveInside(deps.root, params.path ?? '');
-    await assertNoSymlinkEscape(abs, await realRoot);
+    realRoot ??= await realpath(deps.root).catch(() => {
+      throw new NotFound();
+    });
+    await assertNoSymlinkEscape(abs, realRoot);
     const file = await deps.store.open(abs);
     return respondWithFile(ex, abs, file, deps);
   };

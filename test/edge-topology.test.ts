@@ -1,0 +1,105 @@
+import t from 'tap';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { h2Client } from './helpers/clients.js';
+import { makeTestCerts } from './helpers/certs.js';
+import { makeTestMedia } from './helpers/media.js';
+import { H3EDGE, run, spawnServe, type ServeProcess } from './helpers/run.js';
+
+// The tier as an operator runs it: two origins and an edge, each its own `h3edge serve` process,
+// sharing one token key file (origins enforce tokens; the edge signs its upstream requests), and
+// `h3edge fill` pre-positioning a title on a second edge.
+const certs = makeTestCerts();
+const work = mkdtempSync(join(tmpdir(), 'h3edge-topology-'));
+t.teardown(() => rmSync(work, { recursive: true, force: true }));
+const keyFile = join(work, 'tokens.json');
+writeFileSync(keyFile, JSON.stringify({ current: 'k1', keys: { k1: randomBytes(32).toString('base64') } }));
+const media = makeTestMedia();
+const big = randomBytes(64 * 1024 * 1024);
+writeFileSync(join(media.dir, 'demo/v/big.m4s'), big);
+writeFileSync(join(media.dir, 'catalog.json'), JSON.stringify({ titles: [{ id: 'demo' }] }));
+const mediaB = join(work, 'origin-b');
+cpSync(media.dir, mediaB, { recursive: true });
+
+const tls = ['--cert', certs.certFile, '--key', certs.keyFile, '--host', '127.0.0.1', '--port', '0', '--token-keys', keyFile, '--log-level', 'info'];
+const origin = (p: ServeProcess) => `https://localhost:${p.port}`;
+/** Access-log lines of a process for paths ending in `suffix`. */
+const accesses = (p: ServeProcess, suffix: string): Array<Record<string, unknown>> =>
+  p
+    .stdout()
+    .split('\n')
+    .filter((l) => l.includes('"msg":"access"'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((l) => String(l.path).split('?')[0]!.endsWith(suffix));
+
+t.test('origin A, origin B and an edge in separate processes', async (t) => {
+  const a = await spawnServe(['--media', media.dir, '--no-open-content', ...tls]);
+  t.teardown(() => a.child.kill('SIGKILL'));
+  const b = await spawnServe(['--media', mediaB, '--no-open-content', ...tls]);
+  t.teardown(() => b.child.kill('SIGKILL'));
+  const edgeMedia = join(work, 'edge');
+  const edge = await spawnServe(['--media', edgeMedia, '--open-content', '--upstream', `${origin(a)},${origin(b)}`, '--upstream-ca', certs.certFile, ...tls]);
+  t.teardown(() => edge.child.kill('SIGKILL'));
+  const client = await h2Client(origin(edge), certs.cert);
+  t.teardown(() => client.close());
+
+  t.test('cold miss pulled through from A; the second request makes no upstream request', async (t) => {
+    const first = await client.request('/content/demo/v/seg-9.m4s');
+    t.equal(first.status, 200);
+    t.ok(first.body.equals(media.files['demo/v/seg-9.m4s'] as Buffer), 'byte-exact');
+    t.equal(accesses(a, '/demo/v/seg-9.m4s').length, 1, 'one request to origin A');
+    const second = await client.request('/content/demo/v/seg-9.m4s', { headers: { range: 'bytes=10-19' } });
+    t.equal(second.status, 206);
+    t.ok(second.body.equals((media.files['demo/v/seg-9.m4s'] as Buffer).subarray(10, 20)));
+    t.equal(accesses(a, '/demo/v/seg-9.m4s').length + accesses(b, '/demo/v/seg-9.m4s').length, 1, 'served from the edge: no new upstream request');
+  });
+
+  t.test('origin A killed mid-download: the transfer completes from B, byte-exact', async (t) => {
+    const download = client.request('/content/demo/v/big.m4s', {
+      // The head reaches the client once the edge has A's response head: A is sending now.
+      onHeaders: () => a.child.kill('SIGKILL'),
+    });
+    const r = await download;
+    t.equal(r.status, 200);
+    t.ok(r.body.equals(big), `one clean 64 MB response, byte-exact (${r.body.length} bytes)`);
+    const continuation = accesses(b, '/demo/v/big.m4s');
+    t.equal(continuation.length, 1, 'B was asked once');
+    t.match(String(continuation[0]?.range), /^bytes=\d+-$/, `and only for the rest (${String(continuation[0]?.range)})`);
+  });
+});
+
+t.test('h3edge fill pre-positions a title: its first play on that edge makes no upstream request', async (t) => {
+  const a = await spawnServe(['--media', media.dir, '--no-open-content', ...tls]);
+  t.teardown(() => a.child.kill('SIGKILL'));
+  const edgeMedia = join(work, 'filled-edge');
+  const fill = await run(process.execPath, [...H3EDGE, 'fill', '--now', '--upstream', origin(a), '--media', edgeMedia, '--upstream-ca', certs.certFile, '--token-keys', keyFile], {
+    timeoutMs: 120_000,
+  });
+  t.equal(fill.code, 0, 'fill exit 0', { stderr: fill.stderr.slice(-400) });
+  const before = accesses(a, '.m4s').length + accesses(a, '.m3u8').length;
+  const edge = await spawnServe(['--media', edgeMedia, '--open-content', '--upstream', origin(a), '--upstream-ca', certs.certFile, ...tls]);
+  t.teardown(() => edge.child.kill('SIGKILL'));
+  const client = await h2Client(origin(edge), certs.cert);
+  t.teardown(() => client.close());
+  for (const path of ['demo/master.m3u8', 'demo/v/init.mp4', 'demo/v/seg-1.m4s', 'demo/v/big.m4s']) {
+    const r = await client.request(`/content/${path}`);
+    t.ok(r.status === 200 && r.body.equals(path === 'demo/v/big.m4s' ? big : (media.files[path] as Buffer)), `${path} byte-exact from the edge`);
+  }
+  t.equal(accesses(a, '.m4s').length + accesses(a, '.m3u8').length, before, 'no manifest or segment request reached the origin during play');
+});
+
+t.test('an origin started before its media directory exists: a warning, 404s and not ready — no crash', async (t) => {
+  const missing = join(work, 'not-yet');
+  const p = await spawnServe(['--media', missing, '--open-content', ...tls]);
+  t.teardown(() => p.child.kill('SIGKILL'));
+  t.match(p.stdout(), /media directory does not exist/);
+  const client = await h2Client(origin(p), certs.cert);
+  t.teardown(() => client.close());
+  t.equal((await client.request('/content/demo/master.m3u8')).status, 404);
+  t.equal((await client.request('/readyz')).status, 503);
+  cpSync(media.dir, missing, { recursive: true });
+  t.equal((await client.request('/content/demo/master.m3u8')).status, 200, 'served once the directory appears');
+  t.equal(p.child.exitCode, null, 'still running');
+});

@@ -177,6 +177,7 @@ function edgeStore(config: ServeConfig, local: ContentStore, keyRing: KeyRing, l
     logger: logger.child({ component: 'edge' }),
     clock: Date.now,
     timeoutMs: 10_000,
+    minKbps: config.upstreamMinKbps,
   });
 }
 

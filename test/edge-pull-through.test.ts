@@ -165,6 +165,38 @@ t.test('pull-through, request collapsing and upstream failover', async (t) => {
     t.ok(existsSync(join(edgeMedia, 'demo/v/slow.m4s')), 'stored once complete');
   });
 
+  t.test('a sustained slow upstream is left for the next one, which sends the rest', async (t) => {
+    const key = await import('node:fs').then((fs) => fs.readFileSync(certs.keyFile));
+    let timer: NodeJS.Timeout | undefined;
+    // 16 KiB every 100 ms: about 1.3 Mbit/s, under the edge's 2 Mbit/s floor.
+    const slow = http2.createSecureServer({ cert: certs.cert, key }, (_req, res) => {
+      res.writeHead(200, { 'content-length': String(big.length), 'content-type': 'video/iso.segment' });
+      let off = 0;
+      timer = setInterval(() => {
+        if (off >= big.length || res.destroyed) return clearInterval(timer);
+        res.write(big.subarray(off, (off += 16 * 1024)));
+      }, 100);
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', () => r()));
+    t.teardown(() => {
+      clearInterval(timer);
+      slow.close();
+    });
+    const slowOrigin = `https://localhost:${(slow.address() as { port: number }).port}`;
+    const edge = await startEdge([slowOrigin, origin.origin]);
+    t.teardown(() => edge.close());
+    const client = await h2Client(edge.origin, certs.cert);
+    t.teardown(() => client.close());
+    const before = originRequests(origin, '/content/demo/v/big.m4s');
+    const r = await client.request('/content/demo/v/big.m4s');
+    t.equal(r.status, 200);
+    t.ok(r.body.equals(big), 'byte-exact');
+    const cutLine = edge.logs.find((l) => l.upstream === slowOrigin && /slow: \d+ kbit\/s/.test(String(l.err)));
+    t.ok(cutLine, `the slow upstream was cut and logged by name (${String(cutLine?.err)})`);
+    const rest = origin.logs.filter((l) => l.msg === 'access' && String(l.path).endsWith('/content/demo/v/big.m4s')).slice(before);
+    t.match(String(rest[0]?.range), /^bytes=[1-9]\d*-$/, `the next upstream sent only the rest (${String(rest[0]?.range)})`);
+  });
+
   t.test('a file the origin lacks is a 404 at the edge', async (t) => {
     const edge = await startEdge([origin.origin]);
     t.teardown(() => edge.close());

@@ -36,6 +36,8 @@ export interface ServeConfig {
   upstreams: string[];
   /** PEM CA to trust for upstream TLS besides the system store (verification stays on). */
   upstreamCa: string | null;
+  /** An upstream transfer slower than this (over 2 s windows) is moved to the next upstream; 0 = never. */
+  upstreamMinKbps: number;
   /** Byte budget of the memory-mapped segment cache (per worker); 0 = a quarter of RAM, at most 16 GiB. */
   cacheBytes: number;
   /** `mmap` maps files (reads if the addon is missing); `read` never maps (for comparison and debugging). */
@@ -83,6 +85,7 @@ export const DEFAULT_SERVE_CONFIG: Readonly<ServeConfig> = Object.freeze({
   cacheBytes: 0,
   upstreams: [],
   upstreamCa: null,
+  upstreamMinKbps: 2000,
   cacheMode: 'mmap',
   licenseServers: {},
   artworkDir: null,

@@ -67,6 +67,7 @@ const SCHEMA: Readonly<Record<keyof ServeConfig, Check>> = {
   cacheBytes: positiveInt,
   upstreams: (v) => (Array.isArray(v) && v.every((u) => typeof u === 'string' && /^https:\/\/[^/]+$/.test(u)) ? null : 'a list of "https://host:port" origins'),
   upstreamCa: pathOrNull,
+  upstreamMinKbps: positiveInt,
   cacheMode: oneOf(['mmap', 'read']),
   licenseServers,
   artworkDir: pathOrNull,

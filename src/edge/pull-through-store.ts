@@ -21,7 +21,12 @@ export interface PullThroughDeps {
   logger: Logger;
   clock: () => number;
   timeoutMs: number;
+  /** A transfer that stays below this rate for a whole window is handed to the next upstream; 0 = never. */
+  minKbps: number;
 }
+
+/** Throughput is judged over windows this long (short ones would punish ordinary jitter). */
+const RATE_WINDOW_MS = 2000;
 
 /** Files up to this size are checked whole (length, status) before their first byte goes out. */
 const CHECK_WHOLE_BYTES = 256 * 1024;
@@ -129,7 +134,9 @@ export class PullThroughStore implements ContentStore {
               announced = true;
             }
           }
-          await this.receive(res, body);
+          // Slowness is a reason to move only when there is somewhere to move to.
+          const alternative = this.breakers.some((other) => other !== breaker && other.allows());
+          await this.receive(res, body, alternative ? this.deps.minKbps : 0);
           if (!body.complete) throw new Error(`body ended after ${body.length} of ${body.size} bytes`);
           breaker.success();
           if (!noStore) await writeAtomically(this.deps.mediaRoot, absPath, body.bytes());
@@ -152,18 +159,40 @@ export class PullThroughStore implements ContentStore {
     return { file, done };
   }
 
-  /** Appends the response body; gives up when the upstream stalls for `timeoutMs`. */
-  private async receive(res: StreamedResponse, body: GrowingBody): Promise<void> {
-    let stall = setTimeout(() => res.close(), this.deps.timeoutMs);
+  /**
+   * Appends the response body; gives up (throws) when the upstream stalls for `timeoutMs` or
+   * delivers less than `minKbps` (0: no floor) over a whole window, so the next upstream
+   * continues the rest.
+   */
+  private async receive(res: StreamedResponse, body: GrowingBody, minKbps: number): Promise<void> {
+    let cut: string | undefined;
+    const stop = (why: string): void => {
+      cut = why;
+      res.close();
+    };
+    let stall = setTimeout(() => stop(`stalled for ${this.deps.timeoutMs} ms`), this.deps.timeoutMs);
+    let windowStart = this.deps.clock();
+    let windowBytes = 0;
     try {
       for await (const chunk of res.body) {
         body.append(chunk);
         clearTimeout(stall);
-        stall = setTimeout(() => res.close(), this.deps.timeoutMs);
+        stall = setTimeout(() => stop(`stalled for ${this.deps.timeoutMs} ms`), this.deps.timeoutMs);
+        windowBytes += chunk.length;
+        const elapsed = this.deps.clock() - windowStart;
+        if (elapsed >= RATE_WINDOW_MS) {
+          const kbps = (windowBytes * 8) / elapsed;
+          if (minKbps > 0 && kbps < minKbps && !body.complete) stop(`slow: ${Math.round(kbps)} kbit/s < ${minKbps}`);
+          windowStart = this.deps.clock();
+          windowBytes = 0;
+        }
       }
+    } catch (err) {
+      throw new Error(cut ?? (err as Error).message);
     } finally {
       clearTimeout(stall);
     }
+    if (cut) throw new Error(cut);
   }
 }
 

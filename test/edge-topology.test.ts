@@ -56,6 +56,13 @@ t.test('origin A, origin B and an edge in separate processes', async (t) => {
     t.equal(accesses(a, '/demo/v/seg-9.m4s').length + accesses(b, '/demo/v/seg-9.m4s').length, 1, 'served from the edge: no new upstream request');
   });
 
+  t.test('the upstream advertised HTTP/3 (Alt-Svc): the next miss is pulled over HTTP/3', async (t) => {
+    t.equal(accesses(a, '/demo/v/seg-9.m4s')[0]?.transport, 'h2', 'the first pull went over HTTP/2');
+    const r = await client.request('/content/demo/v/seg-1.m4s');
+    t.ok(r.status === 200 && r.body.equals(media.files['demo/v/seg-1.m4s'] as Buffer), 'byte-exact');
+    t.equal(accesses(a, '/demo/v/seg-1.m4s')[0]?.transport, 'h3', 'origin A served it over HTTP/3');
+  });
+
   t.test('origin A killed mid-download: the transfer completes from B, byte-exact', async (t) => {
     const download = client.request('/content/demo/v/big.m4s', {
       // The head reaches the client once the edge has A's response head: A is sending now.

@@ -140,7 +140,7 @@ export class PullThroughStore implements ContentStore {
           if (!body.complete) throw new Error(`body ended after ${body.length} of ${body.size} bytes`);
           breaker.success();
           if (!noStore) await writeAtomically(this.deps.mediaRoot, absPath, body.bytes());
-          log.info({ bytes: body.size, streamed: announced, continuedAt: offset || undefined }, 'pulled through');
+          log.info({ bytes: body.size, protocol: res.protocol, streamed: announced, continuedAt: offset || undefined }, 'pulled through');
           if (!announced) announce(noStore ? streamingFile(body, this.deps.clock()) : await this.deps.local.open(absPath));
           return;
         } catch (err) {

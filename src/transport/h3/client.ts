@@ -1,8 +1,9 @@
+import { PassThrough } from 'node:stream';
 import { connectAsync, type Http3ClientSession, type IncomingHeaders } from '@currentspace/http3';
 
 export interface H3ClientOptions {
-  /** PEM CA to trust (e.g. the dev certificate); without it the system store is used. */
-  ca?: Buffer;
+  /** PEM CA(s) to trust (e.g. the dev certificate); without it the system store is used. */
+  ca?: string | Buffer | Array<string | Buffer>;
   /** Server name for SNI and certificate checks; defaults to the origin's host. */
   servername?: string;
   rejectUnauthorized?: boolean;
@@ -74,6 +75,42 @@ export class H3Client {
         resolve({ status: Number(head[':status']), headers, body: Buffer.concat(chunks), timings });
       });
     });
+  }
+
+  /**
+   * Sends one GET and resolves with the response head; the body is read as it arrives (the
+   * stream is a Readable of Buffers). Rejects if no head arrives within `timeoutMs`.
+   */
+  stream(path: string, headers: Record<string, string>, timeoutMs: number): Promise<{ status: number; headers: IncomingHeaders; body: AsyncIterable<Buffer>; close(): void }> {
+    const stream = this.session.request({ ':method': 'GET', ':path': path, ':authority': this.authority, ':scheme': 'https', ...headers }, { endStream: true });
+    // Body events can come in the same tick as the head (a small response in one packet):
+    // collect them from the start instead of when the caller begins to read.
+    const body = new PassThrough();
+    stream.on('data', (c: Buffer) => body.write(c));
+    stream.once('end', () => body.end());
+    stream.once('error', (err) => body.destroy(err));
+    stream.once('close', () => {
+      if (!body.writableEnded) body.destroy(new Error('HTTP/3 stream closed before its end'));
+    });
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        stream.close();
+        reject(new Error(`no HTTP/3 response within ${timeoutMs} ms`));
+      }, timeoutMs);
+      stream.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      stream.once('response', (h: IncomingHeaders) => {
+        clearTimeout(timer);
+        resolve({ status: Number(h[':status']), headers: h, body, close: () => stream.close() });
+      });
+    });
+  }
+
+  /** Whether the QUIC connection is gone (then a new one is needed). */
+  get closed(): boolean {
+    return this.session.closed;
   }
 
   async close(): Promise<void> {

@@ -28,6 +28,10 @@ import { ChecksumManifest } from './edge/checksum-manifest.js';
 import { jsonReply } from './http/json.js';
 import { PullThroughStore } from './edge/pull-through-store.js';
 import { UpstreamClient } from './edge/upstream-client.js';
+import { FillSchedule } from './edge/fill/fill-schedule.js';
+import { parseFillWindow } from './edge/fill/fill-window.js';
+import { runFill } from './edge/fill/fill-run.js';
+import { registerFillMetrics } from './observe/fill-metrics.js';
 import type { ContentStore } from './content/content-store.js';
 import { Forbidden } from './http/errors.js';
 import { startTcpTransport, type TcpTransport } from './transport/h2/server.js';
@@ -62,6 +66,8 @@ const tokenRequired = (): never => {
 /** What a worker of a multi-process node shares with its siblings. */
 export interface WorkerContext {
   ticketKeys: SharedTicketKeys;
+  /** This worker runs the node's scheduled fill (one worker per node does). */
+  runsFill: boolean;
 }
 
 /** Wires config, TLS, routes, the core and both transports. The only module that knows them all. */
@@ -90,6 +96,7 @@ export async function startServer(config: ServeConfig, logger: Logger, worker?: 
   const edge = config.upstreams.length === 0 ? null : edgeStore(config, cachedStore, keyRing, logger);
   const localStore: ContentStore = edge ?? cachedStore;
   if (edge) registerUpstreamMetrics(metrics.registry, () => edge.health());
+  const fill = scheduledFill(config, keyRing, logger, metrics, worker);
   const router = new Router();
   // Operator endpoints live on the main port unless an admin port takes them off it.
   const opsRouter = config.adminPort === null ? router : new Router();
@@ -160,9 +167,39 @@ export async function startServer(config: ServeConfig, logger: Logger, worker?: 
     close: async () => {
       playback.stop();
       edge?.close();
-      await Promise.all([tcp.close(config.shutdownGraceMs), udp.close(config.shutdownGraceMs), admin?.close()]);
+      await Promise.all([fill?.stop(),tcp.close(config.shutdownGraceMs), udp.close(config.shutdownGraceMs), admin?.close()]);
     },
   };
+}
+
+/** The nightly fill run by this process, when it is an edge with a fill window and the node's fill worker. */
+function scheduledFill(config: ServeConfig, keyRing: KeyRing, logger: Logger, metrics: ServerMetrics, worker: WorkerContext | undefined): FillSchedule | null {
+  if (config.upstreams.length === 0 || config.fillWindow === null || (worker && !worker.runsFill)) return null;
+  const extraCa = config.upstreamCa === null ? [] : [readFileSync(config.upstreamCa)];
+  const log = logger.child({ component: 'fill' });
+  const schedule = new FillSchedule({
+    window: parseFillWindow(config.fillWindow),
+    upstreams: config.upstreams,
+    checkEveryMs: config.fillCheckIntervalMs,
+    logger: log,
+    now: () => new Date(),
+    onRun: registerFillMetrics(metrics.registry),
+    run: (upstream, windowClosed) =>
+      runFill({
+        upstream,
+        extraCa,
+        root: config.media,
+        upstreamPath: upstreamPathFor(keyRing.keys, Date.now),
+        rateBitsPerSec: config.fillRateBitsPerSec || null,
+        diskBudgetBytes: config.fillDiskBudgetBytes || null,
+        windowClosed,
+        onProgress: () => {},
+        logger: log,
+        clock: Date.now,
+      }),
+  });
+  schedule.start();
+  return schedule;
 }
 
 function edgeStore(config: ServeConfig, local: ContentStore, keyRing: KeyRing, logger: Logger): PullThroughStore {

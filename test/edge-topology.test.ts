@@ -110,3 +110,33 @@ t.test('an origin started before its media directory exists: a warning, 404s and
   t.equal((await client.request('/content/demo/master.m3u8')).status, 200, 'served once the directory appears');
   t.equal(p.child.exitCode, null, 'still running');
 });
+
+t.test('serve runs the nightly fill itself in its window, in exactly one of its workers', async (t) => {
+  const a = await spawnServe(['--media', media.dir, '--no-open-content', ...tls]);
+  t.teardown(() => a.child.kill('SIGKILL'));
+  const hhmm = (d: Date) => `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+  const now = Date.now();
+  const config = join(work, 'fill-edge.json');
+  writeFileSync(config, JSON.stringify({ fillWindow: `${hhmm(new Date(now - 60_000))}-${hhmm(new Date(now + 30 * 60_000))}`, fillCheckIntervalMs: 200 }));
+  const edgeMedia = join(work, 'scheduled-edge');
+  const edge = await spawnServe(['--config', config, '--workers', '2', '--media', edgeMedia, '--open-content', '--upstream', origin(a), '--upstream-ca', certs.certFile, ...tls]);
+  t.teardown(() => edge.child.kill('SIGKILL'));
+  for (let i = 0; i < 150 && !edge.stdout().includes('fill: run complete'); i++) await new Promise((r) => setTimeout(r, 100));
+  t.match(edge.stdout(), /fill: run complete/, 'the scheduled run completed');
+  t.equal(accesses(a, '/v1/fill/manifest').length, 1, 'one worker ran it: the checksum manifest was read once');
+  t.equal(accesses(a, '/demo/v/big.m4s').length, 1, 'each file was fetched once');
+  const client = await h2Client(origin(edge), certs.cert);
+  t.teardown(() => client.close());
+  const r = await client.request('/content/demo/v/big.m4s');
+  t.ok(r.status === 200 && r.body.equals(big), 'the filled file is served');
+  t.equal(accesses(a, '/demo/v/big.m4s').length, 1, 'from the edge, with no upstream request');
+  let seen = '';
+  // Each worker has its own registry and a connection stays on one worker: scrape over new connections.
+  for (let i = 0; i < 30 && !/h3edge_fill_runs_total\{result="complete"\} 1/.test(seen); i++) {
+    const scrape = await h2Client(origin(edge), certs.cert);
+    seen = (await scrape.request('/metrics')).body.toString();
+    await scrape.close();
+  }
+  t.match(seen, /h3edge_fill_runs_total\{result="complete"\} 1/, 'the fill worker exports the run');
+  t.match(seen, /h3edge_fill_files_total\{outcome="downloaded"\} \d+/);
+});

@@ -38,6 +38,14 @@ export interface ServeConfig {
   upstreamCa: string | null;
   /** An upstream transfer slower than this (over 2 s windows) is moved to the next upstream; 0 = never. */
   upstreamMinKbps: number;
+  /** An edge runs the nightly fill itself in this daily local window (e.g. "02:00-06:00"); null = never. */
+  fillWindow: string | null;
+  /** Fill download rate limit in bits/s; 0 = unlimited. */
+  fillRateBitsPerSec: number;
+  /** Disk budget of filled titles in bytes; 0 = no budget (nothing evicted). */
+  fillDiskBudgetBytes: number;
+  /** How often the fill schedule looks at the clock. */
+  fillCheckIntervalMs: number;
   /** Byte budget of the memory-mapped segment cache (per worker); 0 = a quarter of RAM, at most 16 GiB. */
   cacheBytes: number;
   /** `mmap` maps files (reads if the addon is missing); `read` never maps (for comparison and debugging). */
@@ -86,6 +94,10 @@ export const DEFAULT_SERVE_CONFIG: Readonly<ServeConfig> = Object.freeze({
   upstreams: [],
   upstreamCa: null,
   upstreamMinKbps: 2000,
+  fillWindow: null,
+  fillRateBitsPerSec: 0,
+  fillDiskBudgetBytes: 0,
+  fillCheckIntervalMs: 60_000,
   cacheMode: 'mmap',
   licenseServers: {},
   artworkDir: null,

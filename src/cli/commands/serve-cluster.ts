@@ -5,6 +5,8 @@ import type { CommandIo } from '../io.js';
 
 /** Environment variable carrying the shared ticket keys to workers. */
 export const TICKET_KEYS_ENV = 'H3EDGE_TICKET_KEYS';
+/** Set to 1 in the one worker that runs the scheduled fill. */
+export const FILL_WORKER_ENV = 'H3EDGE_FILL_WORKER';
 
 /** Restarts of crashed workers allowed per minute before the node gives up. */
 const MAX_RESTARTS_PER_MINUTE = 10;
@@ -28,6 +30,7 @@ class Supervisor {
   private stopping = false;
   private announced = false;
   private exitCode = 0;
+  private fillWorker: Worker | null = null;
   private resolve: (code: number) => void = () => {};
 
   constructor(private readonly config: ServeConfig, private readonly workers: number, private readonly io: CommandIo) {}
@@ -38,12 +41,15 @@ class Supervisor {
     process.on('SIGINT', () => this.stop('SIGINT'));
     process.on('SIGTERM', () => this.stop('SIGTERM'));
     process.on('SIGHUP', () => this.live().forEach((w) => w.process.kill('SIGHUP')));
-    for (let i = 0; i < this.workers; i++) this.fork();
+    for (let i = 0; i < this.workers; i++) this.fork(i === 0);
     return done;
   }
 
-  private fork(): void {
-    cluster.fork(this.env).on('message', (m: WorkerMessage) => {
+  /** `runsFill`: this worker runs the node's scheduled fill (exactly one does; its replacement takes over). */
+  private fork(runsFill: boolean): void {
+    const worker = cluster.fork({ ...this.env, [FILL_WORKER_ENV]: runsFill ? '1' : '0' });
+    if (runsFill) this.fillWorker = worker;
+    worker.on('message', (m: WorkerMessage) => {
       if (m.startupError !== undefined && !this.stopping) {
         this.io.stderr.write(`h3edge: ${m.startupError}\n`);
         this.exitCode = m.code ?? 1;
@@ -72,7 +78,7 @@ class Supervisor {
       this.exitCode = 1;
       this.stop('SIGTERM');
     } else {
-      this.fork();
+      this.fork(worker === this.fillWorker);
     }
   }
 

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { decodeTicketKeys } from '../../tls/ticket-keys.js';
 import { loadCredentials } from '../../tls/credentials.js';
-import { runPrimary, TICKET_KEYS_ENV } from './serve-cluster.js';
+import { FILL_WORKER_ENV, runPrimary, TICKET_KEYS_ENV } from './serve-cluster.js';
 import type { ServeConfig } from '../../config/config.js';
 import { loadConfigFile, resolveServeConfig } from '../../config/load.js';
 import { ConfigError } from '../../config/errors.js';
@@ -28,7 +28,8 @@ export async function runServe(argv: string[], io: CommandIo): Promise<number> {
   const ticketKeys = decodeTicketKeys(process.env[TICKET_KEYS_ENV]);
   let server;
   try {
-    server = await startServer(config, logger, cluster.isWorker && ticketKeys ? { ticketKeys } : undefined);
+    const worker = cluster.isWorker && ticketKeys ? { ticketKeys, runsFill: process.env[FILL_WORKER_ENV] === '1' } : undefined;
+    server = await startServer(config, logger, worker);
   } catch (err) {
     if (!cluster.isWorker) throw err;
     // The primary reports it once for all workers and stops the node.

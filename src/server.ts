@@ -97,6 +97,8 @@ export async function startServer(config: ServeConfig, logger: Logger, worker?: 
   const localStore: ContentStore = edge ?? cachedStore;
   if (edge) registerUpstreamMetrics(metrics.registry, () => edge.health());
   const fill = scheduledFill(config, keyRing, logger, metrics, worker);
+  // A fill that could reach no upstream leaves the node unprepared for tomorrow's demand.
+  if (fill) readiness.add({ name: 'fill', check: () => ({ ready: fill.lastResult !== 'failed', detail: fill.lastResult ?? 'no run yet' }) });
   const router = new Router();
   // Operator endpoints live on the main port unless an admin port takes them off it.
   const opsRouter = config.adminPort === null ? router : new Router();
@@ -162,6 +164,7 @@ export async function startServer(config: ServeConfig, logger: Logger, worker?: 
       const fresh = loadCredentials(config.cert, config.key);
       keyRing.reload();
       tcp.setCredentials(fresh);
+      udp.setCredentials(fresh);
       logger.info({ cert: config.cert, tokenKeys: config.tokenKeys }, 'reloaded certificate and token keys');
     },
     close: async () => {

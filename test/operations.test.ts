@@ -103,3 +103,25 @@ t.test('a download keeps running across a SIGHUP certificate reload and a SIGTER
   t.ok(Buffer.concat(chunks).equals(big), 'the download that spanned the reload and the drain is byte-exact');
   t.equal(code, 0, 'clean exit after draining');
 });
+
+t.test('a reload gives new HTTP/3 connections the new certificate; open ones keep theirs', async (t) => {
+  const media = makeTestMedia();
+  const first = makeTestCerts();
+  const server = await startTestServer({ media: media.dir, logLevel: 'warn' }, first);
+  t.teardown(() => server.close());
+  const { H3Client } = await import('../src/transport/h3/client.js');
+  const before = await H3Client.connect(server.origin, { ca: first.cert });
+  t.teardown(() => before.close());
+  t.equal((await before.request('/content/demo/master.m3u8')).status, 200);
+
+  const renewed = makeTestCerts();
+  copyFileSync(renewed.certFile, first.certFile);
+  copyFileSync(renewed.keyFile, first.keyFile);
+  await server.reload();
+
+  const after = await H3Client.connect(server.origin, { ca: renewed.cert });
+  t.teardown(() => after.close());
+  t.equal((await after.request('/content/demo/master.m3u8')).status, 200, 'a new connection verifies against the renewed certificate');
+  await t.rejects(H3Client.connect(server.origin, { ca: first.cert }), 'and no longer against the old one');
+  t.equal((await before.request('/content/demo/v/init.mp4')).status, 200, 'the connection opened before the reload keeps working');
+});

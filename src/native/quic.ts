@@ -115,6 +115,7 @@ interface QuicServerBinding {
   cancel(conn: number, stream: number): boolean;
   connStats(conn: number): NativeConnStats | null;
   goaway(final: boolean): void;
+  reloadCredentials(certFile: string, keyFile: string): void;
   close(done: () => void): void;
 }
 
@@ -307,6 +308,11 @@ export class NativeH3Server extends EventEmitter {
 
   stats(): NativeH3ServerStats {
     return this.native.stats();
+  }
+
+  /** New connections use this certificate and key; established ones keep theirs. Throws if they do not load. */
+  reloadCredentials(certFile: string, keyFile: string): void {
+    this.native.reloadCredentials(certFile, keyFile);
   }
 
   /**

@@ -23,6 +23,8 @@ export class FillSchedule {
   private running: Promise<void> | null = null;
   /** Day (local date) of the window occurrence already filled completely. */
   private doneFor: string | null = null;
+  /** Result of the last run: 'failed' means no upstream could be filled from. */
+  lastResult: 'complete' | 'incomplete' | 'failed' | null = null;
 
   constructor(private readonly o: FillScheduleOptions) {}
 
@@ -53,12 +55,14 @@ export class FillSchedule {
         const complete = summary.filesFailed === 0 && !summary.stoppedByWindow;
         if (complete) this.doneFor = day;
         this.o.logger.info({ ...summary, titles: summary.titles.length }, complete ? 'fill: run complete' : 'fill: run incomplete');
-        this.o.onRun(complete ? 'complete' : 'incomplete', summary);
+        this.lastResult = complete ? 'complete' : 'incomplete';
+        this.o.onRun(this.lastResult, summary);
         return;
       } catch (err) {
         this.o.logger.warn({ upstream, err: (err as Error).message }, 'fill: run failed on this upstream');
       }
     }
+    this.lastResult = 'failed';
     this.o.onRun('failed', null);
   }
 }

@@ -61,6 +61,7 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
                         InstanceMethod<&QuicServer::Cancel>("cancel"),
                         InstanceMethod<&QuicServer::ConnectionStats>("connStats"),
                         InstanceMethod<&QuicServer::Goaway>("goaway"),
+                        InstanceMethod<&QuicServer::ReloadCredentials>("reloadCredentials"),
                         InstanceMethod<&QuicServer::Close>("close")});
   }
 
@@ -252,6 +253,17 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
   Napi::Value Goaway(const Napi::CallbackInfo& info) {
     if (listening_ && !closed_) server_->goaway(info.Length() > 0 && info[0].ToBoolean().Value());
     return info.Env().Undefined();
+  }
+
+  /** reloadCredentials(certFile, keyFile): new connections get these; throws with the GnuTLS reason. */
+  Napi::Value ReloadCredentials(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[0].IsString() || !info[1].IsString()) return throw_type_error(env, "reloadCredentials(certFile, keyFile)");
+    std::string err;
+    if (!server_->tls().reload_credentials(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::String>().Utf8Value(), &err)) {
+      Napi::Error::New(env, err).ThrowAsJavaScriptException();
+    }
+    return env.Undefined();
   }
 
   /** close(done): every connection is closed now; done() runs when the socket is released. */

@@ -67,20 +67,39 @@ TlsContext::~TlsContext() {
     gnutls_free(ticket_key_.data);
   }
   if (cred_ != nullptr) gnutls_certificate_free_credentials(cred_);
+  for (gnutls_certificate_credentials_t c : retired_) gnutls_certificate_free_credentials(c);
+}
+
+namespace {
+bool load_credentials(const std::string& cert_file, const std::string& key_file, gnutls_certificate_credentials_t* out,
+                      std::string* err) {
+  if (int rv = gnutls_certificate_allocate_credentials(out); rv != 0) {
+    *err = gnutls_message("gnutls_certificate_allocate_credentials", rv);
+    return false;
+  }
+  if (int rv = gnutls_certificate_set_x509_key_file(*out, cert_file.c_str(), key_file.c_str(), GNUTLS_X509_FMT_PEM);
+      rv < 0) {
+    *err = gnutls_message(("certificate " + cert_file + " / key " + key_file).c_str(), rv);
+    gnutls_certificate_free_credentials(*out);
+    *out = nullptr;
+    return false;
+  }
+  return true;
+}
+}  // namespace
+
+bool TlsContext::reload_credentials(const std::string& cert_file, const std::string& key_file, std::string* err) {
+  gnutls_certificate_credentials_t fresh = nullptr;
+  if (!load_credentials(cert_file, key_file, &fresh, err)) return false;
+  // Sessions point at the old credentials until they end; keep them.
+  retired_.push_back(cred_);
+  cred_ = fresh;
+  return true;
 }
 
 bool TlsContext::init(const ServerOptions& opts, const std::vector<uint8_t>& binding, std::string* err) {
   early_data_ = opts.early_data;
-  if (int rv = gnutls_certificate_allocate_credentials(&cred_); rv != 0) {
-    *err = gnutls_message("gnutls_certificate_allocate_credentials", rv);
-    return false;
-  }
-  if (int rv = gnutls_certificate_set_x509_key_file(cred_, opts.cert_file.c_str(), opts.key_file.c_str(),
-                                                    GNUTLS_X509_FMT_PEM);
-      rv < 0) {
-    *err = gnutls_message(("certificate " + opts.cert_file + " / key " + opts.key_file).c_str(), rv);
-    return false;
-  }
+  if (!load_credentials(opts.cert_file, opts.key_file, &cred_, err)) return false;
   gnutls_datum_t master{nullptr, 0};
   if (opts.ticket_key.empty()) {
     if (int rv = gnutls_session_ticket_key_generate(&master); rv != 0) {

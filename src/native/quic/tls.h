@@ -46,6 +46,12 @@ class TlsContext {
    */
   bool init(const ServerOptions& opts, const std::vector<uint8_t>& binding, std::string* err);
 
+  /**
+   * New connections use this certificate and key from now on; connections already set up keep
+   * the credentials they were given (retired ones are freed only with the context).
+   */
+  bool reload_credentials(const std::string& cert_file, const std::string& key_file, std::string* err);
+
   gnutls_certificate_credentials_t credentials() const { return cred_; }
   const gnutls_datum_t* ticket_key() const { return &ticket_key_; }
   gnutls_anti_replay_t anti_replay() const { return anti_replay_; }
@@ -53,6 +59,7 @@ class TlsContext {
 
  private:
   gnutls_certificate_credentials_t cred_ = nullptr;
+  std::vector<gnutls_certificate_credentials_t> retired_;
   gnutls_datum_t ticket_key_{nullptr, 0};
   gnutls_anti_replay_t anti_replay_ = nullptr;
   ReplayStore replay_store_;

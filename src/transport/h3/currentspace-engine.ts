@@ -102,6 +102,7 @@ export function startCurrentspaceEngine(opts: UdpTransportOptions): Promise<UdpT
         port: server.address()?.port ?? opts.port,
         engine: 'currentspace',
         stats: () => null,
+        setCredentials: () => log.warn('the currentspace engine cannot reload its certificate; HTTP/3 keeps the old one until restart'),
         close: async (graceMs) => {
           if (draining) return;
           draining = true;

@@ -60,6 +60,7 @@ export async function startNativeEngine(opts: UdpTransportOptions): Promise<UdpT
     port: server.address().port,
     engine: 'native',
     stats: () => server.stats(),
+    setCredentials: (c) => server.reloadCredentials(c.certFile, c.keyFile),
     close: (graceMs) => server.close({ graceMs }),
   };
 }

@@ -1,3 +1,4 @@
+import type { Credentials } from '../../tls/credentials.js';
 import type { ListenerOptions } from '../listener-options.js';
 
 export type H3EngineName = 'native' | 'currentspace';
@@ -11,6 +12,8 @@ export interface UdpTransportOptions extends ListenerOptions {
 export interface UdpTransport {
   readonly port: number;
   readonly engine: H3EngineName;
+  /** New connections use these credentials (engines that cannot reload keep the old ones and say so). */
+  setCredentials(credentials: Credentials): void;
   /** Engine counters for /metrics; null when the engine keeps none. */
   stats(): QuicStats | null;
   /** Sends H3 GOAWAY, lets in-flight streams finish for up to `graceMs`, then closes. */

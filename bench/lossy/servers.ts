@@ -1,0 +1,69 @@
+// The servers under test, started inside the server namespace on the same files and certificate.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BenchServer } from '../cache/servers.js';
+import { SERVER_ADDR } from './link.js';
+
+const ROOT = join(import.meta.dirname, '../..');
+
+function waitForOutput(child: ChildProcess, pattern: RegExp, what: string, limitMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => reject(new Error(`${what} did not start: ${text.slice(-400)}`)), limitMs);
+    const onData = (d: Buffer): void => {
+      text += d;
+      if (pattern.test(text)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited (${code}): ${text.slice(-400)}`));
+    });
+  });
+}
+
+function stopper(child: ChildProcess): () => Promise<void> {
+  return () =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      child.once('exit', () => {
+        clearTimeout(killer);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
+}
+
+export interface ServerFiles {
+  media: string;
+  cert: string;
+  key: string;
+  work: string;
+}
+
+/** h3edge (one worker, native HTTP/3 engine, open content) on SERVER_ADDR:port in namespace `ns`. */
+export async function startH3edgeInNetns(ns: string, port: number, f: ServerFiles): Promise<BenchServer> {
+  const config = join(f.work, 'h3edge-lossy.json');
+  writeFileSync(config, JSON.stringify({ h3Engine: 'native', openContent: true, workers: 1, logLevel: 'warn', cdnProbeIntervalMs: 0 }));
+  const args = ['serve', '--config', config, '--host', SERVER_ADDR, '--port', String(port), '--media', f.media, '--cert', f.cert, '--key', f.key];
+  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, join(ROOT, 'bin/h3edge.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await waitForOutput(child, /serving/, 'h3edge', 30_000);
+  return { name: 'h3edge', pid: child.pid as number, port, prefix: '/content/', stop: stopper(child) };
+}
+
+/** Caddy's file_server (h2 and h3) in namespace `ns`, started by bench/cache's helper. */
+export async function startCaddyInNetns(ns: string, port: number, f: ServerFiles): Promise<BenchServer> {
+  const launcher = join(import.meta.dirname, 'caddy-in-netns.ts');
+  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', launcher, f.media, String(port), f.cert, f.key, f.work], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: ROOT,
+  });
+  await waitForOutput(child, /^ready/m, 'caddy', 30_000);
+  return { name: 'caddy', pid: child.pid as number, port, prefix: '/', stop: stopper(child) };
+}

@@ -18,6 +18,7 @@ import { registerQuicMetrics, registerTlsMetrics } from './observe/handshake-met
 import { healthHandler } from './observe/health.js';
 import { ServerMetrics } from './observe/metrics.js';
 import { metricsHandler } from './observe/metrics-handler.js';
+import { clusterScrape } from './observe/cluster-metrics.js';
 import { Readiness, readinessHandler } from './observe/readiness.js';
 import { startAdminServer, type AdminServer } from './transport/admin/server.js';
 import { installPlayback } from './playback/wiring.js';
@@ -105,7 +106,7 @@ export async function startServer(config: ServeConfig, logger: Logger, worker?: 
   opsRouter
     .add(READ_METHODS, '/healthz', healthHandler())
     .add(READ_METHODS, '/readyz', readinessHandler(readiness))
-    .add(READ_METHODS, '/metrics', metricsHandler(metrics.registry));
+    .add(READ_METHODS, '/metrics', metricsHandler(metrics.registry, worker ? clusterScrape(metrics.registry) : undefined));
   router.add(READ_METHODS, '/content/*path', config.openContent ? contentHandler({ root: config.media, store: localStore }) : tokenRequired);
   // What edges pre-position from this node: every title's files with their sha256, popular first.
   const manifest = new ChecksumManifest(config.media);

@@ -75,6 +75,41 @@ t.test('--workers 2: shared listener, resumption across workers', async (t) => {
   }
   t.ok(earlyElsewhere, 'an HTTP/3 request in 0-RTT was accepted by the worker that did not issue the ticket');
 
+  // /metrics speaks for the node: whichever worker is scraped, it reports the sum over both.
+  const before = await scrapeSum();
+  const servedBy = new Set<number>();
+  for (let i = 0; i < 12; i++) {
+    const c = http2.connect(`https://localhost:${port}`, { ca: certs.cert });
+    const r = c.request({ ':path': `/content/nope-${i}.m4s?scrape=${i}` }, { endStream: true });
+    r.resume();
+    await once(r, 'end');
+    c.close();
+    const line = await (async () => {
+      for (let k = 0; k < 50; k++) {
+        const l = server.stdout().split('\n').find((x) => x.includes(`scrape=${i}"`));
+        if (l) return JSON.parse(l) as { pid: number };
+        await new Promise((res) => setTimeout(res, 20));
+      }
+      return undefined;
+    })();
+    if (line) servedBy.add(line.pid);
+  }
+  t.equal(servedBy.size, 2, 'the 12 requests were served by both workers');
+  t.equal((await scrapeSum()) - before, 12, 'a single scrape counts all 12 404s, whichever worker answered it');
+
+  async function scrapeSum(): Promise<number> {
+    const c = http2.connect(`https://localhost:${port}`, { ca: certs.cert });
+    const r = c.request({ ':path': '/metrics' }, { endStream: true });
+    let text = '';
+    r.on('data', (d: Buffer) => (text += d));
+    await once(r, 'end');
+    c.close();
+    return text
+      .split('\n')
+      .filter((l) => l.startsWith('h3edge_requests_total{') && l.includes('status="404"'))
+      .reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+  }
+
   // An in-flight download survives the drain of the whole node.
   const session = http2.connect(`https://localhost:${port}`, { ca: certs.cert });
   const req = session.request({ ':path': '/content/big.mp4' }, { endStream: true });

@@ -8,6 +8,8 @@ export function registerUpstreamMetrics(registry: Registry, health: () => Upstre
     help: 'Whether the edge currently sends requests to this upstream (circuit closed or half-open)',
     labelNames: ['upstream'] as const,
     registers: [registry],
+    // Across workers: up only if every worker still uses it.
+    aggregator: 'min',
     collect() {
       for (const h of health()) this.set({ upstream: h.origin }, h.state === 'open' ? 0 : 1);
     },
@@ -17,6 +19,7 @@ export function registerUpstreamMetrics(registry: Registry, health: () => Upstre
     help: 'Consecutive failed requests to this upstream',
     labelNames: ['upstream'] as const,
     registers: [registry],
+    aggregator: 'max',
     collect() {
       for (const h of health()) this.set({ upstream: h.origin }, h.failures);
     },

@@ -1,3 +1,4 @@
+import { serveClusterScrapes } from '../../observe/cluster-metrics.js';
 import cluster, { type Worker } from 'node:cluster';
 import type { ServeConfig } from '../../config/config.js';
 import { encodeTicketKeys, generateTicketKeys } from '../../tls/ticket-keys.js';
@@ -41,6 +42,7 @@ class Supervisor {
     process.on('SIGINT', () => this.stop('SIGINT'));
     process.on('SIGTERM', () => this.stop('SIGTERM'));
     process.on('SIGHUP', () => this.live().forEach((w) => w.process.kill('SIGHUP')));
+    serveClusterScrapes();
     for (let i = 0; i < this.workers; i++) this.fork(i === 0);
     return done;
   }

@@ -21,8 +21,11 @@ interface DemoTitle {
   languages: string[];
   /** CENC-encrypted; its content key goes to the key store. */
   encrypted?: boolean;
-  meta: Omit<CatalogEntry, 'id' | 'durationSec' | 'manifests' | 'delivery' | 'audioLanguages' | 'subtitleLanguages' | 'maxHeight'>;
+  meta: EntryMeta<CatalogEntry>;
 }
+
+/** What the catalog entry says beyond what packaging finds out; per member of the film/episode union. */
+type EntryMeta<T> = T extends unknown ? Omit<T, 'id' | 'durationSec' | 'manifests' | 'delivery' | 'audioLanguages' | 'subtitleLanguages' | 'maxHeight'> : never;
 
 const SERIES: SeriesEntry = {
   id: 'signal-and-noise',

@@ -67,7 +67,7 @@ t.test('preferred edge stops mid-playback; the player continues from the other',
   // The steering server (on B, which owns the session) has seen A's health probes fail.
   const sessionId = await page.evaluate(() => (window as unknown as { grant: { sessionId: string } }).grant.sessionId);
   const steering = async (format: string) => {
-    const r = await fetch(`https://localhost:${portB}/v1/steering/${sessionId}${format}`, { dispatcher: new Agent({ connect: { ca: certs.cert } }) } as RequestInit);
+    const r = await fetch(`https://localhost:${portB}/v1/steering/${sessionId}${format}`, { dispatcher: new Agent({ connect: { ca: certs.cert } }) });
     return (await r.json()) as Record<string, string[]>;
   };
   let dash: Record<string, string[]> = {};

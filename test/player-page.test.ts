@@ -50,7 +50,7 @@ t.test('player page', async (t) => {
     await page.waitForFunction(() => (document.getElementById('v') as HTMLVideoElement).currentTime > 1);
     await page.screenshot({ path: join(ARTIFACTS, 'player.png') });
     const startup = await server.metrics.registry.getSingleMetric('h3edge_qoe_startup_seconds')!.get();
-    t.equal(startup.values.find((v) => v.metricName === 'h3edge_qoe_startup_seconds_count')?.value, 1, 'the startup beacon reached the metrics');
+    t.equal(startup.values.find((v) => (v as { metricName?: string }).metricName === 'h3edge_qoe_startup_seconds_count')?.value, 1, 'the startup beacon reached the metrics');
   });
 
   t.test('near the end: countdown, next episode prefetched, autoplay from the cache', async (t) => {

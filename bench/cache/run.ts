@@ -4,38 +4,19 @@
 // Usage: tsx bench/cache/run.ts [--quick]   → bench/results/cache.json + cache.md
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir, cpus, release } from 'node:os';
 import { join } from 'node:path';
 import http2 from 'node:http2';
 import { makeWorkload } from './workload.js';
 import { processUsage } from './proc-usage.js';
 import { startCaddy, startH3edge, type BenchServer } from './servers.js';
+import { freePort, medians, ratioTo, type Sample } from '../common/samples.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const quick = process.argv.includes('--quick');
 const REPEATS = quick ? 1 : 3;
 const REQUESTS = quick ? 600 : 3000;
 const RANGE_REQUESTS = quick ? 1000 : 5000;
-
-interface Sample {
-  server: string;
-  workload: string;
-  reqPerSec: number;
-  mbPerSec: number;
-  cpuSecPerGB: number;
-  rssMB: number;
-  /** Transfers that did not arrive whole (checked where the client lets us see it). */
-  incomplete: number;
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 /** HTTP/2: h2load, 4 connections × 8 streams over the workload's URIs. */
 function h2load(server: BenchServer, paths: string[], work: string): { reqPerSec: number; bytes: number } {
@@ -122,11 +103,6 @@ async function measure(server: BenchServer, workload: string, run: () => Promise
   };
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
-}
-
 async function main(): Promise<void> {
   execFileSync('make', ['-C', ROOT, 'build'], { stdio: 'ignore' });
   const work = mkdtempSync(join(tmpdir(), 'h3edge-bench-cache-'));
@@ -173,29 +149,13 @@ async function main(): Promise<void> {
   process.stdout.write(md);
 }
 
-interface Row extends Sample {
-  vsCaddy: number;
+function summarize(samples: Sample[]): Row[] {
+  const rows = medians(samples);
+  return rows.map((r) => ({ ...r, vsCaddy: ratioTo(rows, r, 'caddy') }));
 }
 
-function summarize(samples: Sample[]): Row[] {
-  const keys = [...new Set(samples.map((s) => `${s.workload}|${s.server}`))];
-  const med = keys.map((k) => {
-    const [workload, server] = k.split('|') as [string, string];
-    const of = samples.filter((s) => s.workload === workload && s.server === server);
-    return {
-      server,
-      workload,
-      reqPerSec: median(of.map((s) => s.reqPerSec)),
-      mbPerSec: median(of.map((s) => s.mbPerSec)),
-      cpuSecPerGB: median(of.map((s) => s.cpuSecPerGB)),
-      rssMB: median(of.map((s) => s.rssMB)),
-      incomplete: of.reduce((n, s) => n + s.incomplete, 0),
-    };
-  });
-  return med.map((m) => {
-    const caddy = med.find((c) => c.workload === m.workload && c.server === 'caddy');
-    return { ...m, vsCaddy: caddy && caddy.reqPerSec > 0 ? Number((m.reqPerSec / caddy.reqPerSec).toFixed(2)) : 0 };
-  });
+interface Row extends Sample {
+  vsCaddy: number;
 }
 
 function table(rows: Row[]): string {

@@ -4,12 +4,12 @@
 // Usage: tsx bench/h3/run.ts [--quick]   → bench/results/h3-engines.json + h3-engines.md
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeWorkload, type Workload } from '../cache/workload.js';
 import { processUsage } from '../cache/proc-usage.js';
 import { startCaddy, startGtlsserver, startH3edge, type BenchServer } from '../cache/servers.js';
+import { freePort, medians, ratioTo, type Sample } from '../common/samples.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const quick = process.argv.includes('--quick');
@@ -29,25 +29,6 @@ const LOADS: Load[] = [
   { name: '24 MB file, 1 connection', paths: (wl) => [wl.singleFile.path], requests: quick ? 4 : 12, connections: 1 },
   { name: 'small objects, 1 connection', paths: (wl) => wl.paths.slice(0, 2), requests: quick ? 2000 : 6000, connections: 1 },
 ];
-
-interface Sample {
-  server: string;
-  load: string;
-  reqPerSec: number;
-  mbPerSec: number;
-  cpuSecPerGB: number;
-  rssMB: number;
-  /** Last download of a file with the wrong size, or a failed client. */
-  incomplete: number;
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 /** One gtlsclient connection; resolves with whether every file's last copy arrived whole. */
 function gtlsclient(server: BenchServer, paths: string[], requests: number, sizes: Map<string, number>, work: string): Promise<number> {
@@ -85,7 +66,7 @@ async function measure(server: BenchServer, load: Load, wl: Workload, work: stri
   const total = bytes * load.connections;
   return {
     server: server.name,
-    load: load.name,
+    workload: load.name,
     reqPerSec: Math.round((load.requests * load.connections) / seconds),
     mbPerSec: Math.round(total / 1e6 / seconds),
     cpuSecPerGB: Number(((after.cpuSec - before.cpuSec) / (total / 1e9)).toFixed(2)),
@@ -93,8 +74,6 @@ async function measure(server: BenchServer, load: Load, wl: Workload, work: stri
     incomplete: results.reduce((a, b) => a + b, 0),
   };
 }
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 async function main(): Promise<void> {
   execFileSync('make', ['-C', ROOT, 'build'], { stdio: 'ignore' });
@@ -149,32 +128,15 @@ interface Row extends Sample {
 }
 
 function summarize(samples: Sample[]): Row[] {
-  const keys = [...new Set(samples.map((s) => `${s.load}|${s.server}`))];
-  const med = keys.map((k) => {
-    const [load, server] = k.split('|') as [string, string];
-    const of = samples.filter((s) => s.load === load && s.server === server);
-    return {
-      server,
-      load,
-      reqPerSec: median(of.map((s) => s.reqPerSec)),
-      mbPerSec: median(of.map((s) => s.mbPerSec)),
-      cpuSecPerGB: median(of.map((s) => s.cpuSecPerGB)),
-      rssMB: median(of.map((s) => s.rssMB)),
-      incomplete: of.reduce((n, s) => n + s.incomplete, 0),
-    };
-  });
-  const ratio = (m: Sample, other: string): number => {
-    const o = med.find((c) => c.load === m.load && c.server === other);
-    return o && o.reqPerSec > 0 ? Number((m.reqPerSec / o.reqPerSec).toFixed(2)) : 0;
-  };
-  return med.map((m) => ({ ...m, vsCaddy: ratio(m, 'caddy'), vsGtlsserver: ratio(m, 'gtlsserver') }));
+  const rows = medians(samples);
+  return rows.map((r) => ({ ...r, vsCaddy: ratioTo(rows, r, 'caddy'), vsGtlsserver: ratioTo(rows, r, 'gtlsserver') }));
 }
 
 function table(rows: Row[]): string {
   const lines = [
     '| load | server | req/s | MB/s | CPU s per GB | RSS MB | vs Caddy | vs gtlsserver | incomplete (all runs) |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...rows.map((r) => `| ${r.load} | ${r.server} | ${r.reqPerSec} | ${r.mbPerSec} | ${r.cpuSecPerGB} | ${r.rssMB} | ${r.vsCaddy}× | ${r.vsGtlsserver}× | ${r.incomplete} |`),
+    ...rows.map((r) => `| ${r.workload} | ${r.server} | ${r.reqPerSec} | ${r.mbPerSec} | ${r.cpuSecPerGB} | ${r.rssMB} | ${r.vsCaddy}× | ${r.vsGtlsserver}× | ${r.incomplete} |`),
   ];
   return `${lines.join('\n')}\n`;
 }

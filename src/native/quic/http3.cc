@@ -65,6 +65,9 @@ int Http3::on_stream_data(int64_t stream_id, const uint8_t* data, size_t len, bo
     s->raw_header_bytes += len;
     if (s->raw_header_bytes > 2 * conn_.server().options().max_header_bytes + 1024) {
       reject_oversized(s);
+      // These bytes are dropped, not read: give their connection credit back, or a few refused
+      // sections would starve the other streams (ngtcp2 credits what arrives after the shutdown).
+      ngtcp2_conn_extend_max_offset(conn_.quic(), len);
       return 0;
     }
   }

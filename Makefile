@@ -36,7 +36,7 @@ start:
 	node bin/h3edge.js serve --port $(PORT) --media ./media
 
 test:
-	$(NODE_BIN)/tsc -p tsconfig.json --noEmit
+	$(NODE_BIN)/tsc -p tsconfig.check.json
 	$(NODE_BIN)/tsc -p web/tsconfig.json
 	$(NODE_BIN)/tap
 	$(MAKE) test-asan

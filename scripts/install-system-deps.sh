@@ -9,6 +9,7 @@ packages=(
   caddy                       # the baseline server of make bench-cache
   libngtcp2-dev libngtcp2-crypto-gnutls-dev libnghttp3-dev libgnutls28-dev # native HTTP/3 engine
   curl openssl ca-certificates g++ make python3
+  iproute2 ethtool iputils-ping # the lossy-link benchmark's namespaces, offload settings, emulator check
 )
 missing=()
 for p in "${packages[@]}"; do

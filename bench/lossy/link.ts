@@ -9,6 +9,13 @@ import { join } from 'node:path';
 export const CLIENT_ADDR = '10.77.0.1';
 export const SERVER_ADDR = '10.77.0.2';
 const NS_PATTERN = /^h3b-(cli|rtr|srv)-(\d+)$/;
+/**
+ * TCP congestion control tried, in order, in the client and server namespaces. The QUIC stacks
+ * measured (ngtcp2, quic-go, quiche) default to CUBIC; a host default of BBR would turn the
+ * comparison into BBR vs CUBIC, which react to random loss very differently. A namespace may
+ * only pick what the host allows (net.ipv4.tcp_allowed_congestion_control), hence Reno next.
+ */
+const TCP_CONGESTION_CONTROLS = ['cubic', 'reno'];
 
 /** One link condition; delay and loss apply to each direction (RTT = 2 × one-way delay). */
 export interface LinkSettings {
@@ -44,6 +51,14 @@ function ip(args: string[]): void {
 
 function inNs(ns: string, cmd: string, args: string[]): void {
   execFileSync('ip', ['netns', 'exec', ns, cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** Sets the first accepted of TCP_CONGESTION_CONTROLS in `ns`; returns what TCP there uses. */
+function useLossBasedCongestionControl(ns: string): string {
+  for (const cc of TCP_CONGESTION_CONTROLS) {
+    if (spawnSync('ip', ['netns', 'exec', ns, 'sysctl', '-qw', `net.ipv4.tcp_congestion_control=${cc}`], { stdio: 'ignore' }).status === 0) return cc;
+  }
+  return execFileSync('ip', ['netns', 'exec', ns, 'sysctl', '-n', 'net.ipv4.tcp_congestion_control'], { encoding: 'utf8' }).trim();
 }
 
 function macOf(ns: string, dev: string): string {
@@ -103,6 +118,8 @@ export class LinkEmulator {
   readonly cli: string;
   readonly rtr: string;
   readonly srv: string;
+  /** What TCP uses in the client and server namespaces (recorded with the results). */
+  tcpCongestionControl = '';
   private relay: ChildProcess | undefined;
   private relayOut = '';
 
@@ -131,6 +148,7 @@ export class LinkEmulator {
       ip(['-n', ns, 'link', 'set', 'lo', 'up']);
     }
     inNs(this.rtr, 'sysctl', ['-qw', 'net.ipv4.ip_forward=0']);
+    for (const ns of [this.cli, this.srv]) this.tcpCongestionControl = useLossBasedCongestionControl(ns);
     ip(['-n', this.rtr, 'link', 'add', 'rc', 'type', 'veth', 'peer', 'name', 'c0', 'netns', this.cli]);
     ip(['-n', this.rtr, 'link', 'add', 'rs', 'type', 'veth', 'peer', 'name', 's0', 'netns', this.srv]);
     ip(['-n', this.cli, 'addr', 'add', `${CLIENT_ADDR}/24`, 'dev', 'c0']);

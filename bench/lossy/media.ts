@@ -7,7 +7,7 @@ export interface LossyTitle {
   dir: string;
   /** What a player fetches in its first second: playlists, init segments, first two segments of each track. */
   startup: string[];
-  /** Video segments (4 s at 3 Mbit/s). */
+  /** Video segments (segmentSeconds at 3 Mbit/s). */
   videoSegments: string[];
   manifest: string;
   /** A small object for the requests-per-second run. */
@@ -15,7 +15,6 @@ export interface LossyTitle {
   sizes: Map<string, number>;
 }
 
-const SEGMENT_SECONDS = 4;
 const VIDEO_BITS_PER_SEC = 3_000_000;
 const AUDIO_BITS_PER_SEC = 128_000;
 const SEGMENTS = 8;
@@ -28,16 +27,19 @@ function fixedBytes(name: string, length: number): Buffer {
   return createCipheriv('aes-128-ctr', key, iv).update(Buffer.alloc(length));
 }
 
-function playlist(prefix: string, ext: string, init: string | null): string {
-  const lines = ['#EXTM3U', '#EXT-X-VERSION:7', `#EXT-X-TARGETDURATION:${SEGMENT_SECONDS}`, '#EXT-X-PLAYLIST-TYPE:VOD'];
+function playlist(prefix: string, ext: string, init: string | null, seconds: number): string {
+  const lines = ['#EXTM3U', '#EXT-X-VERSION:7', `#EXT-X-TARGETDURATION:${seconds}`, '#EXT-X-PLAYLIST-TYPE:VOD'];
   if (init) lines.push(`#EXT-X-MAP:URI="${init}"`);
-  for (let i = 1; i <= SEGMENTS; i++) lines.push(`#EXTINF:${SEGMENT_SECONDS}.000,`, `${prefix}/seg-${i}.${ext}`);
+  for (let i = 1; i <= SEGMENTS; i++) lines.push(`#EXTINF:${seconds}.000,`, `${prefix}/seg-${i}.${ext}`);
   lines.push('#EXT-X-ENDLIST', '');
   return lines.join('\n');
 }
 
-/** Writes an HLS title (video, audio, subtitles) of realistic sizes under `root/lossy-title`. */
-export function makeLossyTitle(root: string): LossyTitle {
+/**
+ * Writes an HLS title (video, audio, subtitles) of realistic sizes under `root/lossy-title`;
+ * short segments (as low-latency streams use) keep quick runs short.
+ */
+export function makeLossyTitle(root: string, segmentSeconds: number): LossyTitle {
   const base = 'lossy-title';
   const files = new Map<string, Buffer>();
   const master = [
@@ -50,14 +52,14 @@ export function makeLossyTitle(root: string): LossyTitle {
     '',
   ].join('\n');
   files.set('master.m3u8', Buffer.from(master));
-  files.set('video.m3u8', Buffer.from(playlist('v', 'm4s', 'v/init.mp4')));
-  files.set('audio.m3u8', Buffer.from(playlist('a', 'm4s', 'a/init.mp4')));
-  files.set('subs.m3u8', Buffer.from(playlist('s', 'vtt', null)));
+  files.set('video.m3u8', Buffer.from(playlist('v', 'm4s', 'v/init.mp4', segmentSeconds)));
+  files.set('audio.m3u8', Buffer.from(playlist('a', 'm4s', 'a/init.mp4', segmentSeconds)));
+  files.set('subs.m3u8', Buffer.from(playlist('s', 'vtt', null, segmentSeconds)));
   files.set('v/init.mp4', fixedBytes('v/init', 1100));
   files.set('a/init.mp4', fixedBytes('a/init', 700));
   for (let i = 1; i <= SEGMENTS; i++) {
-    files.set(`v/seg-${i}.m4s`, fixedBytes(`v/seg-${i}`, (VIDEO_BITS_PER_SEC * SEGMENT_SECONDS) / 8));
-    files.set(`a/seg-${i}.m4s`, fixedBytes(`a/seg-${i}`, (AUDIO_BITS_PER_SEC * SEGMENT_SECONDS) / 8));
+    files.set(`v/seg-${i}.m4s`, fixedBytes(`v/seg-${i}`, (VIDEO_BITS_PER_SEC * segmentSeconds) / 8));
+    files.set(`a/seg-${i}.m4s`, fixedBytes(`a/seg-${i}`, (AUDIO_BITS_PER_SEC * segmentSeconds) / 8));
     files.set(`s/seg-${i}.vtt`, Buffer.from(`WEBVTT\n\n${'00:00:01.000 --> 00:00:03.000\nA line of dialogue.\n\n'.repeat(20)}`));
   }
   for (const [rel, data] of files) {

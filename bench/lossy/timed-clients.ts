@@ -3,7 +3,7 @@
 // directly because H3Client buffers bodies and reports only start/headers/first byte/end.
 import http2 from 'node:http2';
 import tls from 'node:tls';
-import { connect as connectQuic, type Http3ClientSession, type IncomingHeaders } from '@currentspace/http3';
+import { connect as connectQuic, type Http3ClientSession } from '@currentspace/http3';
 
 /** One response as the client saw it; times are performance.now() milliseconds. */
 export interface Transfer {
@@ -34,19 +34,27 @@ export interface ConnectOptions {
   ticket?: Buffer;
 }
 
-/** Collects a streamed response into a Transfer; `on` subscribes to the stream's events. */
-function track(path: string, on: (ev: string, fn: (arg: never) => void) => void, statusOf: (h: never) => number): Promise<Transfer> {
+/** The events both protocols' request streams emit (node stream style). */
+interface ResponseStream {
+  on(event: 'response', fn: (headers: Record<string, unknown>) => void): unknown;
+  on(event: 'data', fn: (chunk: Buffer) => void): unknown;
+  on(event: 'error', fn: (err: Error) => void): unknown;
+  on(event: 'end', fn: () => void): unknown;
+}
+
+/** Collects a streamed response into a Transfer. */
+function track(path: string, stream: ResponseStream): Promise<Transfer> {
   const t: Transfer = { path, status: 0, bytes: 0, start: performance.now(), firstByte: 0, end: 0, chunks: [] };
   return new Promise((resolve, reject) => {
-    on('response', (h) => (t.status = statusOf(h)));
-    on('data', (c: Buffer) => {
+    stream.on('response', (h) => (t.status = Number(h[':status'])));
+    stream.on('data', (c: Buffer) => {
       const now = performance.now();
       if (t.bytes === 0) t.firstByte = now;
       t.bytes += c.length;
       t.chunks.push([now, c.length]);
     });
-    on('error', (err: Error) => reject(err));
-    on('end', () => {
+    stream.on('error', (err: Error) => reject(err));
+    stream.on('end', () => {
       t.end = performance.now();
       t.firstByte ||= t.end;
       resolve(t);
@@ -78,7 +86,7 @@ export async function connectH2(o: ConnectOptions): Promise<TimedConnection> {
     protocol: 'h2',
     get: (path) => {
       const req = session.request({ ':path': path }, { endStream: true });
-      return track(path, (ev, fn) => req.on(ev, fn), (h: http2.IncomingHttpHeaders) => Number(h[':status']));
+      return track(path, req);
     },
     ticket: () => ticket,
     close: () => new Promise((resolve) => session.close(() => resolve())),
@@ -116,8 +124,7 @@ export async function connectH3(o: ConnectOptions): Promise<TimedConnection> {
           await new Promise((r) => setTimeout(r, 1));
         }
       }
-      const s = stream;
-      const t = await track(path, (ev, fn) => s.on(ev, fn), (h: IncomingHeaders) => Number(h[':status']));
+      const t = await track(path, stream);
       return { ...t, start };
     },
     ticket: () => ticket,

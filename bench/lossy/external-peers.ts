@@ -1,0 +1,75 @@
+// External clients on the same link: nghttp (h2 startup), h2load (h2 small objects) and ngtcp2's
+// gtlsclient (h3 startup cold and resumed/0-RTT). Their times are process wall times measured
+// here (process start-up is a few ms of C), so they compare with each other, not to the millisecond with ours.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BenchServer } from '../cache/servers.js';
+import { SERVER_ADDR } from './link.js';
+import type { ScenarioSample } from './scenarios.js';
+
+export interface ExternalContext {
+  /** Namespace the clients run in. */
+  cliNs: string;
+  server: BenchServer;
+  startup: string[];
+  small: string;
+  smallRequests: number;
+  work: string;
+  timeoutMs: number;
+}
+
+export type ExternalResult = ScenarioSample | { scenario: string; mode?: string; error: string };
+
+/** Flow-control windows as 2^n: 8 MiB per stream, 16 MiB per connection (near Chromium's); the 64 KiB default would cap throughput at 64 KiB per round trip. */
+const CHROMIUM_WINDOWS = ['-w', '23', '-W', '24'];
+
+const uri = (c: ExternalContext, p: string): string => `https://localhost:${c.server.port}${c.server.prefix}${p}`;
+
+/** Runs a client in the client namespace; asynchronous so a Ctrl-C is handled while it runs. */
+async function timed(c: ExternalContext, cmd: string, args: string[]): Promise<{ ms: number; status: number | null; out: string }> {
+  const t0 = performance.now();
+  const child = spawn('ip', ['netns', 'exec', c.cliNs, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const killer = setTimeout(() => child.kill('SIGKILL'), c.timeoutMs);
+  const status = await new Promise<number | null>((r) => child.once('close', r));
+  clearTimeout(killer);
+  return { ms: performance.now() - t0, status, out };
+}
+
+/** nghttp: every startup object in parallel on one h2 connection (--no-dep: no priority tree; -v: frame log, to count 200s). */
+export async function nghttpStartup(c: ExternalContext): Promise<ExternalResult> {
+  const r = await timed(c, 'nghttp', ['-n', '-v', '--no-dep', ...CHROMIUM_WINDOWS, `--header=host:localhost:${c.server.port}`, ...c.startup.map((p) => uri(c, p).replace('localhost', SERVER_ADDR))]);
+  const ok = [...r.out.matchAll(/:status: 200/g)].length;
+  if (r.status !== 0) return { scenario: 'startup', mode: 'cold', error: `nghttp exit ${r.status}: ${r.out.slice(-200)}` };
+  return { scenario: 'startup', mode: 'cold', metrics: { completionMs: r.ms, incomplete: Math.max(0, c.startup.length - ok) } };
+}
+
+/** h2load: small objects, one connection, 10 streams at a time. */
+export async function h2loadSmall(c: ExternalContext): Promise<ExternalResult> {
+  const r = await timed(c, 'h2load', ['-n', String(c.smallRequests), '-c', '1', '-m', '10', ...CHROMIUM_WINDOWS, uri(c, c.small).replace('localhost', SERVER_ADDR)]);
+  const done = /requests: \d+ total, \d+ started, \d+ done, (\d+) succeeded/.exec(r.out);
+  const rate = /finished in [\d.]+m?s, ([\d.]+) req\/s/.exec(r.out);
+  if (!done || !rate) return { scenario: 'throughput', error: `h2load: ${r.out.slice(-200)}` };
+  return { scenario: 'throughput', metrics: { smallReqPerSec: Number(rate[1]), incomplete: c.smallRequests - Number(done[1]) } };
+}
+
+/**
+ * gtlsclient: the startup objects on one QUIC connection. With a session and transport-parameter
+ * file from an earlier run it resumes and sends the requests as 0-RTT early data.
+ */
+export async function gtlsclientStartup(c: ExternalContext, sessionDir: string, mode: 'cold' | '0-rtt'): Promise<ExternalResult> {
+  const download = mkdtempSync(join(c.work, 'gtls-'));
+  try {
+    const session = [`--session-file=${join(sessionDir, 'session.pem')}`, `--tp-file=${join(sessionDir, 'tp.bin')}`];
+    const args = ['-q', '--exit-on-all-streams-close', '--no-quic-dump', '--no-http-dump', '--timeout=30s', '--download', download, ...session];
+    const r = await timed(c, 'gtlsclient', [...args, SERVER_ADDR, String(c.server.port), ...c.startup.map((p) => uri(c, p))]);
+    if (r.status !== 0) return { scenario: 'startup', mode, error: `gtlsclient exit ${r.status}: ${r.out.slice(-200)}` };
+    const rejected = /early data was rejected/i.test(r.out) ? 1 : 0;
+    return { scenario: 'startup', mode, metrics: { completionMs: r.ms, earlyDataRejected: rejected } };
+  } finally {
+    rmSync(download, { recursive: true, force: true });
+  }
+}

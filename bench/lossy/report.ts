@@ -1,0 +1,138 @@
+// Turns samples into bench/results/lossy-<scenario>.json, lossy.md and SVG plots.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LinkSettings, PingCheck, RelayCounters } from './link.js';
+import { median, p95 } from './stats.js';
+import { lineChart, type Series } from './svg-plot.js';
+
+/** One measurement with who made it and on which link. */
+export interface LossySample extends LinkSettings {
+  server: string;
+  protocol: 'h2' | 'h3';
+  client: string;
+  scenario: string;
+  mode?: string;
+  repetition: number;
+  metrics?: Record<string, number>;
+  streamsMs?: number[];
+  error?: string;
+}
+
+/** The emulator's own check for one condition. */
+export interface EmulatorCheck extends LinkSettings {
+  queueBytes: number;
+  ping: PingCheck;
+  relay?: RelayCounters;
+  /** Frames the relay dropped at random / IP frames it saw, per direction, in percent. */
+  relayLossPercent?: { cliToSrv: number; srvToCli: number };
+}
+
+export interface SummaryRow extends LinkSettings {
+  server: string;
+  protocol: string;
+  client: string;
+  mode?: string;
+  metric: string;
+  median: number;
+  p95: number;
+  n: number;
+  errors: number;
+}
+
+export const SCENARIOS = ['startup', 'multiplexed', 'priority', 'throughput'] as const;
+
+/** Columns of the markdown table and the metric plotted against loss, per scenario. */
+const SHOWN: Record<string, { metrics: string[]; plot?: string }> = {
+  startup: { metrics: ['completionMs'], plot: 'completionMs' },
+  multiplexed: { metrics: ['completionMs', 'maxStalledAtOnce'], plot: 'completionMs' },
+  priority: { metrics: ['manifestTtfbMs', 'manifestMs', 'bulkMs'], plot: 'manifestMs' },
+  throughput: { metrics: ['goodputMbitPerSec', 'smallReqPerSec'], plot: 'goodputMbitPerSec' },
+};
+
+const peerOf = (s: { server: string; protocol: string; client: string; mode?: string }): string => `${s.server} ${s.protocol} (${s.client}${s.mode ? `, ${s.mode}` : ''})`;
+const condOf = (s: LinkSettings): string => `${s.rttMs}|${s.lossPercent}|${s.rateMbitPerSec}`;
+
+/** Medians and p95 of every metric per condition and peer; failed samples are counted, not averaged in. */
+export function summarize(samples: LossySample[]): SummaryRow[] {
+  const groups = new Map<string, LossySample[]>();
+  for (const s of samples) {
+    const k = `${condOf(s)}|${peerOf(s)}`;
+    groups.set(k, [...(groups.get(k) ?? []), s]);
+  }
+  const rows: SummaryRow[] = [];
+  for (const group of groups.values()) {
+    const first = group[0] as LossySample;
+    const ok = group.filter((s) => s.metrics);
+    const metrics = [...new Set(ok.flatMap((s) => Object.keys(s.metrics ?? {})))];
+    const base = { rttMs: first.rttMs, lossPercent: first.lossPercent, rateMbitPerSec: first.rateMbitPerSec, server: first.server, protocol: first.protocol, client: first.client, mode: first.mode };
+    const errors = group.length - ok.length;
+    if (metrics.length === 0) rows.push({ ...base, metric: 'none', median: NaN, p95: NaN, n: 0, errors });
+    for (const metric of metrics) {
+      const xs = ok.map((s) => s.metrics?.[metric]).filter((v): v is number => typeof v === 'number');
+      rows.push({ ...base, metric, median: Number(median(xs).toFixed(2)), p95: Number(p95(xs).toFixed(2)), n: xs.length, errors });
+    }
+  }
+  return rows;
+}
+
+function markdown(settings: object, emulator: EmulatorCheck[], bySc: Map<string, SummaryRow[]>): string {
+  // File sizes are in the JSON; the table header stays readable.
+  const { titleBytes: _sizes, ...brief } = settings as Record<string, unknown>;
+  const out = ['# h2 vs h3 on an emulated lossy link', '', `Settings: \`${JSON.stringify(brief)}\``, '', '## Emulator check (ping from the client namespace; relay counters)', ''];
+  out.push('| RTT ms | loss %/dir | rate Mbit/s | ping RTT ms | ping loss % (expected) | relay loss % cli→srv / srv→cli | within tolerance |', '| ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+  for (const e of emulator) {
+    const rl = e.relayLossPercent ? `${e.relayLossPercent.cliToSrv} / ${e.relayLossPercent.srvToCli}` : '–';
+    out.push(`| ${e.rttMs} | ${e.lossPercent} | ${e.rateMbitPerSec} | ${e.ping.rttAvgMs} | ${e.ping.lossPercent} (${e.ping.expectedLossPercent}) | ${rl} | ${e.ping.rttWithin10Percent && e.ping.lossWithinTolerance ? 'yes' : 'NO'} |`);
+  }
+  for (const [scenario, rows] of bySc) {
+    const shown = SHOWN[scenario]?.metrics ?? [];
+    out.push('', `## ${scenario}`, '', `Medians (p95) over repetitions; n = samples, err = failed runs.`, '');
+    out.push(`| RTT | loss % | Mbit/s | peer | ${shown.join(' | ')} | n | err |`, `| ---: | ---: | ---: | --- | ${shown.map(() => '---:').join(' | ')} | ---: | ---: |`);
+    const peers = new Map<string, SummaryRow[]>();
+    for (const r of rows) peers.set(`${condOf(r)}|${peerOf(r)}`, [...(peers.get(`${condOf(r)}|${peerOf(r)}`) ?? []), r]);
+    for (const group of peers.values()) {
+      const r0 = group[0] as SummaryRow;
+      const cells = shown.map((m) => {
+        const r = group.find((g) => g.metric === m);
+        return r && r.n > 0 ? `${r.median} (${r.p95})` : '–';
+      });
+      out.push(`| ${r0.rttMs} | ${r0.lossPercent} | ${r0.rateMbitPerSec} | ${peerOf(r0)} | ${cells.join(' | ')} | ${Math.max(...group.map((g) => g.n))} | ${r0.errors} |`);
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function plots(outDir: string, scenario: string, rows: SummaryRow[]): string[] {
+  const metric = SHOWN[scenario]?.plot;
+  if (!metric) return [];
+  const written: string[] = [];
+  for (const rtt of [...new Set(rows.map((r) => r.rttMs))]) {
+    const series = new Map<string, Series>();
+    for (const r of rows.filter((r) => r.rttMs === rtt && r.metric === metric && r.n > 0)) {
+      const label = `${peerOf(r)} ${r.rateMbitPerSec} Mbit/s`;
+      const s = series.get(label) ?? { label, points: [] };
+      s.points.push([r.lossPercent, r.median]);
+      series.set(label, s);
+    }
+    const file = `lossy-${scenario}-rtt${rtt}.svg`;
+    writeFileSync(join(outDir, file), lineChart(`${scenario}: ${metric} vs loss, RTT ${rtt} ms (median)`, 'loss per direction (%)', metric, [...series.values()]));
+    written.push(file);
+  }
+  return written;
+}
+
+/** Writes every output file; returns the markdown summary. */
+export function writeReports(outDir: string, settings: object, versions: object, emulator: EmulatorCheck[], samples: LossySample[]): string {
+  mkdirSync(outDir, { recursive: true });
+  const bySc = new Map<string, SummaryRow[]>();
+  for (const scenario of SCENARIOS) {
+    const mine = samples.filter((s) => s.scenario === scenario);
+    const summary = summarize(mine);
+    bySc.set(scenario, summary);
+    const svgs = plots(outDir, scenario, summary);
+    writeFileSync(join(outDir, `lossy-${scenario}.json`), JSON.stringify({ scenario, settings, versions, emulator, summary, plots: svgs, samples: mine }, null, 1));
+  }
+  const md = markdown(settings, emulator, bySc);
+  writeFileSync(join(outDir, 'lossy.md'), md);
+  return md;
+}

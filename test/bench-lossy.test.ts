@@ -1,0 +1,68 @@
+import t from 'tap';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run } from './helpers/run.js';
+
+// The lossy-link benchmark's smoke run (one link condition, h3edge over h2 and h3): the emulator
+// must do what it is told (ping RTT and loss, the relay's own drop counts), the outputs must have
+// their documented shape, and nothing may be left behind. No assertion about speed.
+const ROOT = join(import.meta.dirname, '..');
+const BENCH = [join(ROOT, 'node_modules/.bin/tsx'), join(ROOT, 'bench/run.ts')];
+const namespaces = (): string[] => spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').map((l) => l.split(' ')[0] ?? '').filter((n) => n.startsWith('h3b-'));
+
+const canDropPrivileges = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'true']).status === 0;
+
+t.test('refuses to run without root, in one line, exit 2', { skip: !canDropPrivileges && 'cannot drop privileges here (needs setpriv and root)' }, async (t) => {
+  // `env -i`: tap's process-info hooks travel in the environment and could not write as nobody.
+  const r = await run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'env', '-i', `PATH=${process.env.PATH}`, `HOME=${tmpdir()}`, process.execPath, '--import', 'tsx', join(ROOT, 'bench/run.ts'), '--smoke'], {
+    cwd: ROOT,
+    timeoutMs: 30_000,
+  });
+  t.equal(r.code, 2);
+  t.match(r.stderr, /^bench lossy: needs root[^\n]*\n$/);
+});
+
+t.test('smoke run: emulator within tolerance, results well-formed, nothing left behind', { skip: process.getuid?.() !== 0 && 'needs root: network namespaces and raw sockets' }, async (t) => {
+  const out = mkdtempSync(join(tmpdir(), 'h3edge-bench-lossy-test-'));
+  t.teardown(() => rmSync(out, { recursive: true, force: true }));
+  const before = namespaces();
+  const r = await run(BENCH[0] as string, [BENCH[1] as string, '--smoke', '--out', out], { cwd: ROOT, timeoutMs: 120_000 });
+  t.equal(r.code, 0, 'bench exits 0', { stderr: r.stderr.slice(-800) });
+  t.match(r.stderr, /bench lossy: 1\/1 RTT \d+ ms/, 'prints progress');
+  t.same(namespaces(), before, 'no namespaces left behind');
+
+  for (const scenario of ['startup', 'multiplexed', 'priority', 'throughput']) {
+    const file = join(out, `lossy-${scenario}.json`);
+    t.ok(existsSync(file), `${scenario}: JSON written`);
+    if (!existsSync(file)) continue;
+    const doc = JSON.parse(readFileSync(file, 'utf8'));
+    t.equal(doc.settings.size, 'smoke');
+    t.match(doc.settings.tcpCongestionControl, /^(cubic|reno)$/, 'TCP uses loss-based congestion control, as the QUIC stacks do');
+    for (const k of ['node', 'h3edge', 'caddy', 'ngtcp2', 'nghttp2', 'kernel']) t.type(doc.versions[k], 'string', `version of ${k}`);
+    t.equal(doc.emulator.length, doc.settings.conditions.length, 'one emulator check per condition');
+    for (const e of doc.emulator) {
+      t.ok(e.ping.rttWithin10Percent, `ping RTT ${e.ping.rttAvgMs} ms within 10 % of ${e.rttMs} ms`);
+      t.ok(e.ping.lossWithinTolerance, `ping loss ${e.ping.lossPercent} % near ${e.ping.expectedLossPercent} %`);
+      // The relay's own counters cover thousands of frames: 10 %, or 3 binomial deviations.
+      for (const [dir, counters] of [['cliToSrv', e.relay.aToB], ['srvToCli', e.relay.bToA]] as const) {
+        const p = e.lossPercent / 100;
+        const tolerance = Math.max(0.1 * p, 3 * Math.sqrt((p * (1 - p)) / counters.ipFrames));
+        t.ok(Math.abs(counters.lostRandom / counters.ipFrames - p) <= tolerance, `relay ${dir} dropped ${e.relayLossPercent[dir]} % of ${counters.ipFrames} frames for ${e.lossPercent} %`);
+        t.equal(counters.sendErrors + counters.oversize, 0, `relay ${dir}: no send errors or oversize frames`);
+      }
+    }
+    const protocols = new Set(doc.samples.map((s: { protocol: string }) => s.protocol));
+    t.same([...protocols].sort(), ['h2', 'h3'], `${scenario}: samples for h2 and h3`);
+    for (const s of doc.samples) {
+      t.equal(s.error, undefined, `${scenario} ${s.protocol} ${s.mode ?? ''}: completed`);
+      t.equal(s.metrics?.incomplete, 0, `${scenario} ${s.protocol} ${s.mode ?? ''}: every response whole`);
+      if (scenario === 'multiplexed') t.equal(s.streamsMs?.length, 6, 'six per-stream completion times');
+    }
+    t.ok(doc.summary.length > 0, 'summary rows');
+    for (const row of doc.summary) t.ok(row.n > 0 && row.p95 >= row.median, `${row.metric}: median ≤ p95 over ${row.n}`);
+    for (const svg of doc.plots) t.match(readFileSync(join(out, svg), 'utf8'), /^<svg [^]*<polyline[^]*<\/svg>\n$/, `${svg} is an SVG plot`);
+  }
+  t.match(readFileSync(join(out, 'lossy.md'), 'utf8'), /## Emulator check[^]*## startup[^]*\| h3edge h3 /, 'markdown summary');
+});

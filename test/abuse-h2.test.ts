@@ -5,6 +5,7 @@ import http2 from 'node:http2';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { h2Client } from './helpers/clients.js';
 import { makeTestMedia } from './helpers/media.js';
+import { duringAttack as attackWhileMeasuring } from './helpers/attack.js';
 import { FRAME, frame, getHeaderBlock, rawH2 } from './helpers/raw-h2.js';
 
 // Attacks on a running server. Each one checks that the attacker is stopped, that a
@@ -12,32 +13,7 @@ import { FRAME, frame, getHeaderBlock, rawH2 } from './helpers/raw-h2.js';
 // stays bounded.
 const media = makeTestMedia();
 
-async function latencyMs(server: TestServer, n = 20): Promise<number> {
-  const client = await h2Client(server.origin, server.certs.cert);
-  const started = performance.now();
-  for (let i = 0; i < n; i++) {
-    const r = await client.request('/content/demo/master.m3u8');
-    if (r.status !== 200) throw new Error(`well-behaved client got ${r.status}`);
-  }
-  await client.close();
-  return (performance.now() - started) / n;
-}
-
-async function duringAttack(t: Test, server: TestServer, name: string, attack: () => Promise<void>): Promise<void> {
-  const quiet = await latencyMs(server);
-  const rssBefore = process.memoryUsage().rss;
-  const running = attack();
-  const loud = await latencyMs(server);
-  await running;
-  const grownMb = (process.memoryUsage().rss - rssBefore) / 1e6;
-  t.comment(`${name}: well-behaved request ${quiet.toFixed(2)} ms quiet, ${loud.toFixed(2)} ms during the attack (×${(loud / quiet).toFixed(1)}); RSS +${grownMb.toFixed(0)} MB`);
-  t.ok(grownMb < 200, `${name}: memory bounded (+${grownMb.toFixed(0)} MB)`);
-  t.equal((await h2Client(server.origin, server.certs.cert).then(async (c) => {
-    const r = await c.request('/healthz');
-    await c.close();
-    return r.status;
-  })), 200, `${name}: server answers afterwards`);
-}
+const duringAttack = (t: Test, server: TestServer, name: string, attack: () => Promise<void>): Promise<void> => attackWhileMeasuring(t, h2Client, server, name, attack);
 
 t.test('attacks', async (t) => {
   const server = await startTestServer({ media: media.dir, logLevel: 'warn', handshakeTimeoutMs: 1000, idleTimeoutMs: 3000 });

@@ -3,22 +3,12 @@ import { spawn } from 'node:child_process';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { h3Client } from './helpers/clients.js';
 import { makeTestMedia } from './helpers/media.js';
+import { duringAttack as attackWhileMeasuring } from './helpers/attack.js';
 
 // Attacks on the HTTP/3 side of a running server (native engine). As for HTTP/2: the attacker
 // is stopped, a well-behaved HTTP/3 client keeps being served (latency printed, never
 // asserted), memory stays bounded.
 const media = makeTestMedia();
-
-async function latencyMs(server: TestServer, n = 20): Promise<number> {
-  const client = await h3Client(server.origin, server.certs.cert);
-  const started = performance.now();
-  for (let i = 0; i < n; i++) {
-    const r = await client.request('/content/demo/master.m3u8');
-    if (r.status !== 200) throw new Error(`well-behaved client got ${r.status}`);
-  }
-  await client.close();
-  return (performance.now() - started) / n;
-}
 
 /**
  * Runs `total` requests with at most `concurrency` in flight. The QUIC client cannot open a
@@ -46,17 +36,7 @@ async function inWaves(total: number, concurrency: number, one: (i: number) => P
   return statuses;
 }
 
-async function duringAttack(t: Test, server: TestServer, name: string, attack: () => Promise<void>): Promise<void> {
-  const quiet = await latencyMs(server);
-  const rssBefore = process.memoryUsage().rss;
-  const running = attack();
-  const loud = await latencyMs(server);
-  await running;
-  const grownMb = (process.memoryUsage().rss - rssBefore) / 1e6;
-  t.comment(`${name}: well-behaved h3 request ${quiet.toFixed(2)} ms quiet, ${loud.toFixed(2)} ms during the attack (×${(loud / quiet).toFixed(1)}); RSS +${grownMb.toFixed(0)} MB`);
-  t.ok(grownMb < 200, `${name}: memory bounded (+${grownMb.toFixed(0)} MB)`);
-  t.equal((await latencyMs(server, 1)) > 0, true, `${name}: server answers afterwards`);
-}
+const duringAttack = (t: Test, server: TestServer, name: string, attack: () => Promise<void>): Promise<void> => attackWhileMeasuring(t, h3Client, server, name, attack);
 
 t.test('HTTP/3 attacks', async (t) => {
   const server = await startTestServer({ media: media.dir, logLevel: 'warn' });

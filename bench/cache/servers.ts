@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { stopper, waitForOutput } from '../common/processes.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -13,31 +14,6 @@ export interface BenchServer {
 
 const ROOT = join(import.meta.dirname, '../..');
 
-function waitForLine(child: ChildProcess, pattern: RegExp, limitMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${text.slice(-400)}`)), limitMs);
-    const onData = (d: Buffer): void => {
-      text += d;
-      if (pattern.test(text)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-  });
-}
-
-function stopper(child: ChildProcess): () => Promise<void> {
-  return () =>
-    new Promise((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-    });
-}
 
 /** h3edge in one process (so /proc figures are the whole server) with the given cache mode and HTTP/3 engine. */
 export async function startH3edge(
@@ -55,7 +31,7 @@ export async function startH3edge(
   const child = spawn(process.execPath, [join(ROOT, 'bin/h3edge.js'), 'serve', '--config', config, '--host', '127.0.0.1', '--port', String(port), '--media', media, '--cert', cert, '--key', key], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  await waitForLine(child, /serving/, 20_000);
+  await waitForOutput(child, /serving/, name, 20_000);
   return { name, pid: child.pid as number, port, prefix: '/content/', stop: stopper(child) };
 }
 
@@ -67,7 +43,7 @@ export async function startCaddy(media: string, port: number, cert: string, key:
     `{\n  admin off\n  auto_https off\n  servers {\n    protocols h1 h2 h3\n  }\n}\nhttps://:${port} {\n  tls ${cert} ${key}\n  root * ${media}\n  file_server\n}\n`,
   );
   const child = spawn('caddy', ['run', '--config', caddyfile, '--adapter', 'caddyfile'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: work } });
-  await waitForLine(child, /serving initial configuration|server running/, 20_000);
+  await waitForOutput(child, /serving initial configuration|server running/, 'caddy', 20_000);
   return { name: 'caddy', pid: child.pid as number, port, prefix: '/', stop: stopper(child) };
 }
 

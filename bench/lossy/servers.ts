@@ -1,44 +1,13 @@
 // The servers under test, started inside the server namespace on the same files and certificate.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchServer } from '../cache/servers.js';
+import { stopper, waitForOutput } from '../common/processes.js';
 import { SERVER_ADDR } from './link.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 
-function waitForOutput(child: ChildProcess, pattern: RegExp, what: string, limitMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const timer = setTimeout(() => reject(new Error(`${what} did not start: ${text.slice(-400)}`)), limitMs);
-    const onData = (d: Buffer): void => {
-      text += d;
-      if (pattern.test(text)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${what} exited (${code}): ${text.slice(-400)}`));
-    });
-  });
-}
-
-function stopper(child: ChildProcess): () => Promise<void> {
-  return () =>
-    new Promise((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      child.once('exit', () => {
-        clearTimeout(killer);
-        resolve();
-      });
-      child.kill('SIGTERM');
-    });
-}
 
 export interface ServerFiles {
   media: string;

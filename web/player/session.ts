@@ -36,9 +36,9 @@ export class PlayerSession {
   constructor(private readonly opts: SessionOptions) {
     const { video, grant } = opts;
     this.pool = new CdnPool(grant.cdns.map((c) => c.baseUrl));
-    // The license is asked for the moment hls.js sends the manifest request, so the two travel
-    // in parallel; the CDM's request later is answered from it (licenseXhrSetup points hls.js's
-    // XHR at it) instead of going out again.
+    // The license is asked for when hls.js starts loading the manifest, so it is on its way
+    // before any media (and long before the CDM asks); the CDM's request later is answered from
+    // it (licenseXhrSetup points hls.js's XHR at it) instead of going out again.
     let askForLicense: () => void = () => {};
     const license = new Promise<ArrayBuffer | null>((resolve) => (askForLicense = () => resolve(requestLicense(grant))));
     this.hls = new Hls({

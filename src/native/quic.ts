@@ -176,14 +176,18 @@ class Exchange implements NativeH3Request {
   readonly earlyData: boolean;
   readonly clientPriority: Priority | null;
   readonly body = new Readable({ read() {} });
-  closed = false;
   private responded = false;
   private cancelled = false;
   private aborted = false;
   private abortCallbacks: Array<() => void> = [];
   private closeCallbacks: Array<(completed: boolean, bytesSent: number) => void> = [];
   private bytesSent = 0;
+  /** Set once the stream is gone: whether the response was completed. */
   private closedAs: boolean | null = null;
+
+  get closed(): boolean {
+    return this.closedAs !== null;
+  }
   private resumePull: (() => void) | null = null;
 
   constructor(private readonly native: QuicServerBinding, private readonly conn: number, private readonly stream: number, raw: RawRequest, readonly connection: NativeConnection) {
@@ -236,10 +240,9 @@ class Exchange implements NativeH3Request {
   }
 
   close(completed: boolean): void {
-    this.closed = true;
+    this.closedAs = completed;
     this.pull();
     if (!this.body.readableEnded) this.body.destroy();
-    this.closedAs = completed;
     for (const cb of this.closeCallbacks.splice(0)) cb(completed, this.bytesSent);
     if (completed || this.cancelled) return;
     this.aborted = true;

@@ -30,13 +30,14 @@ export async function startNativeEngine(opts: UdpTransportOptions): Promise<UdpT
     const started = performance.now();
     const aborts = new AbortController();
     req.onAbort(() => aborts.abort());
+    const headers = toFieldMap(req.headers);
     const exchange: Exchange = {
       id: nextId(),
       method: req.method,
       target: req.path,
       ...splitTarget(req.path),
-      authority: req.authority || (toFieldMap(req.headers).get('host') ?? ''),
-      headers: toFieldMap(req.headers),
+      authority: req.authority || (headers.get('host') ?? ''),
+      headers,
       protocol: 'h3',
       earlyData: req.earlyData,
       clientPriority: req.clientPriority,

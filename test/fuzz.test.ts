@@ -151,3 +151,9 @@ t.test('the whole server: random paths and fields never get a 500', async (t) =>
   t.equal((await client.request('/healthz')).status, 200, 'still up');
   t.notOk(server.logs.some((l) => l.msg === 'request failed'), 'no unexpected failure was logged');
 });
+
+t.test('config keys named like Object.prototype members are unknown keys (found by the fuzzer)', async (t) => {
+  for (const text of ['{"__proto__":""}', '{"toString":1}', '{"constructor":{}}']) {
+    t.throws(() => validatePartial(JSON.parse(text), 'fuzz'), ConfigError, text);
+  }
+});

@@ -87,7 +87,8 @@ export function validatePartial(input: unknown, source: string): Partial<ServeCo
     throw new ConfigError(`${source}: expected a JSON object`);
   }
   for (const [key, value] of Object.entries(input)) {
-    const check = SCHEMA[key as keyof ServeConfig];
+    // Own keys only: "__proto__" or "toString" in a config file are unknown keys, not inherited checks.
+    const check = Object.hasOwn(SCHEMA, key) ? SCHEMA[key as keyof ServeConfig] : undefined;
     if (!check) throw new ConfigError(`${source}: unknown key "${key}"`);
     const expected = check(value);
     if (expected) throw new ConfigError(`${source}: "${key}" must be ${expected}, got ${JSON.stringify(value)}`);

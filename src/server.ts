@@ -233,7 +233,7 @@ async function bindBoth(
     throw bindError(err, config.port, 'TCP');
   });
   try {
-    const udpOptions = { ...options(tcp.port), ticketKey: worker?.ticketKeys.quic, reusePort: worker !== undefined };
+    const udpOptions = { ...options(tcp.port), ticketKey: worker?.ticketKeys.quic, reusePort: worker !== undefined, congestionControl: config.quicCongestionControl };
     return { tcp, udp: await startUdpTransport(config.h3Engine, udpOptions) };
   } catch (err) {
     await tcp.close(0);

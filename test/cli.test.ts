@@ -30,6 +30,7 @@ t.test('bad config files are refused with exit code 2', async (t) => {
     ['unknown.json', { port: 1, colour: 'blue' }, /unknown key "colour"/],
     ['type.json', { port: 'eighty' }, /"port" must be an integer port/],
     ['enum.json', { logLevel: 'loud' }, /"logLevel" must be one of/],
+    ['cc.json', { quicCongestionControl: 'vegas' }, /"quicCongestionControl" must be one of bbr2, bbr, cubic, reno/],
   ];
   for (const [name, body, pattern] of cases) {
     writeFileSync(join(dir, name), JSON.stringify(body));

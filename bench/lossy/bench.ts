@@ -14,7 +14,7 @@ import type { BenchPlan } from './matrix.js';
 import { makeLossyTitle, type LossyTitle } from './media.js';
 import { writeReports, type EmulatorCheck, type LossySample } from './report.js';
 import { stallThresholdMs } from './scenarios.js';
-import { startCaddyInNetns, startH3edgeInNetns } from './servers.js';
+import { H3EDGE_QUIC_CONGESTION_CONTROL, startCaddyInNetns, startH3edgeInNetns } from './servers.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const OUR_CLIENT = { h2: 'node:http2', h3: '@currentspace/http3' } as const;
@@ -121,6 +121,10 @@ export function startLossyBench(plan: BenchPlan, outDir: string): LossyRun {
     if (plan.allPeers) servers.push(await startCaddyInNetns(link.srv, 9443, files));
     const samples: LossySample[] = [];
     const emulator: EmulatorCheck[] = [];
+    const congestionControl = { 'h2 (both servers, kernel TCP)': link.tcpCongestionControl, 'h3edge h3 (ngtcp2)': H3EDGE_QUIC_CONGESTION_CONTROL, 'caddy h3 (quic-go)': 'cubic' };
+    const settings = { ...plan, tcpCongestionControl: link.tcpCongestionControl, congestionControl, stallThresholdMs: Object.fromEntries(plan.conditions.map((c) => [c.rttMs, stallThresholdMs(c.rttMs)])), titleBytes: Object.fromEntries(title.sizes) };
+    const versionList = versions();
+    let report = '';
     for (const [i, s] of plan.conditions.entries()) {
       const { queueBytes } = await link.configure(s, i + 1);
       const ping = link.ping(s, plan.pingCount);
@@ -147,10 +151,11 @@ export function startLossyBench(plan: BenchPlan, outDir: string): LossyRun {
       }
       const relay = await link.stopRelay();
       emulator.push({ ...s, queueBytes, ping, relay, relayLossPercent: relayLoss(relay) });
+      // Rewritten after every condition: an interrupted long run keeps what it measured.
+      report = writeReports(outDir, { ...settings, conditionsDone: i + 1 }, versionList, emulator, samples);
     }
     await Promise.all(servers.map((sv) => sv.stop()));
-    const settings = { ...plan, tcpCongestionControl: link.tcpCongestionControl, stallThresholdMs: Object.fromEntries(plan.conditions.map((c) => [c.rttMs, stallThresholdMs(c.rttMs)])), titleBytes: Object.fromEntries(title.sizes) };
-    return writeReports(outDir, settings, versions(), emulator, samples);
+    return report;
   };
   const done = run().finally(cleanup);
   return { cleanup, done };

@@ -10,12 +10,13 @@ export const CLIENT_ADDR = '10.77.0.1';
 export const SERVER_ADDR = '10.77.0.2';
 const NS_PATTERN = /^h3b-(cli|rtr|srv)-(\d+)$/;
 /**
- * TCP congestion control tried, in order, in the client and server namespaces. The QUIC stacks
- * measured (ngtcp2, quic-go, quiche) default to CUBIC; a host default of BBR would turn the
- * comparison into BBR vs CUBIC, which react to random loss very differently. A namespace may
- * only pick what the host allows (net.ipv4.tcp_allowed_congestion_control), hence Reno next.
+ * TCP congestion control tried, in order, in the client and server namespaces. h3edge's QUIC
+ * connections use BBRv2 by default, so HTTP/2 gets the kernel's BBR: the comparison is then
+ * between transports of one congestion-control family, not BBR against a loss-based controller
+ * (which reacts to random loss very differently). A namespace may only pick what the host allows
+ * (net.ipv4.tcp_allowed_congestion_control), hence the fallbacks; the report says what ran.
  */
-const TCP_CONGESTION_CONTROLS = ['cubic', 'reno'];
+const TCP_CONGESTION_CONTROLS = ['bbr', 'cubic', 'reno'];
 
 /** One link condition; delay and loss apply to each direction (RTT = 2 × one-way delay). */
 export interface LinkSettings {
@@ -54,7 +55,7 @@ function inNs(ns: string, cmd: string, args: string[]): void {
 }
 
 /** Sets the first accepted of TCP_CONGESTION_CONTROLS in `ns`; returns what TCP there uses. */
-function useLossBasedCongestionControl(ns: string): string {
+function useTcpCongestionControl(ns: string): string {
   for (const cc of TCP_CONGESTION_CONTROLS) {
     if (spawnSync('ip', ['netns', 'exec', ns, 'sysctl', '-qw', `net.ipv4.tcp_congestion_control=${cc}`], { stdio: 'ignore' }).status === 0) return cc;
   }
@@ -148,7 +149,7 @@ export class LinkEmulator {
       ip(['-n', ns, 'link', 'set', 'lo', 'up']);
     }
     inNs(this.rtr, 'sysctl', ['-qw', 'net.ipv4.ip_forward=0']);
-    for (const ns of [this.cli, this.srv]) this.tcpCongestionControl = useLossBasedCongestionControl(ns);
+    for (const ns of [this.cli, this.srv]) this.tcpCongestionControl = useTcpCongestionControl(ns);
     ip(['-n', this.rtr, 'link', 'add', 'rc', 'type', 'veth', 'peer', 'name', 'c0', 'netns', this.cli]);
     ip(['-n', this.rtr, 'link', 'add', 'rs', 'type', 'veth', 'peer', 'name', 's0', 'netns', this.srv]);
     ip(['-n', this.cli, 'addr', 'add', `${CLIENT_ADDR}/24`, 'dev', 'c0']);

@@ -1,5 +1,8 @@
 import type { LogLevel } from '../observe/logger.js';
 
+export const QUIC_CONGESTION_CONTROLS = ['bbr2', 'bbr', 'cubic', 'reno'] as const;
+export type QuicCongestionControl = (typeof QUIC_CONGESTION_CONTROLS)[number];
+
 /** The settings of `h3edge serve`; the config file uses exactly these keys. */
 export interface ServeConfig {
   host: string;
@@ -11,6 +14,11 @@ export interface ServeConfig {
   logLevel: LogLevel;
   /** HTTP/3 implementation: our ngtcp2/nghttp3 binding or the quiche-based package. */
   h3Engine: 'native' | 'currentspace';
+  /**
+   * Congestion controller of the native engine's QUIC connections. BBRv2 keeps its rate through
+   * random loss (Wi-Fi, mobile) where loss-based CUBIC and Reno halve their window at each drop.
+   */
+  quicCongestionControl: QuicCongestionControl;
   /** How long in-flight responses may run after SIGINT/SIGTERM before connections are cut. */
   shutdownGraceMs: number;
   /** Serve /content/ without playback tokens (lab use). Tokens are always accepted under /t/. */
@@ -74,6 +82,7 @@ export const DEFAULT_SERVE_CONFIG: Readonly<ServeConfig> = Object.freeze({
   key: 'certs/dev-key.pem',
   logLevel: 'info',
   h3Engine: 'native',
+  quicCongestionControl: 'bbr2',
   shutdownGraceMs: 10_000,
   openContent: false,
   tokenKeys: null,

@@ -1,6 +1,6 @@
 import { LOG_LEVELS } from '../observe/logger.js';
 import { ConfigError } from './errors.js';
-import type { ServeConfig } from './config.js';
+import { QUIC_CONGESTION_CONTROLS, type ServeConfig } from './config.js';
 
 type Check = (value: unknown) => string | null;
 
@@ -48,6 +48,7 @@ const SCHEMA: Readonly<Record<keyof ServeConfig, Check>> = {
   key: string,
   logLevel: oneOf(LOG_LEVELS),
   h3Engine: oneOf(['native', 'currentspace']),
+  quicCongestionControl: oneOf(QUIC_CONGESTION_CONTROLS),
   shutdownGraceMs: positiveInt,
   openContent: boolean,
   tokenKeys: pathOrNull,

@@ -31,7 +31,11 @@ export interface NativeH3ServerOptions {
   retryHalfOpenThreshold?: number;
   /** SO_REUSEPORT, for workers sharing one port (default false). */
   reusePort?: boolean;
+  /** ngtcp2's congestion controller (default bbr2). */
+  congestionControl?: QuicCongestionControl;
 }
+
+export type QuicCongestionControl = 'bbr2' | 'bbr' | 'cubic' | 'reno';
 
 /** RFC 9218 priority parameters. */
 export interface Priority {

@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "connection.h"
 #include "server.h"
@@ -40,6 +41,18 @@ bool option_bool(const Napi::Object& o, const char* key, bool fallback) {
 std::string option_string(const Napi::Object& o, const char* key) {
   Napi::Value v = o.Get(key);
   return v.IsString() ? v.As<Napi::String>().Utf8Value() : std::string();
+}
+
+bool parse_cc_algo(const std::string& name, ngtcp2_cc_algo* out) {
+  static constexpr std::pair<const char*, ngtcp2_cc_algo> kAlgos[] = {
+      {"reno", NGTCP2_CC_ALGO_RENO}, {"cubic", NGTCP2_CC_ALGO_CUBIC}, {"bbr", NGTCP2_CC_ALGO_BBR}, {"bbr2", NGTCP2_CC_ALGO_BBR2}};
+  for (const auto& [n, algo] : kAlgos) {
+    if (name == n) {
+      *out = algo;
+      return true;
+    }
+  }
+  return false;
 }
 
 Napi::Value throw_type_error(Napi::Env env, const std::string& message) {
@@ -90,6 +103,12 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
     opts.retry = option_bool(o, "retry", opts.retry);
     opts.retry_half_open_threshold = option_u64(o, "retryHalfOpenThreshold", opts.retry_half_open_threshold);
     opts.reuse_port = option_bool(o, "reusePort", opts.reuse_port);
+    if (const std::string cc = option_string(o, "congestionControl"); !cc.empty()) {
+      if (!parse_cc_algo(cc, &opts.cc_algo)) {
+        throw_type_error(env, "congestionControl must be one of reno, cubic, bbr, bbr2");
+        return;
+      }
+    }
     on_event_ = Napi::Persistent(info[1].As<Napi::Function>());
     async_ = std::make_unique<Napi::AsyncContext>(env, "h3edge:quic");
     uv_loop_t* loop = nullptr;

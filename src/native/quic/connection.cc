@@ -72,7 +72,7 @@ bool Connection::init(const RecvPacket& p, const ngtcp2_pkt_hd& hd, const ngtcp2
   ngtcp2_settings_default(&settings);
   settings.initial_ts = now_ns();
   settings.token = token;
-  settings.cc_algo = NGTCP2_CC_ALGO_CUBIC;
+  settings.cc_algo = opts.cc_algo;
   // Until the first RTT sample: 100 ms as Chromium and quic-go assume, not RFC 9002's 333 ms, so
   // a lost packet of the server's first flight is resent after ~300 ms rather than a second.
   settings.initial_rtt = 100 * NGTCP2_MILLISECONDS;

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <ngtcp2/ngtcp2.h>
+
 namespace h3edge {
 
 struct ServerOptions {
@@ -24,6 +26,8 @@ struct ServerOptions {
   // Above this many connections still in their handshake, new ones must pass a Retry first.
   uint64_t retry_half_open_threshold = 256;
   bool reuse_port = false;
+  // BBRv2 by default: random (non-congestive) loss does not shrink its window as it does CUBIC's.
+  ngtcp2_cc_algo cc_algo = NGTCP2_CC_ALGO_BBR2;
 };
 
 }  // namespace h3edge

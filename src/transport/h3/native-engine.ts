@@ -22,6 +22,7 @@ export async function startNativeEngine(opts: UdpTransportOptions): Promise<UdpT
     maxIdleTimeoutMs: opts.idleTimeoutMs,
     handshakeTimeoutMs: opts.handshakeTimeoutMs,
     reusePort: opts.reusePort ?? false,
+    ...(opts.congestionControl ? { congestionControl: opts.congestionControl } : {}),
   });
   const nextId = requestIdSource('q');
   server.on('request', (req: NativeH3Request) => void serve(req));

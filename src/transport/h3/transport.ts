@@ -6,6 +6,8 @@ export type H3EngineName = 'native' | 'currentspace';
 export interface UdpTransportOptions extends ListenerOptions {
   /** Bind with SO_REUSEPORT so several workers share the port (the kernel hashes by 4-tuple). */
   reusePort?: boolean;
+  /** QUIC congestion controller, for engines that let us choose (the native one). */
+  congestionControl?: 'bbr2' | 'bbr' | 'cubic' | 'reno';
 }
 
 /** The UDP side of the server: HTTP/3 over QUIC, whichever engine carries it. */

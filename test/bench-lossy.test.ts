@@ -1,6 +1,7 @@
 import t from 'tap';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { setTimeout as delay } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from './helpers/run.js';
@@ -11,6 +12,20 @@ import { run } from './helpers/run.js';
 const ROOT = join(import.meta.dirname, '..');
 const BENCH = [join(ROOT, 'node_modules/.bin/tsx'), join(ROOT, 'bench/run.ts')];
 const namespaces = (): string[] => spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').map((l) => l.split(' ')[0] ?? '').filter((n) => n.startsWith('h3b-'));
+
+/** Command lines of live processes that contain `text` (read from /proc, no tools needed). */
+function processesMentioning(text: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      if (cmdline.includes(text)) found.push(`${pid}: ${cmdline}`);
+    } catch {
+      // exited while we looked
+    }
+  }
+  return found;
+}
 
 const canDropPrivileges = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'true']).status === 0;
 
@@ -65,4 +80,29 @@ t.test('smoke run: emulator within tolerance, results well-formed, nothing left 
     for (const svg of doc.plots) t.match(readFileSync(join(out, svg), 'utf8'), /^<svg [^]*<polyline[^]*<\/svg>\n$/, `${svg} is an SVG plot`);
   }
   t.match(readFileSync(join(out, 'lossy.md'), 'utf8'), /## Emulator check[^]*## startup[^]*\| h3edge h3 /, 'markdown summary');
+});
+
+t.test('Ctrl-C mid-run removes namespaces, processes and scratch files', { skip: process.getuid?.() !== 0 && 'needs root: network namespaces and raw sockets' }, async (t) => {
+  const out = mkdtempSync(join(tmpdir(), 'h3edge-bench-lossy-int-'));
+  t.teardown(() => rmSync(out, { recursive: true, force: true }));
+  // Its own process group, signalled as a whole, as a terminal's Ctrl-C does.
+  const child = spawn(BENCH[0] as string, [BENCH[1] as string, '--smoke', '--out', out], { cwd: ROOT, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  const deadline = Date.now() + 60_000;
+  // Interrupted once the servers run and the first scenarios are under way.
+  while (!/bench lossy: 1\/1 RTT/.test(stderr) && Date.now() < deadline && child.exitCode === null) await delay(100);
+  const started = /namespaces (h3b-cli-\d+) (h3b-rtr-\d+) (h3b-srv-\d+); work dir (\S+);/.exec(stderr);
+  t.ok(started, 'the run reported its namespaces and work dir', { stderr: stderr.slice(-500) });
+  process.kill(-(child.pid as number), 'SIGINT');
+  const code = await exited;
+  t.equal(code, 130, 'exit code 130 after SIGINT');
+  t.match(stderr, /SIGINT, removing namespaces and processes/);
+  if (!started) return;
+  const [, cli, rtr, srv, work] = started as unknown as [string, string, string, string, string];
+  const left = namespaces();
+  for (const ns of [cli, rtr, srv]) t.notOk(left.includes(ns), `${ns} removed`);
+  t.notOk(existsSync(work), 'work dir removed');
+  t.same(processesMentioning(work), [], 'no process of the run left (relay, server, client)');
 });

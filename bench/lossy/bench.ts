@@ -116,7 +116,7 @@ export function startLossyBench(plan: BenchPlan, outDir: string): LossyRun {
     const title = makeLossyTitle(files.media, plan.segmentSeconds);
     const link = LinkEmulator.create(process.pid, buildRelay(work));
     linkToClean = link;
-    progress(`namespaces ${link.cli} ${link.rtr} ${link.srv}; TCP congestion control ${link.tcpCongestionControl}`);
+    progress(`namespaces ${link.cli} ${link.rtr} ${link.srv}; work dir ${work}; TCP congestion control ${link.tcpCongestionControl}`);
     const servers = [await startH3edgeInNetns(link.srv, 8443, files)];
     if (plan.allPeers) servers.push(await startCaddyInNetns(link.srv, 9443, files));
     const samples: LossySample[] = [];

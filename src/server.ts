@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import type { Logger } from 'pino';
 import type { ServeConfig } from './config/config.js';
@@ -23,18 +23,14 @@ import { Readiness, readinessHandler } from './observe/readiness.js';
 import { startAdminServer, type AdminServer } from './transport/admin/server.js';
 import { installPlayback } from './playback/wiring.js';
 import { installHome } from './home/wiring.js';
-import { openKeyRing, type KeyRing } from './playback/key-ring.js';
-import { upstreamPathFor } from './edge/upstream-path.js';
+import { openKeyRing } from './playback/key-ring.js';
 import { ChecksumManifest } from './edge/checksum-manifest.js';
 import { jsonReply } from './http/json.js';
-import { PullThroughStore } from './edge/pull-through-store.js';
-import { UpstreamClient } from './edge/upstream-client.js';
-import { FillSchedule } from './edge/fill/fill-schedule.js';
-import { parseFillWindow } from './edge/fill/fill-window.js';
-import { runFill } from './edge/fill/fill-run.js';
+import { installEdge } from './edge/wiring.js';
 import { registerFillMetrics } from './observe/fill-metrics.js';
 import type { ContentStore } from './content/content-store.js';
 import { Forbidden } from './http/errors.js';
+import { planReload } from './config/reload-plan.js';
 import { startTcpTransport, type TcpTransport } from './transport/h2/server.js';
 import { startUdpTransport, type UdpTransport } from './transport/h3/index.js';
 import type { ListenerOptions } from './transport/listener-options.js';
@@ -47,12 +43,16 @@ export interface RunningServer {
   readonly readiness: Readiness;
   /** Port of the loopback admin listener, when configured. */
   readonly adminPort: number | null;
+  /** The config in effect: the start config with the live fields of the last successful reload. */
+  readonly config: ServeConfig;
   /**
-   * SIGHUP: re-reads the certificate and the token key file. New TLS connections get the new
-   * certificate; tokens signed with keys still in the file keep working. On any error the old
-   * material stays in use and the error is thrown for the caller to log.
+   * SIGHUP: takes over the live fields of `fresh` (the re-read config; default: the running one)
+   * and re-reads the certificate and the token key file. New TLS connections get the new
+   * certificate; tokens signed with keys still in the file keep working. Changed restart-only
+   * fields are logged and left alone. On any error nothing changes (config, certificate, keys)
+   * and the error is thrown for the caller to log.
    */
-  reload(): Promise<void>;
+  reload(fresh?: ServeConfig): Promise<void>;
   /** Graceful stop: no new connections, in-flight responses finish within the configured grace. */
   close(): Promise<void>;
 }
@@ -73,6 +73,8 @@ export interface WorkerContext {
 
 /** Wires config, TLS, routes, the core and both transports. The only module that knows them all. */
 export async function startServer(config: ServeConfig, logger: Logger, worker?: WorkerContext): Promise<RunningServer> {
+  // Per-request settings read this; a reload replaces it (restart-only fields keep their start value).
+  let running = config;
   const credentials = loadCredentials(config.cert, config.key);
   const keyRing = openKeyRing(config.tokenKeys, logger, worker?.ticketKeys.token);
   const metrics = new ServerMetrics();
@@ -94,10 +96,13 @@ export async function startServer(config: ServeConfig, logger: Logger, worker?: 
     .finally(() => (warmed = true));
   const cachedStore = new CachedStore(cache);
   // An edge (upstreams configured) pulls what it lacks; an origin serves its own files only.
-  const edge = config.upstreams.length === 0 ? null : edgeStore(config, cachedStore, keyRing, logger);
-  const localStore: ContentStore = edge ?? cachedStore;
-  if (edge) registerUpstreamMetrics(metrics.registry, () => edge.health());
-  const fill = scheduledFill(config, keyRing, logger, metrics, worker);
+  const edge =
+    config.upstreams.length === 0
+      ? null
+      : installEdge(config, { local: cachedStore, keys: keyRing.keys, logger, clock: Date.now, runsFill: worker?.runsFill ?? true, onFillRun: registerFillMetrics(metrics.registry) });
+  const localStore: ContentStore = edge?.store ?? cachedStore;
+  if (edge) registerUpstreamMetrics(metrics.registry, () => edge.store.health());
+  const fill = edge?.fill;
   // A fill that could reach no upstream leaves the node unprepared for tomorrow's demand.
   if (fill) readiness.add({ name: 'fill', check: () => ({ ready: fill.lastResult !== 'failed', detail: fill.lastResult ?? 'no run yet' }) });
   const router = new Router();
@@ -107,7 +112,8 @@ export async function startServer(config: ServeConfig, logger: Logger, worker?: 
     .add(READ_METHODS, '/healthz', healthHandler())
     .add(READ_METHODS, '/readyz', readinessHandler(readiness))
     .add(READ_METHODS, '/metrics', metricsHandler(metrics.registry, worker ? clusterScrape(metrics.registry) : undefined));
-  router.add(READ_METHODS, '/content/*path', config.openContent ? contentHandler({ root: config.media, store: localStore }) : tokenRequired);
+  const serveContent = contentHandler({ root: config.media, store: localStore });
+  router.add(READ_METHODS, '/content/*path', (ex, params) => (running.openContent ? serveContent(ex, params) : tokenRequired()));
   // What edges pre-position from this node: every title's files with their sha256, popular first.
   const manifest = new ChecksumManifest(config.media);
   router.add(['GET'], '/v1/fill/manifest', async () => jsonReply(200, await manifest.build(), { 'cache-control': 'no-cache' }));
@@ -116,6 +122,7 @@ export async function startServer(config: ServeConfig, logger: Logger, worker?: 
     logger,
     clock: Date.now,
     keyRing,
+    running: () => running,
     // Our own certificate is trusted for probing sibling edges that share it (a private deployment).
     trustedCa: [credentials.cert],
   });
@@ -153,7 +160,7 @@ export async function startServer(config: ServeConfig, logger: Logger, worker?: 
   });
   registerTlsMetrics(metrics.registry, () => tcp.stats());
   registerQuicMetrics(metrics.registry, () => udp.stats());
-  readiness.add({ name: 'tls', check: () => ({ ready: true, detail: config.cert }) });
+  readiness.add({ name: 'tls', check: () => ({ ready: true, detail: running.cert }) });
   logger.info({ port: tcp.port, adminPort: admin?.port, host: config.host, h3Engine: udp.engine, media: config.media }, 'listening');
   return {
     port: tcp.port,
@@ -161,65 +168,29 @@ export async function startServer(config: ServeConfig, logger: Logger, worker?: 
     metrics,
     readiness,
     adminPort: admin?.port ?? null,
-    reload: async () => {
-      const fresh = loadCredentials(config.cert, config.key);
-      keyRing.reload();
-      tcp.setCredentials(fresh);
-      udp.setCredentials(fresh);
-      logger.info({ cert: config.cert, tokenKeys: config.tokenKeys }, 'reloaded certificate and token keys');
+    get config() {
+      return running;
+    },
+    reload: async (fresh = running) => {
+      const { next, applied, needRestart } = planReload(running, fresh);
+      // Everything that can fail comes first, so a bad file or path leaves the node as it was.
+      const credentials = loadCredentials(next.cert, next.key);
+      const switchEdge = edge?.prepareReload(next);
+      keyRing.reload(next.tokenKeys); // the last step that can fail; it changes nothing when it does
+      switchEdge?.();
+      tcp.setCredentials(credentials);
+      udp.setCredentials(credentials);
+      // Children are made without their own level, so they follow the root logger's.
+      logger.level = next.logLevel;
+      running = next;
+      if (needRestart.length > 0) logger.warn({ fields: needRestart }, 'changed settings take effect on restart');
+      logger.info({ changed: applied, cert: next.cert, tokenKeys: next.tokenKeys }, 'reloaded certificate, token keys and configuration');
     },
     close: async () => {
       playback.stop();
-      edge?.close();
-      await Promise.all([fill?.stop(),tcp.close(config.shutdownGraceMs), udp.close(config.shutdownGraceMs), admin?.close()]);
+      await Promise.all([edge?.close(), tcp.close(running.shutdownGraceMs), udp.close(running.shutdownGraceMs), admin?.close()]);
     },
   };
-}
-
-/** The nightly fill run by this process, when it is an edge with a fill window and the node's fill worker. */
-function scheduledFill(config: ServeConfig, keyRing: KeyRing, logger: Logger, metrics: ServerMetrics, worker: WorkerContext | undefined): FillSchedule | null {
-  if (config.upstreams.length === 0 || config.fillWindow === null || (worker && !worker.runsFill)) return null;
-  const extraCa = config.upstreamCa === null ? [] : [readFileSync(config.upstreamCa)];
-  const log = logger.child({ component: 'fill' });
-  const schedule = new FillSchedule({
-    window: parseFillWindow(config.fillWindow),
-    upstreams: config.upstreams,
-    checkEveryMs: config.fillCheckIntervalMs,
-    logger: log,
-    now: () => new Date(),
-    onRun: registerFillMetrics(metrics.registry),
-    run: (upstream, windowClosed) =>
-      runFill({
-        upstream,
-        extraCa,
-        root: config.media,
-        upstreamPath: upstreamPathFor(keyRing.keys, Date.now),
-        rateBitsPerSec: config.fillRateBitsPerSec || null,
-        diskBudgetBytes: config.fillDiskBudgetBytes || null,
-        windowClosed,
-        onProgress: () => {},
-        logger: log,
-        clock: Date.now,
-      }),
-  });
-  schedule.start();
-  return schedule;
-}
-
-function edgeStore(config: ServeConfig, local: ContentStore, keyRing: KeyRing, logger: Logger): PullThroughStore {
-  const extraCa = config.upstreamCa === null ? [] : [readFileSync(config.upstreamCa)];
-  return new PullThroughStore({
-    mediaRoot: config.media,
-    local,
-    upstreams: config.upstreams,
-    client: new UpstreamClient(extraCa),
-    // Upstreams check tokens like for any client; the edge signs short-lived raw-file tokens.
-    upstreamPath: upstreamPathFor(keyRing.keys, Date.now),
-    logger: logger.child({ component: 'edge' }),
-    clock: Date.now,
-    timeoutMs: 10_000,
-    minKbps: config.upstreamMinKbps,
-  });
 }
 
 /** Binds TCP, then UDP on the same port number (with port 0, the one TCP got). */

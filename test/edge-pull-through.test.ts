@@ -207,3 +207,25 @@ t.test('pull-through, request collapsing and upstream failover', async (t) => {
     t.equal((await client.request('/content/demo/v/nope.m4s')).status, 404);
   });
 });
+
+t.test('a reload switches the upstream list of a running edge', async (t) => {
+  const originA = await startTestServer({ media: originMedia.dir, tokenKeys: keyFile, openContent: false }, certs);
+  t.teardown(() => originA.close());
+  const mediaB = makeTestMedia();
+  const onlyOnB = randomBytes(4000);
+  writeFileSync(join(mediaB.dir, 'demo/v/only-b.m4s'), onlyOnB);
+  const originB = await startTestServer({ media: mediaB.dir, tokenKeys: keyFile, openContent: false }, certs);
+  t.teardown(() => originB.close());
+  const edge = await startEdge([originA.origin]);
+  t.teardown(() => edge.close());
+  const client = await h2Client(edge.origin, certs.cert);
+  t.teardown(() => client.close());
+  t.equal((await client.request('/content/demo/v/only-b.m4s')).status, 404, 'not on the first upstream');
+
+  await edge.reload({ ...edge.config, upstreams: [originB.origin] });
+  const pulled = await client.request('/content/demo/v/only-b.m4s');
+  t.equal(pulled.status, 200, 'pulled from the upstream the reload named');
+  t.ok(pulled.body.equals(onlyOnB));
+  t.equal(originRequests(originA, 'only-b.m4s'), 1, 'the dropped upstream is asked no more');
+  t.match(edge.logs.find((l) => String(l.msg).startsWith('reloaded')), { changed: ['upstreams'] });
+});

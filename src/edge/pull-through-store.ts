@@ -9,20 +9,24 @@ import type { StreamedResponse, UpstreamClient } from './upstream-client.js';
 import { GrowingBody } from './growing-body.js';
 import { writeAtomically } from './atomic-write.js';
 
-export interface PullThroughDeps {
+/** Where misses are fetched from; replaceable while the store runs (SIGHUP). */
+export interface UpstreamSet {
+  /** Upstream origins in preference order, e.g. `https://origin-a:8443`. */
+  upstreams: readonly string[];
+  /** A transfer that stays below this rate for a whole window is handed to the next upstream; 0 = never. */
+  minKbps: number;
+}
+
+export interface PullThroughDeps extends UpstreamSet {
+  client: UpstreamClient;
   mediaRoot: string;
   /** The node's own files (the segment cache). */
   local: ContentStore;
-  /** Upstream origins in preference order, e.g. `https://origin-a:8443`. */
-  upstreams: readonly string[];
-  client: UpstreamClient;
   /** Upstream request path for a title-relative file (signed for the upstream's token check). */
   upstreamPath: (relPath: string) => string;
   logger: Logger;
   clock: () => number;
   timeoutMs: number;
-  /** A transfer that stays below this rate for a whole window is handed to the next upstream; 0 = never. */
-  minKbps: number;
 }
 
 /** Throughput is judged over windows this long (short ones would punish ordinary jitter). */
@@ -34,6 +38,8 @@ const CHECK_WHOLE_BYTES = 256 * 1024;
 /** One upstream transfer in progress: the file as clients see it, once its head is known. */
 interface Pull {
   file: Promise<ContentFile>;
+  /** Settles when the transfer is over. */
+  done: Promise<void>;
 }
 
 /**
@@ -47,11 +53,30 @@ interface Pull {
  * `Cache-Control: no-store` files are served but never written.
  */
 export class PullThroughStore implements ContentStore {
-  private readonly breakers: CircuitBreaker[];
+  private breakers: CircuitBreaker[] = [];
+  private client: UpstreamClient;
+  private minKbps: number;
   private readonly inflight = new Map<string, Pull>();
 
   constructor(private readonly deps: PullThroughDeps) {
-    this.breakers = deps.upstreams.map((origin) => new CircuitBreaker(origin, { threshold: 3, cooldownMs: 10_000, clock: deps.clock }));
+    this.client = deps.client;
+    this.minKbps = deps.minKbps;
+    this.useUpstreams({ upstreams: deps.upstreams, minKbps: deps.minKbps });
+  }
+
+  /**
+   * SIGHUP: switches to another upstream list or slowness floor, and to `client` when given (a
+   * new CA). Upstreams that stay keep their circuit state; transfers in flight finish on the old
+   * client, which is closed once they are over.
+   */
+  useUpstreams(next: UpstreamSet & { client?: UpstreamClient }): void {
+    const kept = new Map(this.breakers.map((b) => [b.origin, b]));
+    this.breakers = next.upstreams.map((origin) => kept.get(origin) ?? new CircuitBreaker(origin, { threshold: 3, cooldownMs: 10_000, clock: this.deps.clock }));
+    this.minKbps = next.minKbps;
+    const old = this.client;
+    if (!next.client || next.client === old) return;
+    this.client = next.client;
+    void Promise.allSettled([...this.inflight.values()].map((p) => p.done)).then(() => old.close());
   }
 
   async open(absPath: string): Promise<ContentFile> {
@@ -64,7 +89,7 @@ export class PullThroughStore implements ContentStore {
     let pull = this.inflight.get(rel);
     if (!pull) {
       const started = this.pull(rel, absPath);
-      pull = { file: started.file };
+      pull = started;
       this.inflight.set(rel, pull);
       void started.done.finally(() => this.inflight.delete(rel));
     }
@@ -73,7 +98,7 @@ export class PullThroughStore implements ContentStore {
 
   /** Closes the upstream connections (server shutdown). */
   close(): void {
-    this.deps.client.close();
+    this.client.close();
   }
 
   /** Upstream health, for metrics and the playback API. */
@@ -102,7 +127,7 @@ export class PullThroughStore implements ContentStore {
         const offset = body?.length ?? 0;
         let res: StreamedResponse | undefined;
         try {
-          res = await this.deps.client.open(breaker.origin, this.deps.upstreamPath(rel), this.deps.timeoutMs, offset > 0 ? { range: `bytes=${offset}-` } : {});
+          res = await this.client.open(breaker.origin, this.deps.upstreamPath(rel), this.deps.timeoutMs, offset > 0 ? { range: `bytes=${offset}-` } : {});
           if (res.status === 404 && !body) {
             breaker.success();
             res.close();
@@ -136,7 +161,7 @@ export class PullThroughStore implements ContentStore {
           }
           // Slowness is a reason to move only when there is somewhere to move to.
           const alternative = this.breakers.some((other) => other !== breaker && other.allows());
-          await this.receive(res, body, alternative ? this.deps.minKbps : 0);
+          await this.receive(res, body, alternative ? this.minKbps : 0);
           if (!body.complete) throw new Error(`body ended after ${body.length} of ${body.size} bytes`);
           breaker.success();
           if (!noStore) await writeAtomically(this.deps.mediaRoot, absPath, body.bytes());

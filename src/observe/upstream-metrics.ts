@@ -11,6 +11,8 @@ export function registerUpstreamMetrics(registry: Registry, health: () => Upstre
     // Across workers: up only if every worker still uses it.
     aggregator: 'min',
     collect() {
+      // An upstream removed by a reload disappears from the scrape instead of keeping its last value.
+      this.reset();
       for (const h of health()) this.set({ upstream: h.origin }, h.state === 'open' ? 0 : 1);
     },
   });
@@ -21,6 +23,7 @@ export function registerUpstreamMetrics(registry: Registry, health: () => Upstre
     registers: [registry],
     aggregator: 'max',
     collect() {
+      this.reset();
       for (const h of health()) this.set({ upstream: h.origin }, h.failures);
     },
   });

@@ -19,7 +19,8 @@ export interface PlaybackServiceDeps {
   cdns: readonly Cdn[];
   regions: RegionMap;
   health: (cdnId: string) => CdnHealth;
-  limits: PolicyLimits;
+  /** Read per request: the operator may change them on SIGHUP. */
+  limits: () => PolicyLimits;
   sessions: SessionRegistry;
   drm: DrmCatalog;
   history: ThroughputHistory;
@@ -47,7 +48,7 @@ export class PlaybackService {
   async start(req: PlaybackRequest, ex: Exchange): Promise<PlaybackGrant> {
     await this.assertTitleExists(req.titleId);
     const nowSec = Math.floor(this.deps.clock() / 1000);
-    const policy = decidePolicy(req, this.deps.limits, nowSec, this.deps.history.medianKbps(req.profileId));
+    const policy = decidePolicy(req, this.deps.limits(), nowSec, this.deps.history.medianKbps(req.profileId));
     const session = this.deps.sessions.start(req.profileId, req.titleId);
     const token = signToken(
       { tid: req.titleId, sid: session.id, exp: policy.expiresAtSec, maxH: policy.maxHeight, maxBw: policy.maxBandwidth, api: ex.authority },

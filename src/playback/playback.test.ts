@@ -29,7 +29,7 @@ t.test('request validation names the field', async (t) => {
 t.test('concurrent streams per profile, heartbeats keep sessions alive', async (t) => {
   let now = 0;
   let n = 0;
-  const reg = new SessionRegistry({ limitPerProfile: 2, heartbeatTtlMs: 60_000, clock: () => now, newId: () => `s${++n}` });
+  const reg = new SessionRegistry({ limitPerProfile: () => 2, heartbeatTtlMs: 60_000, clock: () => now, newId: () => `s${++n}` });
   const a = reg.start('p1', 'film');
   reg.start('p1', 'film');
   t.throws(() => reg.start('p1', 'film'), { status: 429, code: 'concurrent_stream_limit' });

@@ -23,12 +23,14 @@ export interface PlaybackSession {
 export class SessionRegistry {
   private readonly sessions = new Map<string, PlaybackSession>();
 
-  constructor(private readonly opts: { limitPerProfile: number; heartbeatTtlMs: number; clock: () => number; newId: () => string }) {}
+  /** `limitPerProfile` is read per start: the operator may change it on SIGHUP. */
+  constructor(private readonly opts: { limitPerProfile: () => number; heartbeatTtlMs: number; clock: () => number; newId: () => string }) {}
 
   /** Starts a session or throws StreamLimitReached (429). */
   start(profileId: string, titleId: string): PlaybackSession {
     const active = this.activeFor(profileId);
-    if (active >= this.opts.limitPerProfile) throw new StreamLimitReached(this.opts.limitPerProfile);
+    const limit = this.opts.limitPerProfile();
+    if (active >= limit) throw new StreamLimitReached(limit);
     const now = this.opts.clock();
     const session = { id: this.opts.newId(), profileId, titleId, startedAtMs: now, lastHeartbeatMs: now };
     this.sessions.set(session.id, session);

@@ -20,7 +20,11 @@ export interface InstalledPlayback {
   stop(): void;
 }
 
-/** Builds the playback API from config and registers its routes. */
+/**
+ * Builds the playback API from the start config and registers its routes. The session limits
+ * (policy ceilings, token lifetime, streams per profile) are read from `deps.running` per request,
+ * so a SIGHUP reload changes them for the next session.
+ */
 export function installPlayback(
   router: Router,
   config: ServeConfig,
@@ -31,6 +35,8 @@ export function installPlayback(
     /** Certificates to trust when probing CDNs, besides the system store. */
     trustedCa: Buffer[];
     keyRing: KeyRing;
+    /** The config in effect (it changes on SIGHUP). */
+    running: () => ServeConfig;
   },
 ): InstalledPlayback {
   const keys = deps.keyRing.keys;
@@ -43,9 +49,12 @@ export function installPlayback(
     cdns: config.cdns,
     regions: new RegionMap(config.regionPrefixes),
     health: probe.health,
-    limits: { maxHeight: config.policyMaxHeight, maxBandwidth: config.policyMaxBandwidth, tokenTtlSec: config.tokenTtlSec },
+    limits: () => {
+      const current = deps.running();
+      return { maxHeight: current.policyMaxHeight, maxBandwidth: current.policyMaxBandwidth, tokenTtlSec: current.tokenTtlSec };
+    },
     sessions: new SessionRegistry({
-      limitPerProfile: config.streamsPerProfile,
+      limitPerProfile: () => deps.running().streamsPerProfile,
       heartbeatTtlMs: config.heartbeatTtlSec * 1000,
       clock: deps.clock,
       newId: () => randomUUID(),

@@ -8,6 +8,8 @@ import type { CommandIo } from '../io.js';
 export const TICKET_KEYS_ENV = 'H3EDGE_TICKET_KEYS';
 /** Set to 1 in the one worker that runs the scheduled fill. */
 export const FILL_WORKER_ENV = 'H3EDGE_FILL_WORKER';
+/** Environment variable carrying the node's config (JSON) to workers. */
+export const NODE_CONFIG_ENV = 'H3EDGE_NODE_CONFIG';
 
 /** Restarts of crashed workers allowed per minute before the node gives up. */
 const MAX_RESTARTS_PER_MINUTE = 10;
@@ -15,18 +17,21 @@ const MAX_RESTARTS_PER_MINUTE = 10;
 /** What a worker tells the primary. */
 interface WorkerMessage {
   listening?: number;
+  /** The config a worker runs with after a successful SIGHUP reload. */
+  reloaded?: ServeConfig;
   startupError?: string;
   code?: number;
 }
 
 /**
  * The primary process of `serve --workers N`: forks the workers (which share the TCP listener
- * through node:cluster and bind UDP with SO_REUSEPORT), hands them one set of ticket keys,
- * forwards SIGHUP, restarts crashed workers, and on SIGINT/SIGTERM waits for all of them to
- * drain. A startup error in a worker (busy port, bad file) is printed once and ends the node.
+ * through node:cluster and bind UDP with SO_REUSEPORT), hands them one set of ticket keys and
+ * the node's config, forwards SIGHUP (each worker re-reads the config file itself), restarts
+ * crashed workers, and on SIGINT/SIGTERM waits for all of them to drain. A startup error in a
+ * worker (busy port, bad file) is printed once and ends the node.
  */
 class Supervisor {
-  private readonly env = { [TICKET_KEYS_ENV]: encodeTicketKeys(generateTicketKeys()) };
+  private readonly env: Record<string, string>;
   private readonly restarts: number[] = [];
   private stopping = false;
   private announced = false;
@@ -34,7 +39,9 @@ class Supervisor {
   private fillWorker: Worker | null = null;
   private resolve: (code: number) => void = () => {};
 
-  constructor(private readonly config: ServeConfig, private readonly workers: number, private readonly io: CommandIo) {}
+  constructor(private readonly config: ServeConfig, private readonly workers: number, private readonly io: CommandIo) {
+    this.env = { [TICKET_KEYS_ENV]: encodeTicketKeys(generateTicketKeys()), [NODE_CONFIG_ENV]: JSON.stringify(config) };
+  }
 
   run(): Promise<number> {
     const done = new Promise<number>((resolve) => (this.resolve = resolve));
@@ -57,6 +64,8 @@ class Supervisor {
         this.exitCode = m.code ?? 1;
         this.stop('SIGTERM');
       }
+      // The primary never reads the config file: a replacement worker gets what its siblings applied.
+      if (m.reloaded !== undefined) this.env[NODE_CONFIG_ENV] = JSON.stringify(m.reloaded);
       if (m.listening !== undefined && !this.announced) {
         this.announced = true;
         this.io.stderr.write(

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { decodeTicketKeys } from '../../tls/ticket-keys.js';
 import { loadCredentials } from '../../tls/credentials.js';
-import { FILL_WORKER_ENV, runPrimary, TICKET_KEYS_ENV } from './serve-cluster.js';
+import { FILL_WORKER_ENV, NODE_CONFIG_ENV, runPrimary, TICKET_KEYS_ENV } from './serve-cluster.js';
 import type { ServeConfig } from '../../config/config.js';
 import { loadConfigFile, resolveServeConfig } from '../../config/load.js';
 import { ConfigError } from '../../config/errors.js';
@@ -18,7 +18,10 @@ export const SERVE_USAGE = `h3edge serve [--port 8443] [--host ::] [--media ./me
 
 /** `h3edge serve`: runs until SIGINT/SIGTERM, then drains and resolves with exit code 0. */
 export async function runServe(argv: string[], io: CommandIo): Promise<number> {
-  const config = serveConfigFromArgs(argv);
+  // A worker runs with the node's config from its primary: one forked after a reload then
+  // matches its siblings (restart-only fields from the start, live fields from the last reload).
+  const fromPrimary = cluster.isWorker ? process.env[NODE_CONFIG_ENV] : undefined;
+  const config: ServeConfig = fromPrimary ? JSON.parse(fromPrimary) : serveConfigFromArgs(argv);
   const workers = config.workers === 0 ? availableParallelism() : config.workers;
   if (workers > 1 && cluster.isPrimary) {
     loadCredentials(config.cert, config.key); // a bad certificate is reported once, before forking
@@ -41,14 +44,18 @@ export async function runServe(argv: string[], io: CommandIo): Promise<number> {
   }
   if (cluster.isWorker) process.send?.({ listening: server.port });
   else io.stderr.write(`h3edge: serving ${config.media} on https://localhost:${server.port}/ (h2, http/1.1 over TCP; h3 over UDP)\n`);
-  // SIGHUP: pick up a renewed certificate or rotated token keys without dropping anyone.
+  // SIGHUP: re-read the config file (flags still win), a renewed certificate and rotated token
+  // keys without dropping anyone.
   const reload = (): void => {
-    server.reload().catch((err: unknown) => logger.error({ err: (err as Error).message }, 'reload failed; keeping the current certificate and keys'));
+    Promise.resolve()
+      .then(() => server.reload(serveConfigFromArgs(argv)))
+      .then(() => (cluster.isWorker ? process.send?.({ reloaded: server.config }) : undefined))
+      .catch((err: unknown) => logger.error({ err: (err as Error).message }, 'reload failed; keeping the running configuration, certificate and keys'));
   };
   process.on('SIGHUP', reload);
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals): void => {
-      logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down');
+      logger.info({ signal, graceMs: server.config.shutdownGraceMs }, 'shutting down');
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       void server.close().then(resolve);

@@ -3,9 +3,10 @@ import { insideWindow, type FillWindow } from './fill-window.js';
 import type { FillSummary } from './fill-run.js';
 
 export interface FillScheduleOptions {
-  window: FillWindow;
-  /** Upstreams in preference order; a run that fails on one is retried on the next. */
-  upstreams: readonly string[];
+  /** Read at every check (the operator may change it on SIGHUP); null = no scheduled fill. */
+  window: () => FillWindow | null;
+  /** Upstreams in preference order, read per run; a run that fails on one is retried on the next. */
+  upstreams: () => readonly string[];
   run: (upstream: string, windowClosed: () => boolean) => Promise<FillSummary>;
   checkEveryMs: number;
   logger: Logger;
@@ -42,13 +43,17 @@ export class FillSchedule {
 
   private tick(): void {
     const now = this.o.now();
-    if (this.running || !insideWindow(this.o.window, now) || this.doneFor === occurrence(this.o.window, now)) return;
-    this.running = this.runOnce(occurrence(this.o.window, now)).finally(() => (this.running = null));
+    const window = this.o.window();
+    if (this.running || window === null || !insideWindow(window, now) || this.doneFor === occurrence(window, now)) return;
+    this.running = this.runOnce(occurrence(window, now)).finally(() => (this.running = null));
   }
 
   private async runOnce(day: string): Promise<void> {
-    const windowClosed = (): boolean => this.timer === null || !insideWindow(this.o.window, this.o.now());
-    for (const upstream of this.o.upstreams) {
+    const windowClosed = (): boolean => {
+      const window = this.o.window();
+      return this.timer === null || window === null || !insideWindow(window, this.o.now());
+    };
+    for (const upstream of this.o.upstreams()) {
       try {
         this.o.logger.info({ upstream }, 'fill: starting the scheduled run');
         const summary = await this.o.run(upstream, windowClosed);

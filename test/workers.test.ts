@@ -18,6 +18,9 @@ t.test('--workers 2: shared listener, resumption across workers', async (t) => {
   const server = await spawnServe(['--open-content', '--workers', '2', '--host', '127.0.0.1', '--port', '0', '--media', media.dir, '--cert', certs.certFile, '--key', certs.keyFile]);
   const { child, port } = server;
   t.match(server.stderr(), /with 2 workers/);
+  // The node announces itself when its first worker listens; probes need both.
+  for (let i = 0; i < 250 && (server.stdout().match(/"msg":"listening"/g) ?? []).length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+  t.equal((server.stdout().match(/"msg":"listening"/g) ?? []).length, 2, 'both workers listen');
   // Each probe is one TLS connection; the access log line names the worker's pid.
   const pidOf = async (probe: string): Promise<number | undefined> => {
     for (let i = 0; i < 50; i++) {

@@ -80,6 +80,11 @@ t.test('smoke run: emulator within tolerance, results well-formed, nothing left 
     for (const svg of doc.plots) t.match(readFileSync(join(out, svg), 'utf8'), /^<svg [^]*<polyline[^]*<\/svg>\n$/, `${svg} is an SVG plot`);
   }
   t.match(readFileSync(join(out, 'lossy.md'), 'utf8'), /## Emulator check[^]*## startup[^]*\| h3edge h3 /, 'markdown summary');
+  const md = readFileSync(join(out, 'lossy.md'), 'utf8');
+  t.match(md, /## Headline[^]*\n\| 40 \| 1 \| 50 \| \d+ \/ \d+ \|/, 'headline row for the condition, h2 / h3');
+  const again = await run(BENCH[0] as string, [BENCH[1] as string, '--report-only', '--out', out], { cwd: ROOT, timeoutMs: 30_000 });
+  t.equal(again.code, 0, 'report-only exits 0');
+  t.equal(again.stdout, md, 'report-only rebuilds the same summary from the JSON');
 });
 
 t.test('Ctrl-C mid-run removes namespaces, processes and scratch files', { skip: process.getuid?.() !== 0 && 'needs root: network namespaces and raw sockets' }, async (t) => {

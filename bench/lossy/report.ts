@@ -1,5 +1,5 @@
 // Turns samples into bench/results/lossy-<scenario>.json, lossy.md and SVG plots.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LinkSettings, PingCheck, RelayCounters } from './link.js';
 import { median, p95 } from './stats.js';
@@ -75,10 +75,32 @@ export function summarize(samples: LossySample[]): SummaryRow[] {
   return rows;
 }
 
+/** The headline columns: one metric of one scenario, h3edge over h2 and h3 with our clients. */
+const HEADLINE: Array<{ title: string; scenario: string; metric: string; mode?: string; digits: number }> = [
+  { title: 'startup ms', scenario: 'startup', metric: 'completionMs', mode: 'cold', digits: 0 },
+  { title: '6 segments ms', scenario: 'multiplexed', metric: 'completionMs', digits: 0 },
+  { title: 'streams stalled at once', scenario: 'multiplexed', metric: 'maxStalledAtOnce', digits: 0 },
+  { title: 'manifest under load ms', scenario: 'priority', metric: 'manifestMs', digits: 0 },
+  { title: 'goodput Mbit/s', scenario: 'throughput', metric: 'goodputMbitPerSec', digits: 1 },
+];
+const OUR_CLIENTS: Record<string, string> = { h2: 'node:http2', h3: '@currentspace/http3' };
+
+/** One row per link condition: h3edge's h2 / h3 medians side by side (the full tables follow). */
+function headline(emulator: EmulatorCheck[], bySc: Map<string, SummaryRow[]>): string[] {
+  const cell = (c: LinkSettings, h: (typeof HEADLINE)[number], protocol: string): string => {
+    const r = bySc.get(h.scenario)?.find((r) => condOf(r) === condOf(c) && r.server === 'h3edge' && r.protocol === protocol && r.client === OUR_CLIENTS[protocol] && r.mode === h.mode && r.metric === h.metric && r.n > 0);
+    return r ? r.median.toFixed(h.digits) : '–';
+  };
+  const out = ['## Headline: h3edge, HTTP/2 / HTTP/3 (medians, our clients)', ''];
+  out.push(`| RTT ms | loss % | Mbit/s | ${HEADLINE.map((h) => `${h.title} h2 / h3`).join(' | ')} |`, `| ---: | ---: | ---: | ${HEADLINE.map(() => '---:').join(' | ')} |`);
+  for (const c of emulator) out.push(`| ${c.rttMs} | ${c.lossPercent} | ${c.rateMbitPerSec} | ${HEADLINE.map((h) => `${cell(c, h, 'h2')} / ${cell(c, h, 'h3')}`).join(' | ')} |`);
+  return out;
+}
+
 function markdown(settings: object, emulator: EmulatorCheck[], bySc: Map<string, SummaryRow[]>): string {
   // File sizes are in the JSON; the table header stays readable.
   const { titleBytes: _sizes, ...brief } = settings as Record<string, unknown>;
-  const out = ['# h2 vs h3 on an emulated lossy link', '', `Settings: \`${JSON.stringify(brief)}\``, '', '## Emulator check (ping from the client namespace; relay counters)', ''];
+  const out = ['# h2 vs h3 on an emulated lossy link', '', `Settings: \`${JSON.stringify(brief)}\``, '', ...headline(emulator, bySc), '', '## Emulator check (ping from the client namespace; relay counters)', ''];
   out.push('| RTT ms | loss %/dir | rate Mbit/s | ping RTT ms | ping loss % (expected) | relay loss % cli→srv / srv→cli | within tolerance |', '| ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const e of emulator) {
     const rl = e.relayLossPercent ? `${e.relayLossPercent.cliToSrv} / ${e.relayLossPercent.srvToCli}` : '–';
@@ -119,6 +141,13 @@ function plots(outDir: string, scenario: string, rows: SummaryRow[]): string[] {
     written.push(file);
   }
   return written;
+}
+
+/** Rewrites the markdown and plots from a run's JSON files (after changing how results are shown). */
+export function rewriteReports(outDir: string): string {
+  const docs = SCENARIOS.map((scenario) => JSON.parse(readFileSync(join(outDir, `lossy-${scenario}.json`), 'utf8')) as { settings: object; versions: object; emulator: EmulatorCheck[]; samples: LossySample[] });
+  const first = docs[0] as (typeof docs)[number];
+  return writeReports(outDir, first.settings, first.versions, first.emulator, docs.flatMap((d) => d.samples));
 }
 
 /** Writes every output file; returns the markdown summary. */

@@ -5,6 +5,7 @@ import type { CatalogSource, CatalogView } from './catalog-source.js';
 import type { WatchHistoryView } from './watch-history.js';
 import { rankRows, type RankedRow } from './rows.js';
 import { tileFor, titleDetails, type Tile } from './tiles.js';
+import type { RowPage } from './api-shapes.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { cacheableJson } from './cacheable-json.js';
 
@@ -17,13 +18,6 @@ export interface HomeRoutesDeps {
   tilesPerPage?: number;
 }
 
-/** One row as the JSON carries it; `next` is the cursor of its following tiles. */
-interface RowPage {
-  id: string;
-  title: string;
-  tiles: Tile[];
-  next?: string;
-}
 
 const PROFILE = /^[A-Za-z0-9_.@-]{1,64}$/;
 

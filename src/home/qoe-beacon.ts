@@ -1,21 +1,7 @@
 import { BadRequest } from '../http/errors.js';
+import type { FailoverReason, QoeBeacon, QoeEvent } from './api-shapes.js';
 
-/** Why a player left a CDN: a timeout, a 5xx, a failed connection, sustained slow downloads. */
-export type FailoverReason = 'timeout' | 'http' | 'network' | 'slow';
-
-/** One thing a player reports; times in milliseconds, positions in seconds. */
-export type QoeEvent =
-  | { type: 'startup'; ms: number }
-  | { type: 'rebuffer'; ms: number }
-  | { type: 'switch'; height: number; kbps: number }
-  | { type: 'failover'; reason: FailoverReason }
-  | { type: 'progress'; positionSec: number; durationSec: number };
-
-/** `POST /v1/qoe` body: the events of one playback session since the last beacon. */
-export interface QoeBeacon {
-  sessionId: string;
-  events: QoeEvent[];
-}
+export type { FailoverReason, QoeBeacon, QoeEvent } from './api-shapes.js';
 
 const MAX_EVENTS = 100;
 const FAILOVER_REASONS = new Set(['timeout', 'http', 'network', 'slow']);

@@ -2,22 +2,10 @@ import type { CatalogEntry, EpisodeEntry, SeriesEntry } from '../media/catalog.j
 import type { CatalogView } from './catalog-source.js';
 import { artworkUrls } from './artwork-spec.js';
 import type { RowItem } from './rows.js';
+import type { PlayableSummary, SeriesDetails, Tile, TitleDetails } from './api-shapes.js';
 
-/** One browse tile as the home JSON carries it. */
-export interface Tile {
-  id: string;
-  kind: 'film' | 'series' | 'episode';
-  title: string;
-  /** `S1 E2 · Episode title` for episodes, `3 episodes` for series, the year for films. */
-  subtitle: string;
-  maturityRating: string;
-  /** What the tile plays: the title itself, or a series' first episode. */
-  playId: string;
-  /** Landscape (16:9) and portrait (2:3) artwork, srcset-ready. */
-  image: { src: string; srcset: string };
-  poster: { src: string; srcset: string };
-  progress?: number;
-}
+export type { Tile } from './api-shapes.js';
+
 
 /** The tile of a film, series or episode id; null when the catalog no longer has it. */
 export function tileFor(view: CatalogView, item: RowItem): Tile | null {
@@ -44,7 +32,7 @@ function episodeLabel(e: EpisodeEntry): string {
 }
 
 /** `GET /v1/titles/:id`: a film, an episode (with its series and next episode) or a series with its episodes. */
-export function titleDetails(view: CatalogView, id: string): Record<string, unknown> | null {
+export function titleDetails(view: CatalogView, id: string): TitleDetails | SeriesDetails | null {
   const series = view.series.get(id);
   if (series) return seriesDetails(view, series);
   const t = view.titles.get(id);
@@ -62,7 +50,7 @@ export function titleDetails(view: CatalogView, id: string): Record<string, unkn
   };
 }
 
-function seriesDetails(view: CatalogView, s: SeriesEntry): Record<string, unknown> {
+function seriesDetails(view: CatalogView, s: SeriesEntry): SeriesDetails {
   return {
     id: s.id,
     kind: 'series',
@@ -80,7 +68,7 @@ function seriesDetails(view: CatalogView, s: SeriesEntry): Record<string, unknow
   };
 }
 
-function playableSummary(t: CatalogEntry): Record<string, unknown> {
+function playableSummary(t: CatalogEntry): PlayableSummary {
   return {
     id: t.id,
     title: t.title,
@@ -91,7 +79,7 @@ function playableSummary(t: CatalogEntry): Record<string, unknown> {
   };
 }
 
-function playableDetails(t: CatalogEntry): Record<string, unknown> {
+function playableDetails(t: CatalogEntry): TitleDetails {
   return {
     id: t.id,
     kind: t.type,

@@ -1,5 +1,5 @@
 import { currentProfile, getJson } from '../profile.js';
-import type { HomePage, RowPage } from '../home-types.js';
+import type { HomePage, RowPage } from '../../src/home/api-shapes.js';
 import { revealImage, tileElement } from './tile.js';
 
 const profile = currentProfile();

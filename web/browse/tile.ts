@@ -1,4 +1,4 @@
-import type { Tile } from '../home-types.js';
+import type { Tile } from '../../src/home/api-shapes.js';
 
 /** Tiles are this wide in CSS pixels on wide screens (see app.css); srcset picks the file. */
 const SIZES = '(max-width: 640px) 40vw, 300px';

@@ -1,5 +1,7 @@
-/** Why the player left a CDN. */
-export type FailoverReason = 'timeout' | 'http' | 'network' | 'slow';
+import type { FailoverReason } from '../../src/home/api-shapes.js';
+
+/** Why the player left a CDN (the QoE beacon's reasons). */
+export type { FailoverReason };
 
 /**
  * The CDN base URLs of a playback grant in ranked order and the one in use. Every media URL is

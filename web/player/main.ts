@@ -1,5 +1,5 @@
 import { currentProfile, getJson } from '../profile.js';
-import type { TitleDetails } from '../home-types.js';
+import type { TitleDetails } from '../../src/home/api-shapes.js';
 import { endPlayback, startPlayback, type PlaybackGrant } from './playback-api.js';
 import { PlayerSession } from './session.js';
 import { NextUp } from './next-up.js';

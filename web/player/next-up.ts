@@ -1,4 +1,4 @@
-import type { PlayableSummary } from '../home-types.js';
+import type { PlayableSummary } from '../../src/home/api-shapes.js';
 import { endPlayback, startPlayback } from './playback-api.js';
 import { prefetchTitle, type PrefetchedTitle } from './prefetch.js';
 

@@ -1,13 +1,5 @@
 import type { PlaybackGrant } from './playback-api.js';
-import type { FailoverReason } from './cdn-pool.js';
-
-/** Events of `POST /v1/qoe` (src/home/qoe-beacon.ts). */
-export type QoeEvent =
-  | { type: 'startup'; ms: number }
-  | { type: 'rebuffer'; ms: number }
-  | { type: 'switch'; height: number; kbps: number }
-  | { type: 'failover'; reason: FailoverReason }
-  | { type: 'progress'; positionSec: number; durationSec: number };
+import type { QoeEvent } from '../../src/home/api-shapes.js';
 
 const FLUSH_INTERVAL_MS = 10_000;
 

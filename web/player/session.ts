@@ -1,5 +1,5 @@
 import Hls from 'hls.js';
-import type { TitleDetails } from '../home-types.js';
+import type { TitleDetails } from '../../src/home/api-shapes.js';
 import { CdnPool } from './cdn-pool.js';
 import { failoverLoaderClass } from './failover-loader.js';
 import { requestLicense, type PlaybackGrant } from './playback-api.js';

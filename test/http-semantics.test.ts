@@ -1,10 +1,15 @@
 import t from 'tap';
+import { symlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { h2Client, h3Client, type ProtocolClient } from './helpers/clients.js';
 import { makeTestMedia } from './helpers/media.js';
 
 // One suite, two transports: a behaviour that differs between h2 and h3 is a bug.
 const media = makeTestMedia();
+// One link that stays inside the media directory and one that leaves it (to the repository).
+symlinkSync(join(media.dir, 'demo'), join(media.dir, 'linked'));
+symlinkSync(join(import.meta.dirname, '..'), join(media.dir, 'escape'));
 let server: TestServer;
 t.before(async () => {
   server = await startTestServer({ media: media.dir });
@@ -129,6 +134,15 @@ for (const connect of [h2Client, h3Client]) {
       t.same(JSON.parse(missing.body.toString()), { error: { code: 'not_found', message: 'Not found' } });
       const dir = await client.request('/content/demo/v');
       t.equal(dir.status, 404, 'a directory is not served');
+    });
+
+    t.test('a symlink in the media directory is followed inside it, never outside', async (t) => {
+      const inside = await client.request('/content/linked/v/init.mp4');
+      t.equal(inside.status, 200, 'a link to a title directory inside serves');
+      t.ok(inside.body.equals(media.files['demo/v/init.mp4'] as Buffer), 'byte-exact through the link');
+      const escaped = await client.request('/content/escape/package.json');
+      t.equal(escaped.status, 404, 'a link out of the media directory is a 404');
+      t.notMatch(escaped.body.toString(), /"name"/, 'nothing of the target leaks');
     });
 
     t.test('CORS preflight and exposed headers', async (t) => {

@@ -1,13 +1,12 @@
-import { realpath } from 'node:fs/promises';
-import { dirname, sep } from 'node:path';
 import type { Exchange, Handler, Reply } from '../http/exchange.js';
-import { NotFound, RangeNotSatisfiable } from '../http/errors.js';
+import { RangeNotSatisfiable } from '../http/errors.js';
 import { resolveInside } from '../http/safe-path.js';
 import { evaluateConditionals, ifRangeAllowsPartial } from '../http/conditional.js';
 import { contentRange, evaluateRange, type RangePolicy } from '../http/ranges.js';
 import { cacheControlFor, contentTypeFor } from '../http/content-type.js';
 import type { ContentFile, ContentStore } from './content-store.js';
 import { multipartBody } from './multipart.js';
+import { SymlinkGuard } from './symlink-guard.js';
 
 export interface ContentHandlerDeps {
   /** Directory served; every path is resolved inside it. */
@@ -24,14 +23,10 @@ export interface ContentHandlerDeps {
  * rest of the path `path`.
  */
 export function contentHandler(deps: ContentHandlerDeps): Handler {
-  // Resolved on first use: the media directory may appear after start (readiness says so).
-  let realRoot: string | undefined;
+  const guard = new SymlinkGuard(deps.root);
   return async (ex, params) => {
     const abs = resolveInside(deps.root, params.path ?? '');
-    realRoot ??= await realpath(deps.root).catch(() => {
-      throw new NotFound();
-    });
-    await assertNoSymlinkEscape(abs, realRoot);
+    await guard.assertInside(abs);
     const file = await deps.store.open(abs);
     return respondWithFile(ex, abs, file, deps);
   };
@@ -75,25 +70,6 @@ function respondWithFile(ex: Exchange, abs: string, file: ContentFile, deps: Con
     headers: { ...headers, 'content-type': `multipart/byteranges; boundary=${boundary}`, 'content-length': String(multi.length) },
     body: multi.body,
   };
-}
-
-/**
- * A symlink inside the media directory must not point outside of it. For a file that does not
- * exist yet (an edge may fetch it) the nearest existing directory above it is checked instead,
- * since that is where it would be written.
- */
-async function assertNoSymlinkEscape(abs: string, realRoot: string): Promise<void> {
-  let path = abs;
-  for (;;) {
-    try {
-      const real = await realpath(path);
-      if (real !== realRoot && !real.startsWith(realRoot + sep)) throw new NotFound();
-      return;
-    } catch (err) {
-      if (err instanceof NotFound || (err as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(path) === path) throw new NotFound();
-      path = dirname(path);
-    }
-  }
 }
 
 function randomBoundary(): string {

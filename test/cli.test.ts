@@ -30,6 +30,7 @@ t.test('bad config files are refused with exit code 2', async (t) => {
     ['unknown.json', { port: 1, colour: 'blue' }, /unknown key "colour"/],
     ['type.json', { port: 'eighty' }, /"port" must be an integer port/],
     ['enum.json', { logLevel: 'loud' }, /"logLevel" must be one of/],
+    ['rotation.json', { ticketKeyRotationSeconds: 30 * 86400 }, /"ticketKeyRotationSeconds" must be an integer from 0/],
   ];
   for (const [name, body, pattern] of cases) {
     writeFileSync(join(dir, name), JSON.stringify(body));

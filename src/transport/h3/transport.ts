@@ -1,4 +1,5 @@
 import type { Credentials } from '../../tls/credentials.js';
+import type { TicketKeys } from '../../tls/ticket-keys.js';
 import type { ListenerOptions } from '../listener-options.js';
 
 export type H3EngineName = 'native' | 'currentspace';
@@ -6,6 +7,8 @@ export type H3EngineName = 'native' | 'currentspace';
 export interface UdpTransportOptions extends ListenerOptions {
   /** Bind with SO_REUSEPORT so several workers share the port (the kernel hashes by 4-tuple). */
   reusePort?: boolean;
+  /** Seed of QUIC stateless-reset, Retry and NEW_TOKEN tokens, fixed for the node's life; none = per process. */
+  tokenSecret?: Buffer;
 }
 
 /** The UDP side of the server: HTTP/3 over QUIC, whichever engine carries it. */
@@ -14,6 +17,11 @@ export interface UdpTransport {
   readonly engine: H3EngineName;
   /** New connections use these credentials (engines that cannot reload keep the old ones and say so). */
   setCredentials(credentials: Credentials): void;
+  /**
+   * New tickets under `keys.current`; tickets under `keys.previous` still resume, with 0-RTT
+   * (engines that cannot rotate keep their first key and say so).
+   */
+  setTicketKeys(keys: TicketKeys): void;
   /** Engine counters for /metrics; null when the engine keeps none. */
   stats(): QuicStats | null;
   /** Sends H3 GOAWAY, lets in-flight streams finish for up to `graceMs`, then closes. */

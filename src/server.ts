@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import type { ServeConfig } from './config/config.js';
 import { ConfigError } from './config/errors.js';
 import { loadCredentials } from './tls/credentials.js';
-import type { SharedTicketKeys } from './tls/ticket-keys.js';
+import { firstTicketKeys, type TicketKeySet } from './tls/ticket-keys.js';
+import { generateNodeSecrets, type NodeSecrets } from './tls/node-secrets.js';
 import { Router } from './http/router.js';
 import { RequestCore } from './http/core.js';
 import { classifyRequest, CLASS_PRIORITY } from './priority/resource-class.js';
@@ -14,7 +15,7 @@ import { SegmentCache, defaultCacheBudgetBytes } from './cache/segment-cache.js'
 import { filesToWarm } from './cache/warm-list.js';
 import { registerCacheMetrics } from './observe/cache-metrics.js';
 import { registerUpstreamMetrics } from './observe/upstream-metrics.js';
-import { registerQuicMetrics, registerTlsMetrics } from './observe/handshake-metrics.js';
+import { registerQuicMetrics, registerTicketKeyMetrics, registerTlsMetrics } from './observe/handshake-metrics.js';
 import { healthHandler } from './observe/health.js';
 import { ServerMetrics } from './observe/metrics.js';
 import { metricsHandler } from './observe/metrics-handler.js';
@@ -53,6 +54,12 @@ export interface RunningServer {
    * and the error is thrown for the caller to log.
    */
   reload(fresh?: ServeConfig): Promise<void>;
+  /**
+   * Ticket-key rotation, from whoever owns the node's keys (this process's rotation or the
+   * primary's message): new TLS and QUIC handshakes issue tickets under `keys.*.current`,
+   * tickets under `keys.*.previous` still resume, older ones get a full handshake.
+   */
+  setTicketKeys(keys: TicketKeySet): void;
   /** Graceful stop: no new connections, in-flight responses finish within the configured grace. */
   close(): Promise<void>;
 }
@@ -64,19 +71,31 @@ const tokenRequired = (): never => {
   throw new Forbidden('token_missing', 'A playback token is required');
 };
 
-/** What a worker of a multi-process node shares with its siblings. */
+/** What the processes of a node share; a process started without them makes up its own. */
+export interface NodeKeys {
+  secrets: NodeSecrets;
+  ticketKeys: TicketKeySet;
+}
+
+/** A worker of a multi-process node. */
 export interface WorkerContext {
-  ticketKeys: SharedTicketKeys;
   /** This worker runs the node's scheduled fill (one worker per node does). */
   runsFill: boolean;
 }
 
 /** Wires config, TLS, routes, the core and both transports. The only module that knows them all. */
-export async function startServer(config: ServeConfig, logger: Logger, worker?: WorkerContext): Promise<RunningServer> {
+export async function startServer(
+  config: ServeConfig,
+  logger: Logger,
+  context: { keys?: NodeKeys; worker?: WorkerContext } = {},
+): Promise<RunningServer> {
+  const { worker } = context;
+  const keys = context.keys ?? { secrets: generateNodeSecrets(), ticketKeys: firstTicketKeys() };
+  let ticketKeyGeneration = keys.ticketKeys.generation;
   // Per-request settings read this; a reload replaces it (restart-only fields keep their start value).
   let running = config;
   const credentials = loadCredentials(config.cert, config.key);
-  const keyRing = openKeyRing(config.tokenKeys, logger, worker?.ticketKeys.token);
+  const keyRing = openKeyRing(config.tokenKeys, logger, keys.secrets.token);
   const metrics = new ServerMetrics();
   const readiness = new Readiness();
   // An edge's media directory is its cache: it starts empty. An origin's must be there to serve.
@@ -145,7 +164,7 @@ export async function startServer(config: ServeConfig, logger: Logger, worker?: 
       }),
   });
   const admin: AdminServer | null = config.adminPort === null ? null : await startAdminServer(opsRouter, config.adminPort, logger);
-  const transportOptions = (port: number): ListenerOptions => ({
+  const transportOptions = (port: number): Omit<ListenerOptions, 'ticketKeys'> => ({
     host: config.host,
     port,
     credentials,
@@ -154,12 +173,13 @@ export async function startServer(config: ServeConfig, logger: Logger, worker?: 
     idleTimeoutMs: config.idleTimeoutMs,
     handshakeTimeoutMs: config.handshakeTimeoutMs,
   });
-  const { tcp, udp } = await bindBoth(config, transportOptions, worker).catch(async (err: unknown) => {
+  const { tcp, udp } = await bindBoth(config, transportOptions, keys, worker).catch(async (err: unknown) => {
     await admin?.close();
     throw err;
   });
   registerTlsMetrics(metrics.registry, () => tcp.stats());
   registerQuicMetrics(metrics.registry, () => udp.stats());
+  registerTicketKeyMetrics(metrics.registry, () => ticketKeyGeneration);
   readiness.add({ name: 'tls', check: () => ({ ready: true, detail: running.cert }) });
   logger.info({ port: tcp.port, adminPort: admin?.port, host: config.host, h3Engine: udp.engine, media: config.media }, 'listening');
   return {
@@ -186,6 +206,12 @@ export async function startServer(config: ServeConfig, logger: Logger, worker?: 
       if (needRestart.length > 0) logger.warn({ fields: needRestart }, 'changed settings take effect on restart');
       logger.info({ changed: applied, cert: next.cert, tokenKeys: next.tokenKeys }, 'reloaded certificate, token keys and configuration');
     },
+    setTicketKeys: (next) => {
+      tcp.setTicketKeys(next.tcp);
+      udp.setTicketKeys(next.quic);
+      ticketKeyGeneration = next.generation;
+      logger.info({ generation: next.generation }, 'rotated session-ticket keys');
+    },
     close: async () => {
       playback.stop();
       await Promise.all([edge?.close(), tcp.close(running.shutdownGraceMs), udp.close(running.shutdownGraceMs), admin?.close()]);
@@ -196,15 +222,16 @@ export async function startServer(config: ServeConfig, logger: Logger, worker?: 
 /** Binds TCP, then UDP on the same port number (with port 0, the one TCP got). */
 async function bindBoth(
   config: ServeConfig,
-  options: (port: number) => ListenerOptions,
+  options: (port: number) => Omit<ListenerOptions, 'ticketKeys'>,
+  keys: NodeKeys,
   worker: WorkerContext | undefined,
 ): Promise<{ tcp: TcpTransport; udp: UdpTransport }> {
   // Workers share the TCP listener through node:cluster and the UDP port through SO_REUSEPORT.
-  const tcp = await startTcpTransport({ ...options(config.port), ticketKey: worker?.ticketKeys.tcp }).catch((err: unknown) => {
+  const tcp = await startTcpTransport({ ...options(config.port), ticketKeys: keys.ticketKeys.tcp }).catch((err: unknown) => {
     throw bindError(err, config.port, 'TCP');
   });
   try {
-    const udpOptions = { ...options(tcp.port), ticketKey: worker?.ticketKeys.quic, reusePort: worker !== undefined, congestionControl: config.quicCongestionControl };
+    const udpOptions = { ...options(tcp.port), ticketKeys: keys.ticketKeys.quic, tokenSecret: keys.secrets.quicTokens, reusePort: worker !== undefined, congestionControl: config.quicCongestionControl };
     return { tcp, udp: await startUdpTransport(config.h3Engine, udpOptions) };
   } catch (err) {
     await tcp.close(0);

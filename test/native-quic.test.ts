@@ -1,6 +1,6 @@
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NativeH3Server, type NativeH3Request } from '../src/native/quic.js';
 import { chunked, gtlsclient, startNativeServer, tempDir } from './helpers/native-quic-peer.js';
@@ -79,6 +79,43 @@ t.test('a streamed body is pulled as the connection drains it', async (t) => {
   // Without backpressure the source would be drained before much was sent; with it, the last
   // piece is asked for only when all but about the high-water mark has gone out.
   t.ok(sentWhenLastPulled > body.length - 2 * 1024 * 1024, `sent ${sentWhenLastPulled} bytes before the last pull`);
+});
+
+t.test('setTicketKeys: a ticket under the previous key resumes in 0-RTT; two rotations old, a full handshake', async (t) => {
+  const [k0, k1, k2] = [randomBytes(48), randomBytes(48), randomBytes(48)] as const;
+  const seen: NativeH3Request[] = [];
+  const { server, port } = await startNativeServer(t, serveFiles(seen), { ticketKey: k0 });
+  const dir = tempDir(t, 'h3edge-tickets-');
+  const issued = join(dir, 'issued.pem');
+  const session = join(dir, 'session.pem');
+  const tp = join(dir, 'tp.bin');
+  const fetchSmall = (sessionFile: string) => gtlsclient(port, ['/small'], { verbose: true, extra: [`--session-file=${sessionFile}`, `--tp-file=${tp}`] });
+  // gtlsclient overwrites its session file with every new ticket: each try starts from the first one.
+  const resumeFirstTicket = () => {
+    copyFileSync(issued, session);
+    return fetchSmall(session);
+  };
+  const first = await fetchSmall(issued);
+  t.equal(first.code, 0, 'full handshake', { stderr: first.stderr.slice(-300) });
+  t.match(readFileSync(issued, 'utf8'), /BEGIN GNUTLS SESSION PARAMETERS/, 'a ticket under k0 was issued');
+
+  server.setTicketKeys(k1, k0);
+  const resumedBefore = server.stats().resumed;
+  const once = await resumeFirstTicket();
+  t.equal(once.code, 0, 'gtlsclient exit 0', { stderr: once.stderr.slice(-300) });
+  t.notMatch(once.stderr, /Early data was rejected/, 'the client saw its 0-RTT accepted');
+  t.equal(seen.at(-1)?.earlyData, true, 'the request arrived in 0-RTT');
+  t.equal(seen.at(-1)?.connection.resumed, true, 'the connection resumed');
+  t.equal(server.stats().resumed, resumedBefore + 1);
+
+  server.setTicketKeys(k2, k1);
+  const twice = await resumeFirstTicket();
+  t.equal(twice.code, 0, 'the request still succeeds', { stderr: twice.stderr.slice(-300) });
+  t.match(twice.stderr, /Early data was rejected/, 'the server refused the 0-RTT of a ticket two rotations old');
+  t.equal(seen.at(-1)?.earlyData, false, 'the request came in 1-RTT');
+  t.equal(seen.at(-1)?.connection.resumed, false, 'after a full handshake');
+  t.equal(server.stats().resumed, resumedBefore + 1, 'no resumption counted');
+  t.throws(() => server.setTicketKeys(Buffer.alloc(8), null), TypeError, 'short keys are refused');
 });
 
 t.test('bind failure rejects with the errno text', async (t) => {

@@ -62,6 +62,11 @@ export interface ServeConfig {
   idleTimeoutMs: number;
   /** TLS handshakes slower than this are cut off (slowloris). */
   handshakeTimeoutMs: number;
+  /**
+   * Session-ticket keys (TLS and QUIC) are replaced this long after the last rotation; SIGHUP
+   * rotates too. Tickets under the key before stay valid for one more period. 0 = only on SIGHUP.
+   */
+  ticketKeyRotationSeconds: number;
   /** Worker processes; 0 = one per CPU core. */
   workers: number;
   /** Loopback port for /metrics, /healthz and /readyz over plain HTTP; null = on the main port. */
@@ -99,6 +104,7 @@ export const DEFAULT_SERVE_CONFIG: Readonly<ServeConfig> = Object.freeze({
   workers: 0,
   idleTimeoutMs: 60_000,
   handshakeTimeoutMs: 10_000,
+  ticketKeyRotationSeconds: 12 * 3600,
   cacheBytes: 0,
   upstreams: [],
   upstreamCa: null,

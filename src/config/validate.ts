@@ -35,6 +35,8 @@ const licenseServers: Check = (v) =>
   Object.entries(v).every(([k, u]) => ['widevine', 'playready', 'fairplay'].includes(k) && typeof u === 'string' && /^https:\/\//.test(u))
     ? null
     : 'an object of widevine/playready/fairplay → https URL';
+/** Timers take at most 2^31-1 ms; a week is far beyond any sensible key lifetime anyway. */
+const rotationSeconds: Check = (v) => (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 7 * 86400 ? null : 'an integer from 0 (only on SIGHUP) to 604800 seconds');
 const oneOf =
   (values: readonly string[]): Check =>
   (v) =>
@@ -65,6 +67,7 @@ const SCHEMA: Readonly<Record<keyof ServeConfig, Check>> = {
   workers: positiveInt,
   idleTimeoutMs: positive,
   handshakeTimeoutMs: positive,
+  ticketKeyRotationSeconds: rotationSeconds,
   cacheBytes: positiveInt,
   upstreams: (v) => (Array.isArray(v) && v.every((u) => typeof u === 'string' && /^https:\/\/[^/]+$/.test(u)) ? null : 'a list of "https://host:port" origins'),
   upstreamCa: pathOrNull,

@@ -11,12 +11,21 @@ export interface NativeH3ServerOptions {
   certFile: string;
   keyFile: string;
   /**
-   * GnuTLS session-ticket master key (as from {@link generateTicketKey}, at least 32 bytes). The
-   * same key in every worker lets tickets, 0-RTT and Retry tokens work across them; without it
-   * the server makes up its own. Tickets are bound to the transport limits below too, so a
-   * server with different limits makes clients do a full handshake (RFC 9000 §7.4.1).
+   * Session-ticket key new tickets are issued under (at least 32 bytes, e.g. from
+   * {@link generateTicketKey}). The same key in every worker lets tickets and 0-RTT work across
+   * them; without it the server makes up its own. Tickets are bound to the transport limits
+   * below too, so a server with different limits makes clients do a full handshake (RFC 9000 §7.4.1).
    */
   ticketKey?: Buffer;
+  /** The key `ticketKey` replaced: tickets issued under it still resume. See {@link NativeH3Server.setTicketKeys}. */
+  previousTicketKey?: Buffer;
+  /**
+   * Seed (at least 32 bytes) of stateless-reset, Retry and NEW_TOKEN tokens. The same seed in
+   * every worker lets each verify the others' tokens and reset their connections; it must stay
+   * the same for the node's life (clients hold reset tokens as long as their connection). Without
+   * it the server makes up its own.
+   */
+  tokenSecret?: Buffer;
   /** Accept 0-RTT (default true). */
   earlyData?: boolean;
   maxIdleTimeoutMs?: number;
@@ -120,6 +129,7 @@ interface QuicServerBinding {
   connStats(conn: number): NativeConnStats | null;
   goaway(final: boolean): void;
   reloadCredentials(certFile: string, keyFile: string): void;
+  setTicketKeys(current: Buffer, previous: Buffer | null): void;
   close(done: () => void): void;
 }
 
@@ -142,6 +152,8 @@ interface RawRequest {
 
 type RawConnection = Omit<NativeConnection, 'stats'>;
 
+/** Shortest ticket key or token secret accepted. */
+const MIN_KEY_BYTES = 32;
 const EVENT = { request: 1, data: 2, end: 3, pull: 4, streamClose: 5, connClose: 6 } as const;
 const ZERO_STATS: NativeConnStats = { rttMs: 0, cwndBytes: 0, lostPackets: 0, sentBytes: 0, recvBytes: 0 };
 
@@ -297,7 +309,10 @@ export class NativeH3Server extends EventEmitter {
 
   /** Binds the UDP socket; rejects with the errno text (err.code set) if that fails. */
   static async listen(opts: NativeH3ServerOptions): Promise<NativeH3Server> {
-    if (opts.ticketKey !== undefined && opts.ticketKey.length < 32) throw new TypeError('ticketKey must be at least 32 bytes');
+    for (const name of ['ticketKey', 'previousTicketKey', 'tokenSecret'] as const) {
+      const key = opts[name];
+      if (key !== undefined && key.length < MIN_KEY_BYTES) throw new TypeError(`${name} must be at least ${MIN_KEY_BYTES} bytes`);
+    }
     const server = new NativeH3Server(requireAddon(), opts);
     try {
       server.native.listen();
@@ -320,6 +335,18 @@ export class NativeH3Server extends EventEmitter {
   /** New connections use this certificate and key; established ones keep theirs. Throws if they do not load. */
   reloadCredentials(certFile: string, keyFile: string): void {
     this.native.reloadCredentials(certFile, keyFile);
+  }
+
+  /**
+   * Key rotation: new handshakes issue tickets under `current`; tickets issued under `previous`
+   * still resume (with 0-RTT), older ones get a full handshake. Open connections are not
+   * affected. The engine copies both keys. Throws TypeError on a key under 32 bytes.
+   */
+  setTicketKeys(current: Buffer, previous: Buffer | null): void {
+    if (current.length < MIN_KEY_BYTES || (previous !== null && previous.length < MIN_KEY_BYTES)) {
+      throw new TypeError(`ticket keys must be at least ${MIN_KEY_BYTES} bytes`);
+    }
+    this.native.setTicketKeys(current, previous);
   }
 
   /**

@@ -17,6 +17,20 @@ export function registerTlsMetrics(registry: Registry, stats: () => { handshakes
   });
 }
 
+/** Which session-ticket key generation the listeners issue tickets under (1 at start, +1 per rotation). */
+export function registerTicketKeyMetrics(registry: Registry, generation: () => number): void {
+  new Gauge({
+    name: 'h3edge_tls_ticket_key_generation',
+    help: 'Session-ticket key generation new TLS and QUIC tickets are issued under (1 at start, +1 per rotation); across workers the lowest',
+    registers: [registry],
+    // A node is as far along as its slowest worker.
+    aggregator: 'min',
+    collect() {
+      this.set(generation());
+    },
+  });
+}
+
 /** The HTTP/3 engine's handshake and defence counters, read at scrape time. */
 export function registerQuicMetrics(registry: Registry, stats: () => QuicStats | null): void {
   new Gauge({

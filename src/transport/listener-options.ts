@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { RequestCore } from '../http/core.js';
 import type { Credentials } from '../tls/credentials.js';
+import type { TicketKeys } from '../tls/ticket-keys.js';
 
 /** What every listening transport gets from server.ts. */
 export interface ListenerOptions {
@@ -9,8 +10,8 @@ export interface ListenerOptions {
   credentials: Credentials;
   core: RequestCore;
   logger: Logger;
-  /** Session-ticket key shared by the node's workers, so a session resumes on any of them. */
-  ticketKey?: Buffer;
+  /** This transport's session-ticket keys, the same in all the node's workers so a session resumes on any of them. */
+  ticketKeys: TicketKeys;
   /** A connection with no activity for this long is closed. */
   idleTimeoutMs: number;
   /** A TLS handshake that takes longer is cut off (slowloris). */

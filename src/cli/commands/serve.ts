@@ -1,9 +1,9 @@
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { decodeTicketKeys } from '../../tls/ticket-keys.js';
 import { loadCredentials } from '../../tls/credentials.js';
-import { FILL_WORKER_ENV, NODE_CONFIG_ENV, runPrimary, TICKET_KEYS_ENV } from './serve-cluster.js';
+import { FILL_WORKER_ENV, NODE_CONFIG_ENV, runPrimary } from './serve-cluster.js';
+import { TicketKeySource } from './ticket-key-source.js';
 import type { ServeConfig } from '../../config/config.js';
 import { loadConfigFile, resolveServeConfig } from '../../config/load.js';
 import { ConfigError } from '../../config/errors.js';
@@ -28,12 +28,13 @@ export async function runServe(argv: string[], io: CommandIo): Promise<number> {
     return runPrimary(config, workers, io);
   }
   const logger = createLogger(config.logLevel);
-  const ticketKeys = decodeTicketKeys(process.env[TICKET_KEYS_ENV]);
+  const keySource = cluster.isWorker ? TicketKeySource.fromPrimary(process.env, logger) : TicketKeySource.own(config, logger);
   let server;
   try {
-    const worker = cluster.isWorker && ticketKeys ? { ticketKeys, runsFill: process.env[FILL_WORKER_ENV] === '1' } : undefined;
-    server = await startServer(config, logger, worker);
+    const worker = cluster.isWorker ? { runsFill: process.env[FILL_WORKER_ENV] === '1' } : undefined;
+    server = await startServer(config, logger, { keys: keySource.keys, worker });
   } catch (err) {
+    keySource.stop();
     if (!cluster.isWorker) throw err;
     // The primary reports it once for all workers and stops the node.
     const code = err instanceof ConfigError ? 2 : 1;
@@ -42,15 +43,17 @@ export async function runServe(argv: string[], io: CommandIo): Promise<number> {
     process.disconnect?.();
     return code;
   }
+  keySource.attach(server);
   if (cluster.isWorker) process.send?.({ listening: server.port });
   else io.stderr.write(`h3edge: serving ${config.media} on https://localhost:${server.port}/ (h2, http/1.1 over TCP; h3 over UDP)\n`);
   // SIGHUP: re-read the config file (flags still win), a renewed certificate and rotated token
-  // keys without dropping anyone.
+  // keys without dropping anyone, and rotate the session-ticket keys.
   const reload = (): void => {
     Promise.resolve()
       .then(() => server.reload(serveConfigFromArgs(argv)))
       .then(() => (cluster.isWorker ? process.send?.({ reloaded: server.config }) : undefined))
       .catch((err: unknown) => logger.error({ err: (err as Error).message }, 'reload failed; keeping the running configuration, certificate and keys'));
+    keySource.onSighup();
   };
   process.on('SIGHUP', reload);
   await new Promise<void>((resolve) => {
@@ -64,6 +67,7 @@ export async function runServe(argv: string[], io: CommandIo): Promise<number> {
     process.on('SIGTERM', stop);
   });
   process.removeListener('SIGHUP', reload);
+  keySource.stop();
   logger.info('stopped');
   logger.flush();
   // The IPC channel to the primary would keep a drained worker alive.

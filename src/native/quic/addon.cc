@@ -55,6 +55,12 @@ bool parse_cc_algo(const std::string& name, ngtcp2_cc_algo* out) {
   return false;
 }
 
+std::vector<uint8_t> buffer_bytes(const Napi::Value& v) {
+  if (!v.IsBuffer()) return {};
+  auto buf = v.As<Napi::Buffer<uint8_t>>();
+  return std::vector<uint8_t>(buf.Data(), buf.Data() + buf.Length());
+}
+
 Napi::Value throw_type_error(Napi::Env env, const std::string& message) {
   Napi::TypeError::New(env, message).ThrowAsJavaScriptException();
   return env.Undefined();
@@ -75,6 +81,7 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
                         InstanceMethod<&QuicServer::ConnectionStats>("connStats"),
                         InstanceMethod<&QuicServer::Goaway>("goaway"),
                         InstanceMethod<&QuicServer::ReloadCredentials>("reloadCredentials"),
+                        InstanceMethod<&QuicServer::SetTicketKeys>("setTicketKeys"),
                         InstanceMethod<&QuicServer::Close>("close")});
   }
 
@@ -91,10 +98,9 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
     opts.port = static_cast<uint16_t>(option_u64(o, "port", 0));
     opts.cert_file = option_string(o, "certFile");
     opts.key_file = option_string(o, "keyFile");
-    if (Napi::Value key = o.Get("ticketKey"); key.IsBuffer()) {
-      auto buf = key.As<Napi::Buffer<uint8_t>>();
-      opts.ticket_key.assign(buf.Data(), buf.Data() + buf.Length());
-    }
+    opts.ticket_key = buffer_bytes(o.Get("ticketKey"));
+    opts.previous_ticket_key = buffer_bytes(o.Get("previousTicketKey"));
+    opts.token_secret = buffer_bytes(o.Get("tokenSecret"));
     opts.early_data = option_bool(o, "earlyData", opts.early_data);
     opts.max_idle_timeout_ms = option_u64(o, "maxIdleTimeoutMs", opts.max_idle_timeout_ms);
     opts.handshake_timeout_ms = option_u64(o, "handshakeTimeoutMs", opts.handshake_timeout_ms);
@@ -282,6 +288,26 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
     if (!server_->tls().reload_credentials(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::String>().Utf8Value(), &err)) {
       Napi::Error::New(env, err).ThrowAsJavaScriptException();
     }
+    return env.Undefined();
+  }
+
+  /**
+   * setTicketKeys(current: Buffer, previous: Buffer|null): new handshakes issue tickets under
+   * `current`; tickets under `previous` still resume. Copies both. Throws with the GnuTLS reason.
+   */
+  Napi::Value SetTicketKeys(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[0].IsBuffer() || !(info[1].IsBuffer() || info[1].IsNull())) {
+      return throw_type_error(env, "setTicketKeys(current, previous | null)");
+    }
+    if (!listening_) return throw_type_error(env, "setTicketKeys before listen");
+    std::vector<uint8_t> current = buffer_bytes(info[0]);
+    std::vector<uint8_t> previous = buffer_bytes(info[1]);
+    std::string err;
+    const bool ok = server_->tls().set_ticket_keys(current, previous, &err);
+    gnutls_memset(current.data(), 0, current.size());
+    gnutls_memset(previous.data(), 0, previous.size());
+    if (!ok) Napi::Error::New(env, err).ThrowAsJavaScriptException();
     return env.Undefined();
   }
 

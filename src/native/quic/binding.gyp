@@ -15,6 +15,7 @@
         "http3_callbacks.cc",
         "response.cc",
         "tls.cc",
+        "ticket_keys.cc",
         "secrets.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

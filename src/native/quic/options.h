@@ -14,8 +14,13 @@ struct ServerOptions {
   uint16_t port = 0;
   std::string cert_file;
   std::string key_file;
-  // GnuTLS session-ticket master key; empty means a random key for this server only.
+  // Session-ticket keys new tickets are issued under (empty: random, this server only) and the
+  // ones they replaced (empty: none), still accepted.
   std::vector<uint8_t> ticket_key;
+  std::vector<uint8_t> previous_ticket_key;
+  // Seed of stateless-reset, Retry and NEW_TOKEN tokens, shared by workers and never rotated
+  // (see secrets.h); empty means random for this server only.
+  std::vector<uint8_t> token_secret;
   bool early_data = true;
   uint64_t max_idle_timeout_ms = 30000;
   uint64_t handshake_timeout_ms = 10000;

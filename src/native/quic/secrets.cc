@@ -29,11 +29,11 @@ ngtcp2_tstamp wall_ns() {
 
 bool random_bytes(uint8_t* dest, size_t len) { return gnutls_rnd(GNUTLS_RND_RANDOM, dest, len) == 0; }
 
-bool Secrets::init(const std::vector<uint8_t>& ticket_key) {
-  if (ticket_key.empty()) return random_bytes(secret_.data(), secret_.size());
+bool Secrets::init(const std::vector<uint8_t>& seed) {
+  if (seed.empty()) return random_bytes(secret_.data(), secret_.size());
   static const char kLabel[] = "h3edge quic static secret";
   std::vector<uint8_t> input(kLabel, kLabel + sizeof(kLabel) - 1);
-  input.insert(input.end(), ticket_key.begin(), ticket_key.end());
+  input.insert(input.end(), seed.begin(), seed.end());
   return gnutls_hash_fast(GNUTLS_DIG_SHA256, input.data(), input.size(), secret_.data()) == 0;
 }
 

@@ -1,7 +1,9 @@
 // Time, randomness and the server's static secret: connection IDs, stateless-reset tokens,
-// Retry and NEW_TOKEN tokens all derive from it. When a ticket key is configured the secret is
-// derived from it, so every worker sharing the key can verify the others' tokens and reset
-// their connections statelessly (RFC 9000 §10.3) after a rebinding lands a packet elsewhere.
+// Retry and NEW_TOKEN tokens all derive from it. When a token secret is configured the secret is
+// derived from it, so every worker sharing it can verify the others' tokens and reset their
+// connections statelessly (RFC 9000 §10.3) after a rebinding lands a packet elsewhere. It is
+// apart from the session-ticket keys and never rotates: a client holds a connection's reset
+// token for the connection's whole life and a NEW_TOKEN token for an hour.
 #pragma once
 
 #include <array>
@@ -25,8 +27,8 @@ bool random_bytes(uint8_t* dest, size_t len);
 
 class Secrets {
  public:
-  /** ticket_key empty: a random secret for this server only. */
-  bool init(const std::vector<uint8_t>& ticket_key);
+  /** seed empty: a random secret for this server only. */
+  bool init(const std::vector<uint8_t>& seed);
 
   bool reset_token(uint8_t* token, const ngtcp2_cid& cid) const;
   /** Returns the token length, or -1. */

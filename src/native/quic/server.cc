@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <gnutls/gnutls.h>
+
 #include "connection.h"
 
 namespace h3edge {
@@ -25,11 +27,17 @@ Server::~Server() {
 }
 
 bool Server::listen(std::string* err) {
-  if (!secrets_.init(opts_.ticket_key)) {
+  if (!secrets_.init(opts_.token_secret)) {
     *err = "random generator failed";
     return false;
   }
-  if (!tls_.init(opts_, zero_rtt_binding(opts_), err)) return false;
+  const bool tls_ready = tls_.init(opts_, zero_rtt_binding(opts_), err);
+  // Derived copies live on in secrets_ and tls_; ticket keys must not outlive their rotation.
+  for (std::vector<uint8_t>* key : {&opts_.ticket_key, &opts_.previous_ticket_key, &opts_.token_secret}) {
+    gnutls_memset(key->data(), 0, key->size());
+    key->clear();
+  }
+  if (!tls_ready) return false;
   if (!socket_.open(opts_, err)) return false;
   uv_poll_init_socket(loop_, &poll_, socket_.fd());
   uv_timer_init(loop_, &timer_);

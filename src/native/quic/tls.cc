@@ -1,8 +1,5 @@
 #include "tls.h"
 
-#include <cstring>
-
-#include <gnutls/crypto.h>
 #include <ngtcp2/ngtcp2_crypto_gnutls.h>
 
 namespace h3edge {
@@ -15,7 +12,8 @@ constexpr const char* kPriority =
     "+CHACHA20-POLY1305:+AES-128-CCM:-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:+GROUP-SECP384R1:"
     "+GROUP-SECP521R1";
 constexpr unsigned char kAlpnH3[] = {'h', '3'};
-constexpr unsigned kEarlyDataExtension = 42;  // RFC 8446 §4.2.10
+constexpr unsigned kEarlyDataExtension = 42;     // RFC 8446 §4.2.10
+constexpr unsigned kPreSharedKeyExtension = 41;  // RFC 8446 §4.2.11
 constexpr unsigned kAntiReplayWindowMs = 10000;
 constexpr size_t kMaxReplayEntries = 1 << 20;
 
@@ -23,17 +21,43 @@ int replay_add(void* dbf, time_t expires, const gnutls_datum_t* key, const gnutl
   return static_cast<ReplayStore*>(dbf)->add(expires, *key);
 }
 
-int note_extension(void* ctx, unsigned tls_id, const unsigned char*, unsigned) {
-  if (tls_id == kEarlyDataExtension) static_cast<TlsLink*>(ctx)->early_data_offered = true;
+struct HelloScan {
+  gnutls_session_t session;
+  TlsLink* link;
+};
+
+// RFC 8446 §4.2.11: identities<7..2^16-1> of {identity<1..2^16-1>, uint32 age}, then binders.
+// GnuTLS tries only the first identity; a ticket of the previous master gets that master for
+// this session (allowed until GnuTLS has derived a ticket key, which it does while reading the
+// extension, after this hook). GnuTLS keeps a session's master once used, so the ticket this
+// session is sent later is under the previous master too, good until the next rotation.
+void choose_ticket_master(const HelloScan& scan, const unsigned char* data, unsigned size) {
+  if (scan.link->ticket_keys == nullptr || size < 4) return;
+  const unsigned identities = (data[0] << 8) | data[1];
+  const unsigned identity = (data[2] << 8) | data[3];
+  if (identities + 2 > size || identity + 2 > identities) return;
+  const std::array<uint8_t, 64>* previous = scan.link->ticket_keys->previous_for(data + 4, identity, time(nullptr));
+  if (previous == nullptr) return;
+  gnutls_datum_t master{const_cast<uint8_t*>(previous->data()), static_cast<unsigned>(previous->size())};
+  // After a HelloRetryRequest GnuTLS refuses a second switch; the first one still holds.
+  gnutls_session_ticket_enable_server(scan.session, &master);
+}
+
+int note_extension(void* ctx, unsigned tls_id, const unsigned char* data, unsigned size) {
+  auto* scan = static_cast<HelloScan*>(ctx);
+  if (tls_id == kEarlyDataExtension) scan->link->early_data_offered = true;
+  if (tls_id == kPreSharedKeyExtension) choose_ticket_master(*scan, data, size);
   return 0;
 }
 
 // Records whether the client tries 0-RTT, so "rejected" can be counted (GnuTLS only reports
-// acceptance).
+// acceptance), and picks the ticket master its PSK identity was issued under.
 int client_hello_hook(gnutls_session_t session, unsigned, unsigned, unsigned incoming, const gnutls_datum_t* msg) {
   if (!incoming || msg == nullptr) return 0;
   auto* link = static_cast<TlsLink*>(gnutls_session_get_ptr(session));
-  if (link != nullptr) gnutls_ext_raw_parse(link, note_extension, msg, GNUTLS_EXT_RAW_FLAG_TLS_CLIENT_HELLO);
+  if (link == nullptr) return 0;
+  HelloScan scan{session, link};
+  gnutls_ext_raw_parse(&scan, note_extension, msg, GNUTLS_EXT_RAW_FLAG_TLS_CLIENT_HELLO);
   return 0;
 }
 
@@ -62,10 +86,6 @@ void ReplayStore::purge(time_t now) {
 
 TlsContext::~TlsContext() {
   if (anti_replay_ != nullptr) gnutls_anti_replay_deinit(anti_replay_);
-  if (ticket_key_.data != nullptr) {
-    gnutls_memset(ticket_key_.data, 0, ticket_key_.size);
-    gnutls_free(ticket_key_.data);
-  }
   if (cred_ != nullptr) gnutls_certificate_free_credentials(cred_);
   for (gnutls_certificate_credentials_t c : retired_) gnutls_certificate_free_credentials(c);
 }
@@ -100,30 +120,8 @@ bool TlsContext::reload_credentials(const std::string& cert_file, const std::str
 bool TlsContext::init(const ServerOptions& opts, const std::vector<uint8_t>& binding, std::string* err) {
   early_data_ = opts.early_data;
   if (!load_credentials(opts.cert_file, opts.key_file, &cred_, err)) return false;
-  gnutls_datum_t master{nullptr, 0};
-  if (opts.ticket_key.empty()) {
-    if (int rv = gnutls_session_ticket_key_generate(&master); rv != 0) {
-      *err = gnutls_message("gnutls_session_ticket_key_generate", rv);
-      return false;
-    }
-  } else {
-    master.data = static_cast<unsigned char*>(gnutls_malloc(opts.ticket_key.size()));
-    master.size = static_cast<unsigned>(opts.ticket_key.size());
-    std::memcpy(master.data, opts.ticket_key.data(), master.size);
-  }
-  std::vector<uint8_t> input(master.data, master.data + master.size);
-  input.insert(input.end(), binding.begin(), binding.end());
-  gnutls_memset(master.data, 0, master.size);
-  gnutls_free(master.data);
-  // GnuTLS wants exactly its master-key size (64 bytes): SHA-512 of key and binding.
-  ticket_key_.size = 64;
-  ticket_key_.data = static_cast<unsigned char*>(gnutls_malloc(ticket_key_.size));
-  int rv = gnutls_hash_fast(GNUTLS_DIG_SHA512, input.data(), input.size(), ticket_key_.data);
-  gnutls_memset(input.data(), 0, input.size());
-  if (rv != 0) {
-    *err = gnutls_message("ticket key derivation", rv);
-    return false;
-  }
+  binding_ = binding;
+  if (!ticket_keys_.set(opts.ticket_key, opts.previous_ticket_key, binding_, err)) return false;
   if (int r = gnutls_anti_replay_init(&anti_replay_); r != 0) {
     *err = gnutls_message("gnutls_anti_replay_init", r);
     return false;
@@ -132,6 +130,11 @@ bool TlsContext::init(const ServerOptions& opts, const std::vector<uint8_t>& bin
   gnutls_anti_replay_set_add_function(anti_replay_, replay_add);
   gnutls_anti_replay_set_ptr(anti_replay_, &replay_store_);
   return true;
+}
+
+bool TlsContext::set_ticket_keys(const std::vector<uint8_t>& current, const std::vector<uint8_t>& previous,
+                                 std::string* err) {
+  return ticket_keys_.set(current, previous, binding_, err);
 }
 
 TlsSession::~TlsSession() {
@@ -149,10 +152,13 @@ bool TlsSession::init(const TlsContext& ctx, TlsLink* link, std::string* err) {
     *err = gnutls_message("gnutls_priority_set_direct", rv);
     return false;
   }
-  if (int rv = gnutls_session_ticket_enable_server(session_, ctx.ticket_key()); rv != 0) {
+  gnutls_db_set_cache_expiration(session_, kTicketLifetimeSec);
+  const gnutls_datum_t master = ctx.ticket_keys().current();
+  if (int rv = gnutls_session_ticket_enable_server(session_, &master); rv != 0) {
     *err = gnutls_message("gnutls_session_ticket_enable_server", rv);
     return false;
   }
+  link->ticket_keys = &ctx.ticket_keys();
   gnutls_handshake_set_hook_function(session_, GNUTLS_HANDSHAKE_CLIENT_HELLO, GNUTLS_HOOK_PRE, client_hello_hook);
   if (ngtcp2_crypto_gnutls_configure_server_session(session_) != 0) {
     *err = "ngtcp2_crypto_gnutls_configure_server_session failed";

@@ -1,5 +1,5 @@
 // TLS 1.3 for QUIC through GnuTLS and ngtcp2's GnuTLS helper: one context per server
-// (certificate, session-ticket key, 0-RTT anti-replay store) and one session per connection.
+// (certificate, session-ticket keys, 0-RTT anti-replay store) and one session per connection.
 #pragma once
 
 #include <ctime>
@@ -11,6 +11,7 @@
 #include <ngtcp2/ngtcp2_crypto.h>
 
 #include "options.h"
+#include "ticket_keys.h"
 
 namespace h3edge {
 
@@ -40,11 +41,18 @@ class TlsContext {
   ~TlsContext();
 
   /**
-   * Loads the certificate and sets up tickets. `binding` is mixed into the ticket key: tickets
+   * Loads the certificate and sets up tickets. `binding` is mixed into the ticket keys: tickets
    * (and so 0-RTT) are only honoured by servers with the same transport limits, which RFC 9000
    * §7.4.1 requires of a server accepting 0-RTT. Returns false with a message in `err`.
    */
   bool init(const ServerOptions& opts, const std::vector<uint8_t>& binding, std::string* err);
+
+  /**
+   * New handshakes issue tickets under `current`; tickets issued under `previous` (empty: none)
+   * still resume, with 0-RTT. Older tickets get a full handshake. Returns false with a message in
+   * `err` and keeps the keys in use.
+   */
+  bool set_ticket_keys(const std::vector<uint8_t>& current, const std::vector<uint8_t>& previous, std::string* err);
 
   /**
    * New connections use this certificate and key from now on; connections already set up keep
@@ -53,14 +61,15 @@ class TlsContext {
   bool reload_credentials(const std::string& cert_file, const std::string& key_file, std::string* err);
 
   gnutls_certificate_credentials_t credentials() const { return cred_; }
-  const gnutls_datum_t* ticket_key() const { return &ticket_key_; }
+  const TicketKeys& ticket_keys() const { return ticket_keys_; }
   gnutls_anti_replay_t anti_replay() const { return anti_replay_; }
   bool early_data() const { return early_data_; }
 
  private:
   gnutls_certificate_credentials_t cred_ = nullptr;
   std::vector<gnutls_certificate_credentials_t> retired_;
-  gnutls_datum_t ticket_key_{nullptr, 0};
+  TicketKeys ticket_keys_;
+  std::vector<uint8_t> binding_;
   gnutls_anti_replay_t anti_replay_ = nullptr;
   ReplayStore replay_store_;
   bool early_data_ = true;
@@ -70,6 +79,7 @@ class TlsContext {
 struct TlsLink {
   ngtcp2_crypto_conn_ref conn_ref;  // first member: the GnuTLS session pointer points here
   bool early_data_offered = false;  // the ClientHello carried the early_data extension
+  const TicketKeys* ticket_keys = nullptr;
 };
 
 class TlsSession {

@@ -2,6 +2,7 @@ import http2 from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import type { Exchange } from '../../http/exchange.js';
 import type { Credentials } from '../../tls/credentials.js';
+import type { TicketKeys } from '../../tls/ticket-keys.js';
 import type { ListenerOptions } from '../listener-options.js';
 import { DEFAULT_PRIORITY, parsePriority } from '../../priority/priority.js';
 import { ConnectionSchedulers } from '../connection-schedulers.js';
@@ -11,8 +12,9 @@ import { splitTarget, toFieldMap } from '../fields.js';
 import { listenTcp } from './listen.js';
 import { ConnectionDrainer } from './drainer.js';
 import { TCP_LIMITS } from './limits.js';
+import { SessionTickets } from './session-tickets.js';
 
-/** ticketKey, when given, is the 48-byte TLS ticket key shared by the node's workers. */
+/** Ticket keys are 48-byte OpenSSL keys. */
 export type TcpTransportOptions = ListenerOptions;
 
 /** The TCP side of the server: HTTP/2 and HTTP/1.1 over TLS 1.3, chosen by ALPN. */
@@ -22,6 +24,8 @@ export interface TcpTransport {
   stats(): { handshakes: number; resumed: number };
   /** New TLS connections use these credentials; established ones keep theirs. */
   setCredentials(credentials: Credentials): void;
+  /** New tickets under `keys.current`; tickets under `keys.previous` still resume. */
+  setTicketKeys(keys: TicketKeys): void;
   /** Stops accepting, sends GOAWAY, lets in-flight responses finish for up to `graceMs`. */
   close(graceMs: number): Promise<void>;
 }
@@ -44,8 +48,9 @@ export async function startTcpTransport(opts: TcpTransportOptions): Promise<TcpT
     maxSessionMemory: TCP_LIMITS.maxSessionMemoryMb,
     // Slowloris: a TLS handshake (or an HTTP/1.1 request head) that dribbles in is cut off.
     handshakeTimeout: opts.handshakeTimeoutMs,
-    ...(opts.ticketKey ? { ticketKeys: opts.ticketKey } : {}),
   });
+  const tickets = new SessionTickets(opts.ticketKeys);
+  tickets.install(server);
   const log = opts.logger.child({ transport: 'tcp' });
   // HTTP/3 listens on the same port number over UDP (RFC 9114 §3.1.1 discovery via Alt-Svc).
   let altSvc = '';
@@ -118,7 +123,11 @@ export async function startTcpTransport(opts: TcpTransportOptions): Promise<TcpT
   return {
     port,
     stats: () => ({ ...handshakes }),
-    setCredentials: (c) => server.setSecureContext({ cert: c.cert, key: c.key, minVersion: 'TLSv1.3' }),
+    setCredentials: (c) => {
+      server.setSecureContext({ cert: c.cert, key: c.key, minVersion: 'TLSv1.3' });
+      tickets.install(server);
+    },
+    setTicketKeys: (keys) => tickets.set(keys),
     close: (graceMs) => drainer.drain(server, graceMs),
   };
 }

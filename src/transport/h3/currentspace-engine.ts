@@ -33,7 +33,7 @@ export function startCurrentspaceEngine(opts: UdpTransportOptions): Promise<UdpT
     cert: opts.credentials.cert,
     disableRetry: true,
     reusePort: opts.reusePort ?? false,
-    ...(opts.ticketKey ? { sessionTicketKeys: opts.ticketKey } : {}),
+    sessionTicketKeys: opts.ticketKeys.current,
   });
   (server as unknown as { _createH2Server: () => NoTcpListener })._createH2Server = () => new NoTcpListener();
   const log = opts.logger.child({ transport: 'udp', engine: 'currentspace' });
@@ -103,6 +103,7 @@ export function startCurrentspaceEngine(opts: UdpTransportOptions): Promise<UdpT
         engine: 'currentspace',
         stats: () => null,
         setCredentials: () => log.warn('the currentspace engine cannot reload its certificate; HTTP/3 keeps the old one until restart'),
+        setTicketKeys: () => log.warn('the currentspace engine cannot rotate ticket keys; HTTP/3 keeps the first one until restart'),
         close: async (graceMs) => {
           if (draining) return;
           draining = true;

@@ -17,7 +17,9 @@ export async function startNativeEngine(opts: UdpTransportOptions): Promise<UdpT
     port: opts.port,
     certFile: opts.credentials.certFile,
     keyFile: opts.credentials.keyFile,
-    ...(opts.ticketKey ? { ticketKey: opts.ticketKey } : {}),
+    ticketKey: opts.ticketKeys.current,
+    ...(opts.ticketKeys.previous ? { previousTicketKey: opts.ticketKeys.previous } : {}),
+    ...(opts.tokenSecret ? { tokenSecret: opts.tokenSecret } : {}),
     earlyData: true,
     maxIdleTimeoutMs: opts.idleTimeoutMs,
     handshakeTimeoutMs: opts.handshakeTimeoutMs,
@@ -63,6 +65,7 @@ export async function startNativeEngine(opts: UdpTransportOptions): Promise<UdpT
     engine: 'native',
     stats: () => server.stats(),
     setCredentials: (c) => server.reloadCredentials(c.certFile, c.keyFile),
+    setTicketKeys: (keys) => server.setTicketKeys(keys.current, keys.previous),
     close: (graceMs) => server.close({ graceMs }),
   };
 }

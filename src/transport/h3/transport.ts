@@ -1,4 +1,5 @@
 import type { Credentials } from '../../tls/credentials.js';
+import type { TicketKeys } from '../../tls/ticket-keys.js';
 import type { ListenerOptions } from '../listener-options.js';
 
 export type H3EngineName = 'native' | 'currentspace';
@@ -8,6 +9,8 @@ export interface UdpTransportOptions extends ListenerOptions {
   reusePort?: boolean;
   /** QUIC congestion controller, for engines that let us choose (the native one). */
   congestionControl?: 'bbr2' | 'bbr' | 'cubic' | 'reno';
+  /** Seed of QUIC stateless-reset, Retry and NEW_TOKEN tokens, fixed for the node's life; none = per process. */
+  tokenSecret?: Buffer;
 }
 
 /** The UDP side of the server: HTTP/3 over QUIC, whichever engine carries it. */
@@ -16,6 +19,11 @@ export interface UdpTransport {
   readonly engine: H3EngineName;
   /** New connections use these credentials (engines that cannot reload keep the old ones and say so). */
   setCredentials(credentials: Credentials): void;
+  /**
+   * New tickets under `keys.current`; tickets under `keys.previous` still resume, with 0-RTT
+   * (engines that cannot rotate keep their first key and say so).
+   */
+  setTicketKeys(keys: TicketKeys): void;
   /** Engine counters for /metrics; null when the engine keeps none. */
   stats(): QuicStats | null;
   /** Sends H3 GOAWAY, lets in-flight streams finish for up to `graceMs`, then closes. */

@@ -152,3 +152,19 @@ t.test('ticketKeyRotationSeconds rotates without a signal', async (t) => {
   const lines = server.stdout().split('\n').filter((l) => l.includes('"rotated session-ticket keys"'));
   t.ok(lines.length >= 2, 'each rotation is logged');
 });
+
+t.test('TLS tickets over TCP live as long as QUIC ones (6 h), also after a certificate reload', async (t) => {
+  const certs = makeTestCerts();
+  const server = await startNode(t, 1, certs);
+  const hint = async (): Promise<string | undefined> => {
+    const r = await run('openssl', ['s_client', '-connect', `127.0.0.1:${server.port}`, '-servername', 'localhost', '-CAfile', certs.certFile, '-ign_eof'], {
+      input: 'GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n',
+      timeoutMs: 10_000,
+    });
+    return /TLS session ticket lifetime hint: (\d+)/.exec(r.stdout)?.[1];
+  };
+  t.equal(await hint(), '21600', 'lifetime hint of a fresh ticket');
+  server.child.kill('SIGHUP');
+  for (let i = 0; i < 100 && !server.stdout().includes('"reloaded certificate'); i++) await sleep(20);
+  t.equal(await hint(), '21600', 'unchanged by the reloaded context');
+});

@@ -1,19 +1,16 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { registerScrapedCounter } from './scraped-counter.js';
 import type { SegmentCacheStats } from '../cache/segment-cache.js';
 
 /** Exposes the segment cache's counters, read from its stats at scrape time. */
 export function registerCacheMetrics(registry: Registry, stats: () => SegmentCacheStats): void {
-  new Counter({
+  registerScrapedCounter(registry, {
     name: 'h3edge_cache_lookups_total',
     help: 'Segment cache lookups by result (hit, miss, collapsed into a pending load)',
-    labelNames: ['result'] as const,
-    registers: [registry],
-    collect() {
+    label: 'result',
+    read: () => {
       const s = stats();
-      this.reset();
-      this.inc({ result: 'hit' }, s.hits);
-      this.inc({ result: 'miss' }, s.misses);
-      this.inc({ result: 'collapsed' }, s.collapsed);
+      return { hit: s.hits, miss: s.misses, collapsed: s.collapsed };
     },
   });
   new Counter({

@@ -1,19 +1,14 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
+import { registerScrapedCounter } from './scraped-counter.js';
 import type { QuicStats } from '../transport/h3/index.js';
 
 /** TLS handshakes on TCP (HTTP/2, HTTP/1.1), by resumption, read at scrape time. */
 export function registerTlsMetrics(registry: Registry, stats: () => { handshakes: number; resumed: number }): void {
-  new Counter({
+  registerScrapedCounter(registry, {
     name: 'h3edge_tls_handshakes_total',
     help: 'Completed TLS handshakes on TCP, by whether they resumed a session',
-    labelNames: ['resumed'] as const,
-    registers: [registry],
-    collect() {
-      const s = stats();
-      this.reset();
-      this.inc({ resumed: 'true' }, s.resumed);
-      this.inc({ resumed: 'false' }, s.handshakes - s.resumed);
-    },
+    label: 'resumed',
+    read: () => byResumption(stats()),
   });
 }
 
@@ -42,43 +37,35 @@ export function registerQuicMetrics(registry: Registry, stats: () => QuicStats |
       if (s) this.set(s.connections);
     },
   });
-  new Counter({
+  registerScrapedCounter(registry, {
     name: 'h3edge_quic_handshakes_total',
     help: 'Completed QUIC handshakes, by whether they resumed a TLS session',
-    labelNames: ['resumed'] as const,
-    registers: [registry],
-    collect() {
+    label: 'resumed',
+    read: () => {
       const s = stats();
-      if (!s) return;
-      this.reset();
-      this.inc({ resumed: 'true' }, s.resumed);
-      this.inc({ resumed: 'false' }, s.handshakes - s.resumed);
+      return s && byResumption(s);
     },
   });
-  new Counter({
+  registerScrapedCounter(registry, {
     name: 'h3edge_quic_early_data_total',
     help: 'Connections that offered 0-RTT, by whether the server accepted it',
-    labelNames: ['outcome'] as const,
-    registers: [registry],
-    collect() {
+    label: 'outcome',
+    read: () => {
       const s = stats();
-      if (!s) return;
-      this.reset();
-      this.inc({ outcome: 'accepted' }, s.earlyDataAccepted);
-      this.inc({ outcome: 'rejected' }, s.earlyDataRejected);
+      return s && { accepted: s.earlyDataAccepted, rejected: s.earlyDataRejected };
     },
   });
-  new Counter({
+  registerScrapedCounter(registry, {
     name: 'h3edge_quic_stateless_packets_total',
     help: 'Packets sent without connection state: Retry (address validation) and stateless resets',
-    labelNames: ['kind'] as const,
-    registers: [registry],
-    collect() {
+    label: 'kind',
+    read: () => {
       const s = stats();
-      if (!s) return;
-      this.reset();
-      this.inc({ kind: 'retry' }, s.retriesSent);
-      this.inc({ kind: 'stateless_reset' }, s.statelessResetsSent);
+      return s && { retry: s.retriesSent, stateless_reset: s.statelessResetsSent };
     },
   });
+}
+
+function byResumption(s: { handshakes: number; resumed: number }): Record<string, number> {
+  return { true: s.resumed, false: s.handshakes - s.resumed };
 }

@@ -23,8 +23,8 @@ function grid(rtts: number[], losses: number[], rates: number[]): LinkSettings[]
 /** full: the issue's matrix; quick: what `make bench-quick` runs; smoke: the CI test's subset. */
 export function planFor(size: BenchSize): BenchPlan {
   if (size === 'full') {
-    // 1 s segments (as low-latency ladders use) keep the 30 conditions × 3 repetitions near an hour
-    // and a half; a loss-based peer at 200 ms and 5 % loss still needs minutes per scenario.
+    // 1 s segments (as low-latency ladders use) keep the 30 conditions × 3 repetitions near two
+    // hours on two cores; a loss-based peer at 200 ms and 5 % loss still needs minutes per scenario.
     return { size, conditions: grid([20, 80, 200], [0, 0.5, 1, 2, 5], [10, 50]), repetitions: 3, segmentSeconds: 1, smallRequests: 100, pingCount: 500, allPeers: true, scenarioTimeoutMs: 90_000 };
   }
   if (size === 'quick') {

@@ -4,6 +4,8 @@
 
 #include <gnutls/crypto.h>
 
+#include "gnutls_error.h"
+
 namespace h3edge {
 
 namespace {
@@ -11,8 +13,6 @@ namespace {
 constexpr size_t kKeyNameBytes = 16;
 // GnuTLS's period of ticket-encryption keys, in units of the ticket lifetime.
 constexpr uint64_t kPeriodLifetimes = 3;
-
-std::string gnutls_message(const char* what, int rv) { return std::string(what) + ": " + gnutls_strerror(rv); }
 
 // GnuTLS wants exactly its master-key size (64 bytes): SHA-512 of the key and the binding.
 bool derive_master(const std::vector<uint8_t>& key, const std::vector<uint8_t>& binding, std::array<uint8_t, 64>* out,

@@ -2,6 +2,8 @@
 
 #include <ngtcp2/ngtcp2_crypto_gnutls.h>
 
+#include "gnutls_error.h"
+
 namespace h3edge {
 
 namespace {
@@ -60,8 +62,6 @@ int client_hello_hook(gnutls_session_t session, unsigned, unsigned, unsigned inc
   gnutls_ext_raw_parse(&scan, note_extension, msg, GNUTLS_EXT_RAW_FLAG_TLS_CLIENT_HELLO);
   return 0;
 }
-
-std::string gnutls_message(const char* what, int rv) { return std::string(what) + ": " + gnutls_strerror(rv); }
 
 }  // namespace
 

@@ -11,8 +11,7 @@ export interface NativeH3ServerOptions {
   certFile: string;
   keyFile: string;
   /**
-   * Session-ticket key new tickets are issued under (at least 32 bytes, e.g. from
-   * {@link generateTicketKey}). The same key in every worker lets tickets and 0-RTT work across
+   * Session-ticket key new tickets are issued under (at least 32 bytes). The same key in every worker lets tickets and 0-RTT work across
    * them; without it the server makes up its own. Tickets are bound to the transport limits
    * below too, so a server with different limits makes clients do a full handshake (RFC 9000 §7.4.1).
    */
@@ -136,7 +135,6 @@ interface QuicServerBinding {
 /** The addon's surface (src/native/quic/addon.cc). */
 export interface QuicAddon {
   QuicServer: new (opts: object, onEvent: EventHandler) => QuicServerBinding;
-  generateTicketKey(): Buffer;
 }
 
 interface RawRequest {
@@ -166,11 +164,6 @@ function requireAddon(): QuicAddon {
   const loaded = loadNativeQuic();
   if ('error' in loaded) throw new Error(`native QUIC addon not available (node scripts/build-native.js quic): ${loaded.error.message}`);
   return loaded.addon;
-}
-
-/** A fresh GnuTLS session-ticket master key; share it between workers. */
-export function generateTicketKey(): Buffer {
-  return requireAddon().generateTicketKey();
 }
 
 function toBuffer(chunk: Uint8Array): Buffer {

@@ -1,5 +1,5 @@
-// The JavaScript face of the engine: class QuicServer and generateTicketKey(). Thin on
-// purpose; src/native/quic.ts turns the event stream into request objects.
+// The JavaScript face of the engine: class QuicServer. Thin on purpose;
+// src/native/quic.ts turns the event stream into request objects.
 //
 // JavaScript is called once per event (request, body piece, pull, stream/connection close),
 // never per packet, and only from Server::pump, when no library callback is on the stack.
@@ -387,27 +387,8 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
   bool closed_ = false;
 };
 
-namespace {
-
-Napi::Value GenerateTicketKey(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  gnutls_datum_t key{nullptr, 0};
-  if (int rv = gnutls_session_ticket_key_generate(&key); rv != 0) {
-    Napi::Error::New(env, std::string("gnutls_session_ticket_key_generate: ") + gnutls_strerror(rv))
-        .ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  Napi::Buffer<uint8_t> out = Napi::Buffer<uint8_t>::Copy(env, key.data, key.size);
-  gnutls_memset(key.data, 0, key.size);
-  gnutls_free(key.data);
-  return out;
-}
-
-}  // namespace
-
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("QuicServer", QuicServer::Define(env));
-  exports.Set("generateTicketKey", Napi::Function::New(env, GenerateTicketKey, "generateTicketKey"));
   return exports;
 }
 

@@ -352,15 +352,19 @@ export class NativeH3Server extends EventEmitter {
   }
 
   private async shutdown(graceMs: number): Promise<void> {
-    const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
     if (graceMs > 0) {
       this.native.goaway(false);
       // RFC 9114 §5.2: give requests already on their way a round trip before the final GOAWAY.
-      await wait(Math.min(graceMs / 2, 100));
+      await new Promise<void>((resolve) => setTimeout(resolve, Math.min(graceMs / 2, 100)));
       this.native.goaway(true);
       if (this.exchanges.size > 0) {
-        const drained = new Promise<void>((resolve) => (this.drained = resolve));
-        await Promise.race([drained, wait(graceMs)]);
+        // The deadline is cleared once drained: a pending timer would keep a stopped node alive.
+        let deadline: NodeJS.Timeout | undefined;
+        await new Promise<void>((resolve) => {
+          this.drained = resolve;
+          deadline = setTimeout(resolve, graceMs);
+        });
+        clearTimeout(deadline);
       }
     }
     await new Promise<void>((resolve) => this.native.close(resolve));

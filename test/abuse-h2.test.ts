@@ -6,7 +6,8 @@ import { startTestServer, type TestServer } from './helpers/server.js';
 import { h2Client } from './helpers/clients.js';
 import { makeTestMedia } from './helpers/media.js';
 import { duringAttack as attackWhileMeasuring } from './helpers/attack.js';
-import { FRAME, frame, getHeaderBlock, rawH2 } from './helpers/raw-h2.js';
+import { FRAME, frame, getHeaderBlock, initialWindowSetting, rawH2 } from './helpers/raw-h2.js';
+import { TCP_LIMITS } from '../src/transport/h2/limits.js';
 
 // Attacks on a running server. Each one checks that the attacker is stopped, that a
 // well-behaved client keeps being served (latency printed, never asserted), and that memory
@@ -180,6 +181,67 @@ t.test('attacks', async (t) => {
     t.ok(statuses.every((s) => s === 200 || s === 206), 'overlapping ranges merge; more than 16 disjoint ranges: the whole file once, not 100 parts');
     const r2 = await client.request('/content/demo/v/seg-9.m4s', { headers: { range: `bytes=${spread}` } });
     t.equal(r2.status, 200, 'more than 16 disjoint ranges: the whole file once, not 100 parts');
+  });
+
+  t.test('stream exhaustion: streams beyond the concurrency limit are refused; a client that keeps pushing is cut off', async (t) => {
+    const limit = TCP_LIMITS.maxConcurrentStreams;
+    const over = 50; // fewer than the refusals a session may collect (maxSessionRejectedStreams)
+    let answered = 0;
+    let refused = 0;
+    let cutOff = false;
+    await duringAttack(t, server, 'stream exhaustion', async () => {
+      // A window of 0: the server can send heads but no body, so every stream it accepts stays open.
+      const { socket, received, closed } = await rawH2(server.port, server.certs.cert, initialWindowSetting(0));
+      let stopped = false;
+      void closed.then(() => (stopped = true));
+      const count = (type: number): number => received.filter((f) => f.type === type).length;
+      const until = async (done: () => boolean): Promise<void> => {
+        for (let i = 0; i < 250 && !stopped && !done(); i++) await new Promise((r) => setTimeout(r, 20));
+      };
+      // Once the server acknowledged our SETTINGS (an empty SETTINGS frame), `over` streams more than it allows, in one write.
+      await until(() => received.some((f) => f.type === FRAME.SETTINGS && f.payload.length === 0));
+      const block = getHeaderBlock('/content/demo/v/seg-9.m4s');
+      const open = (from: number, n: number): Buffer => Buffer.concat(Array.from({ length: n }, (_, k) => frame(FRAME.HEADERS, 0x5, 1 + 2 * (from + k), block)));
+      socket.write(open(0, limit + over));
+      await until(() => count(FRAME.HEADERS) + count(FRAME.RST_STREAM) >= limit + over);
+      answered = count(FRAME.HEADERS);
+      refused = received.filter((f) => f.type === FRAME.RST_STREAM && f.payload.readUInt32BE(0) === 0x7).length; // REFUSED_STREAM
+      // Then keep opening streams that can only be refused: the session has to end.
+      socket.write(open(limit + over, 200));
+      await until(() => count(FRAME.GOAWAY) > 0);
+      cutOff = stopped || count(FRAME.GOAWAY) > 0;
+      t.comment(`stream exhaustion: ${limit + over} streams at once → ${answered} answered, ${refused} refused; 200 more → ${cutOff ? 'connection ended' : 'still open'}`);
+      socket.destroy();
+    });
+    t.equal(answered, limit, `exactly ${limit} streams were taken on`);
+    t.equal(refused, over, `the ${over} beyond the limit were refused with REFUSED_STREAM`);
+    t.ok(cutOff, 'a client that keeps opening refused streams loses its connection');
+  });
+
+  t.test('bad requests in bulk (traversal, oversized URLs, unsafe early data) each cost one quick 4xx', async (t) => {
+    const attacker = await h2Client(server.origin, server.certs.cert);
+    t.teardown(() => attacker.close());
+    const bad: Array<[string, { path: string; method?: string; headers?: Record<string, string>; body?: Buffer }, number[]]> = [
+      ['traversal', { path: '/content/..%2f..%2fetc%2fpasswd' }, [400, 404]],
+      ['double-encoded traversal', { path: '/content/%252e%252e/%252e%252e/etc/passwd' }, [400, 404]],
+      ['NUL', { path: '/content/demo/%00' }, [400, 404]],
+      ['oversized URL', { path: `/content/${'a'.repeat(9000)}` }, [414]],
+      ['unsafe early data', { path: '/v1/playback', method: 'POST', headers: { 'early-data': '1', 'content-type': 'application/json' }, body: Buffer.from('{}') }, [425]],
+    ];
+    const wrong: string[] = [];
+    await duringAttack(t, server, 'bad requests', async () => {
+      // 2,000 requests, 20 at a time, cycling through the kinds above.
+      for (let wave = 0; wave < 100; wave++) {
+        await Promise.all(
+          Array.from({ length: 20 }, async (_, i) => {
+            const [name, req, expected] = bad[(wave * 20 + i) % bad.length] as (typeof bad)[number];
+            const r = await attacker.request(req.path, { method: req.method, headers: req.headers, body: req.body });
+            if (!expected.includes(r.status)) wrong.push(`${name} → ${r.status}`);
+          }),
+        );
+      }
+    });
+    t.same(wrong, [], 'every bad request got its 4xx');
   });
 
   t.test('traversal, encoded and double-encoded, over h2 and raw HTTP/1.1', async (t) => {

@@ -19,8 +19,26 @@ export function getHeaderBlock(path: string, authority = 'localhost'): Buffer {
   return Buffer.concat([Buffer.from([0x82, 0x87]), literal(0x04, path), literal(0x01, authority)]); // :method GET, :scheme https
 }
 
-/** A TLS connection that has sent the preface and an empty SETTINGS; `frames` lists frame types received. */
-export async function rawH2(port: number, ca: Buffer): Promise<{ socket: tls.TLSSocket; frames: number[]; closed: Promise<void> }> {
+/** A frame the server sent, as `rawH2` records it. */
+export interface ReceivedFrame {
+  type: number;
+  streamId: number;
+  payload: Buffer;
+}
+
+/** SETTINGS_INITIAL_WINDOW_SIZE = `bytes`: with 0 the server cannot send any DATA, so its streams stay open. */
+export function initialWindowSetting(bytes: number): Buffer {
+  const entry = Buffer.alloc(6);
+  entry.writeUInt16BE(0x4, 0);
+  entry.writeUInt32BE(bytes, 2);
+  return entry;
+}
+
+/**
+ * A TLS connection that has sent the preface and a SETTINGS frame (`settings`, empty by default);
+ * `frames` lists the types of the frames received, `received` the frames themselves.
+ */
+export async function rawH2(port: number, ca: Buffer, settings: Buffer = Buffer.alloc(0)): Promise<{ socket: tls.TLSSocket; frames: number[]; received: ReceivedFrame[]; closed: Promise<void> }> {
   const socket = tls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca, ALPNProtocols: ['h2'] });
   await new Promise<void>((resolve, reject) => {
     socket.once('secureConnect', () => resolve());
@@ -28,6 +46,7 @@ export async function rawH2(port: number, ca: Buffer): Promise<{ socket: tls.TLS
   });
   socket.on('error', () => {});
   const frames: number[] = [];
+  const received: ReceivedFrame[] = [];
   let buf = Buffer.alloc(0);
   socket.on('data', (d: Buffer) => {
     buf = Buffer.concat([buf, d]);
@@ -35,10 +54,11 @@ export async function rawH2(port: number, ca: Buffer): Promise<{ socket: tls.TLS
       const len = buf.readUIntBE(0, 3);
       if (buf.length < 9 + len) break;
       frames.push(buf.readUInt8(3));
+      received.push({ type: buf.readUInt8(3), streamId: buf.readUInt32BE(5) & 0x7fffffff, payload: Buffer.from(buf.subarray(9, 9 + len)) });
       buf = buf.subarray(9 + len);
     }
   });
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  socket.write(Buffer.concat([PREFACE, frame(FRAME.SETTINGS, 0, 0)]));
-  return { socket, frames, closed };
+  socket.write(Buffer.concat([PREFACE, frame(FRAME.SETTINGS, 0, 0, settings)]));
+  return { socket, frames, received, closed };
 }

@@ -154,6 +154,7 @@ export async function startServer(
     onCompleted: (ex, reply, seconds, done) =>
       metrics.observe({
         transport: ex.protocol,
+        route: reply.route ?? 'none',
         method: ex.method,
         status: reply.status,
         code: reply.errorCode,

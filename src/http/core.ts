@@ -6,6 +6,9 @@ import { errorReply } from './error-reply.js';
 import { HttpError, TooEarly, UriTooLong } from './errors.js';
 import { isPreflight, preflightReply, withCors } from './cors.js';
 
+/** The route label of a request no route took (refused before routing, 404, 405). */
+const NO_ROUTE = 'none';
+
 /** RFC 8470 §4: requests that are safe to replay and may be answered from early data. */
 const REPLAY_SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -38,8 +41,9 @@ export class RequestCore {
 
   async handle(ex: Exchange): Promise<Reply> {
     let reply: Reply;
+    let route = NO_ROUTE;
     try {
-      reply = await this.dispatch(ex);
+      reply = await this.dispatch(ex, (pattern) => (route = pattern));
     } catch (err) {
       reply = errorReply(err);
       if (!(err instanceof HttpError)) {
@@ -48,6 +52,7 @@ export class RequestCore {
     }
     if (ex.method === 'HEAD') reply.body = null;
     reply.priority ??= this.deps.classify(ex);
+    reply.route = route;
     return withCors(ex, reply);
   }
 
@@ -67,6 +72,7 @@ export class RequestCore {
       range: ex.headers.get('range'),
       earlyData: ex.earlyData || undefined,
       code: reply.errorCode,
+      route: reply.route,
       aborted: done.aborted || undefined,
     };
     // A client going away mid-response is normal for players (seeks, ABR switches).
@@ -74,12 +80,13 @@ export class RequestCore {
     else this.deps.logger.info(fields, 'access');
   }
 
-  private async dispatch(ex: Exchange): Promise<Reply> {
+  private async dispatch(ex: Exchange, matched: (pattern: string) => void): Promise<Reply> {
     if (ex.target.length > this.maxTargetBytes) throw new UriTooLong();
     if (isPreflight(ex)) return preflightReply(ex);
     const viaEarlyData = ex.earlyData || ex.headers.get('early-data') === '1';
     if (viaEarlyData && !REPLAY_SAFE_METHODS.has(ex.method)) throw new TooEarly();
-    const { handler, params } = this.deps.router.match(ex);
+    const { handler, params, pattern } = this.deps.router.match(ex);
+    matched(pattern);
     return handler(ex, params);
   }
 }

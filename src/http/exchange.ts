@@ -45,6 +45,8 @@ export interface Reply {
   priority?: Priority;
   /** Stable error code when the reply reports an error; the access log and metrics label. */
   errorCode?: string;
+  /** Route pattern that answered (`/content/*path`), or `none`; set by the core for metrics and logs. */
+  route?: string;
 }
 
 /** Request handler behind the router. `params` holds the named parts of the route pattern. */

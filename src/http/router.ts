@@ -3,14 +3,17 @@ import { MethodNotAllowed, NotFound } from './errors.js';
 
 interface Route {
   methods: readonly string[];
+  pattern: string;
   segments: readonly string[];
   handler: Handler;
 }
 
-/** A matched route: the handler and the named parts of the path. */
+/** A matched route: the handler, the named parts of the path and the pattern that matched. */
 export interface RouteMatch {
   handler: Handler;
   params: Record<string, string>;
+  /** The pattern as registered (`/content/*path`): a bounded label for metrics, unlike the path. */
+  pattern: string;
 }
 
 /**
@@ -22,7 +25,7 @@ export class Router {
   private readonly routes: Route[] = [];
 
   add(methods: readonly string[], pattern: string, handler: Handler): this {
-    this.routes.push({ methods, segments: split(pattern), handler });
+    this.routes.push({ methods, pattern, segments: split(pattern), handler });
     return this;
   }
 
@@ -33,7 +36,7 @@ export class Router {
     for (const route of this.routes) {
       const params = matchSegments(route.segments, path);
       if (!params) continue;
-      if (route.methods.includes(ex.method)) return { handler: route.handler, params };
+      if (route.methods.includes(ex.method)) return { handler: route.handler, params, pattern: route.pattern };
       for (const m of route.methods) allowed.add(m);
     }
     if (allowed.size > 0) throw new MethodNotAllowed([...allowed]);

@@ -8,20 +8,20 @@ export class ServerMetrics {
   readonly registry = new Registry();
   readonly requests = new Counter({
     name: 'h3edge_requests_total',
-    help: 'Requests answered, by transport, method, status and error code',
-    labelNames: ['transport', 'method', 'status', 'code'] as const,
+    help: 'Requests answered, by transport, route pattern, method, status and error code',
+    labelNames: ['transport', 'route', 'method', 'status', 'code'] as const,
     registers: [this.registry],
   });
   readonly responseBytes = new Counter({
     name: 'h3edge_response_bytes_total',
-    help: 'Response body bytes handed to the transports',
-    labelNames: ['transport'] as const,
+    help: 'Response body bytes handed to the transports, by transport and route pattern',
+    labelNames: ['transport', 'route'] as const,
     registers: [this.registry],
   });
   readonly duration = new Histogram({
     name: 'h3edge_request_duration_seconds',
-    help: 'Time from request to the last byte handed to the transport',
-    labelNames: ['transport', 'status_class'] as const,
+    help: 'Time from request to the last byte handed to the transport, by transport, route pattern and status class',
+    labelNames: ['transport', 'route', 'status_class'] as const,
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
@@ -43,11 +43,11 @@ export class ServerMetrics {
   }
 
   /** Records one completed request; called by the core once per request. */
-  observe(fields: { transport: string; method: string; status: number; code?: string; bytes: number; seconds: number; aborted: boolean; earlyData: boolean }): void {
-    const { transport, method, status } = fields;
-    this.requests.inc({ transport, method, status: String(status), code: fields.code ?? '' });
-    this.responseBytes.inc({ transport }, fields.bytes);
-    this.duration.observe({ transport, status_class: `${Math.floor(status / 100)}xx` }, fields.seconds);
+  observe(fields: { transport: string; route: string; method: string; status: number; code?: string; bytes: number; seconds: number; aborted: boolean; earlyData: boolean }): void {
+    const { transport, route, method, status } = fields;
+    this.requests.inc({ transport, route, method, status: String(status), code: fields.code ?? '' });
+    this.responseBytes.inc({ transport, route }, fields.bytes);
+    this.duration.observe({ transport, route, status_class: `${Math.floor(status / 100)}xx` }, fields.seconds);
     if (fields.aborted) this.aborted.inc({ transport });
     if (fields.earlyData) this.earlyData.inc({ outcome: status === 425 ? 'too_early' : 'accepted' });
   }

@@ -4,6 +4,7 @@ import { startTestServer, type TestServer } from './helpers/server.js';
 import { h3Client } from './helpers/clients.js';
 import { makeTestMedia } from './helpers/media.js';
 import { duringAttack as attackWhileMeasuring } from './helpers/attack.js';
+import { encoderInstruction, getFieldSection, rawH3 } from './helpers/raw-h3.js';
 
 // Attacks on the HTTP/3 side of a running server (native engine). As for HTTP/2: the attacker
 // is stopped, a well-behaved HTTP/3 client keeps being served (latency printed, never
@@ -34,6 +35,14 @@ async function inWaves(total: number, concurrency: number, one: (i: number) => P
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   return statuses;
+}
+
+/** The engine's count of requests it refused for an oversized header section, from /metrics. */
+async function refusedCount(server: TestServer): Promise<number> {
+  const client = await h3Client(server.origin, server.certs.cert);
+  const text = (await client.request('/metrics')).body.toString();
+  await client.close();
+  return Number(/h3edge_quic_refused_requests_total\{reason="header_section_too_large"\} (\d+)/.exec(text)?.[1] ?? NaN);
 }
 
 const duringAttack = (t: Test, server: TestServer, name: string, attack: () => Promise<void>): Promise<void> => attackWhileMeasuring(t, h3Client, server, name, attack);
@@ -71,6 +80,46 @@ t.test('HTTP/3 attacks', async (t) => {
       ok = statuses.filter((s) => s === 200).length;
     });
     t.equal(ok, 2000, 'every request of the waves was served');
+  });
+
+  t.test('QPACK decompression bomb: one-byte references to a 3,900-byte table entry get 431', async (t) => {
+    const refusedBefore = await refusedCount(server);
+    const attacker = await rawH3(server.port, server.certs.cert);
+    t.teardown(() => attacker.close());
+    await attacker.encoder(Buffer.concat([encoderInstruction.setCapacity(4096), encoderInstruction.insertLiteral('x-bomb', 'a'.repeat(3900))]));
+    t.same(await attacker.request(getFieldSection('/healthz', { requiredInsertCount: 1, dynamicRefs: 1 })), { status: 200 }, 'one reference to the entry is an ordinary request');
+    const outcomes: string[] = [];
+    await duringAttack(t, server, 'h3 QPACK bomb', async () => {
+      // 200 sections of 1,000 references: ~1 KB on the wire, 3.9 MB each once decoded; 20 at a time.
+      const bomb = getFieldSection('/healthz', { requiredInsertCount: 1, dynamicRefs: 1000 });
+      for (let wave = 0; wave < 10; wave++) {
+        const replies = await Promise.all(Array.from({ length: 20 }, () => attacker.request(bomb)));
+        outcomes.push(...replies.map((r) => (r.status ? String(r.status) : `error ${r.error}`)));
+      }
+    });
+    t.same([...new Set(outcomes)], ['431'], `all ${outcomes.length} bombs were answered 431`);
+    t.equal((await refusedCount(server)) - refusedBefore, 200, 'h3edge_quic_refused_requests_total counted each one');
+  });
+
+  t.test('QPACK table capacity above what the server allows ends the connection (QPACK_ENCODER_STREAM_ERROR)', async (t) => {
+    const attacker = await rawH3(server.port, server.certs.cert);
+    t.teardown(() => attacker.close());
+    await attacker.encoder(encoderInstruction.setCapacity(1 << 20));
+    t.equal(await attacker.closedBy, 0x201, 'closed with QPACK_ENCODER_STREAM_ERROR (RFC 9204 §4.3.1)');
+  });
+
+  t.test('QPACK blocked streams: 100 header sections waiting for inserts that never come', async (t) => {
+    const attacker = await rawH3(server.port, server.certs.cert);
+    t.teardown(() => attacker.close());
+    await attacker.encoder(encoderInstruction.setCapacity(4096));
+    await duringAttack(t, server, 'h3 QPACK blocked streams', async () => {
+      // Each section refers to insert 50 of a table that stays empty, with 8 KiB of padding the
+      // server has to hold while it waits: at most 100 of them (the stream limit, which is also
+      // the SETTINGS_QPACK_BLOCKED_STREAMS it advertises).
+      const blocked = getFieldSection('/healthz', { requiredInsertCount: 50, dynamicRefs: 1, padding: 8 * 1024 });
+      for (let i = 0; i < 100; i++) await attacker.openBlocked(blocked);
+      await t.rejects(attacker.openBlocked(blocked), /limit/i, 'a 101st request stream cannot be opened');
+    });
   });
 
   t.test('handshake flood: 40 clients that never finish their handshake', async (t) => {

@@ -114,6 +114,21 @@ export interface NativeH3ServerStats {
   resumed: number;
   retriesSent: number;
   statelessResetsSent: number;
+  /** Requests the engine answered 431 itself: the decoded header section was over the limit. */
+  headerSectionsRefused: number;
+  /** Request streams reset (H3_EXCESSIVE_LOAD): the raw header section kept growing past twice the limit. */
+  headerSectionsReset: number;
+}
+
+/**
+ * A request the engine refused before JavaScript saw it (emitted as 'refused'): `status` is what
+ * the client was answered, null when its stream was reset instead.
+ */
+export interface NativeRefusal {
+  status: number | null;
+  reason: 'header_section_too_large' | 'header_section_unbounded';
+  /** The connection's address, when it is still known. */
+  remoteAddress: string;
 }
 
 type EventHandler = (kind: number, conn: number, stream: number, a: unknown, b: unknown) => void;
@@ -152,7 +167,7 @@ type RawConnection = Omit<NativeConnection, 'stats'>;
 
 /** Shortest ticket key or token secret accepted. */
 const MIN_KEY_BYTES = 32;
-const EVENT = { request: 1, data: 2, end: 3, pull: 4, streamClose: 5, connClose: 6 } as const;
+const EVENT = { request: 1, data: 2, end: 3, pull: 4, streamClose: 5, connClose: 6, refused: 7 } as const;
 const ZERO_STATS: NativeConnStats = { rttMs: 0, cwndBytes: 0, lostPackets: 0, sentBytes: 0, recvBytes: 0 };
 
 /** The addon, or why it could not be loaded (callers may fall back to another engine). */
@@ -286,7 +301,8 @@ class Exchange implements NativeH3Request {
 
 /**
  * HTTP/3 server on our own engine (ngtcp2 + nghttp3 + GnuTLS, src/native/quic). Emits
- * 'request' with a {@link NativeH3Request}. Used by the HTTP/3 transport adapter only.
+ * 'request' with a {@link NativeH3Request} and 'refused' with a {@link NativeRefusal}. Used by
+ * the HTTP/3 transport adapter only.
  */
 export class NativeH3Server extends EventEmitter {
   private readonly native: QuicServerBinding;
@@ -393,6 +409,16 @@ export class NativeH3Server extends EventEmitter {
         this.exchanges.delete(key);
         ex.close(a as boolean);
         if (this.exchanges.size === 0) this.drained?.();
+        return;
+      }
+      case EVENT.refused: {
+        const status = a as number;
+        const refusal: NativeRefusal = {
+          status: status === 0 ? null : status,
+          reason: status === 0 ? 'header_section_unbounded' : 'header_section_too_large',
+          remoteAddress: (b as RawConnection | undefined)?.remoteAddress ?? '',
+        };
+        this.emit('refused', refusal);
         return;
       }
       case EVENT.connClose: {

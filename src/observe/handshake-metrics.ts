@@ -64,6 +64,15 @@ export function registerQuicMetrics(registry: Registry, stats: () => QuicStats |
       return s && { retry: s.retriesSent, stateless_reset: s.statelessResetsSent };
     },
   });
+  registerScrapedCounter(registry, {
+    name: 'h3edge_quic_refused_requests_total',
+    help: 'HTTP/3 requests the engine refused before routing (they have no h3edge_requests_total entry), by reason',
+    label: 'reason',
+    read: () => {
+      const s = stats();
+      return s && { header_section_too_large: s.headerSectionsRefused, header_section_unbounded: s.headerSectionsReset };
+    },
+  });
 }
 
 function byResumption(s: { handshakes: number; resumed: number }): Record<string, number> {

@@ -141,6 +141,12 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
         case EventKind::Data:
           a = Napi::Buffer<uint8_t>::Copy(env, ev.data.data(), ev.data.size());
           break;
+        case EventKind::Refused: {
+          Connection* conn = server_->find(ev.conn);
+          a = Napi::Number::New(env, static_cast<double>(ev.code));
+          if (conn != nullptr) b = connection_object(env, *conn);
+          break;
+        }
         case EventKind::StreamClose:
           a = Napi::Boolean::New(env, ev.flag);
           b = Napi::Number::New(env, static_cast<double>(ev.code));
@@ -206,6 +212,8 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
     o.Set("resumed", static_cast<double>(st.resumed));
     o.Set("retriesSent", static_cast<double>(st.retries_sent));
     o.Set("statelessResetsSent", static_cast<double>(st.stateless_resets_sent));
+    o.Set("headerSectionsRefused", static_cast<double>(st.header_sections_refused));
+    o.Set("headerSectionsReset", static_cast<double>(st.header_sections_reset));
     return o;
   }
 

@@ -16,6 +16,7 @@ enum class EventKind : uint8_t {
   Pull = 4,         // a streamed response body may be pushed again
   StreamClose = 5,  // flag: response completed and acknowledged; code: HTTP/3 error code
   ConnClose = 6,    // the connection is gone; its streams were closed before
+  Refused = 7,      // a request the engine answered itself; code: HTTP status, 0 when the stream was reset
 };
 
 struct Event {

@@ -155,6 +155,8 @@ void Http3::reject_oversized(RequestStream* s) {
   // H3_EXCESSIVE_LOAD (RFC 9114 §8.1): the peer keeps sending a header section we refuse.
   nghttp3_conn_shutdown_stream_read(h3_, s->id);
   ngtcp2_conn_shutdown_stream(conn_.quic(), s->id, NGHTTP3_H3_EXCESSIVE_LOAD);
+  ++conn_.server().stats().header_sections_reset;
+  conn_.server().emit(Event{EventKind::Refused, conn_.serial(), s->id, 0, false, {}});
 }
 
 void Http3::abort_all(uint64_t app_error_code, bool peer_closed_gracefully) {

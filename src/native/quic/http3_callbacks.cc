@@ -138,6 +138,8 @@ int Http3::end_headers(RequestStream* s, bool fin) {
     s->eof = true;
     if (nghttp3_conn_submit_response(h3_, s->id, kStatus, 1, nullptr) != 0) return NGHTTP3_ERR_CALLBACK_FAILURE;
     if (!fin) ngtcp2_conn_shutdown_stream_read(conn_.quic(), s->id, NGHTTP3_H3_NO_ERROR);
+    ++conn_.server().stats().header_sections_refused;
+    conn_.server().emit(Event{EventKind::Refused, conn_.serial(), s->id, 431, false, {}});
     return 0;
   }
   s->early = current_early_;

@@ -45,6 +45,8 @@ struct ServerStats {
   uint64_t resumed = 0;
   uint64_t retries_sent = 0;
   uint64_t stateless_resets_sent = 0;
+  uint64_t header_sections_refused = 0;  // answered 431: decoded section over the limit
+  uint64_t header_sections_reset = 0;    // reset with H3_EXCESSIVE_LOAD: raw section that kept growing
 };
 
 class Server {

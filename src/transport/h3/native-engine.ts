@@ -1,5 +1,5 @@
 import type { Exchange } from '../../http/exchange.js';
-import { NativeH3Server, type NativeH3Request } from '../../native/quic.js';
+import { NativeH3Server, type NativeH3Request, type NativeRefusal } from '../../native/quic.js';
 import { requestIdSource } from '../request-ids.js';
 import { splitTarget, toFieldMap } from '../fields.js';
 import type { UdpTransport, UdpTransportOptions } from './transport.js';
@@ -28,6 +28,8 @@ export async function startNativeEngine(opts: UdpTransportOptions): Promise<UdpT
   });
   const nextId = requestIdSource('q');
   server.on('request', (req: NativeH3Request) => void serve(req));
+  // The one line a bad request gets: the engine answered it, so no access line follows.
+  server.on('refused', (r: NativeRefusal) => log.info({ status: r.status ?? undefined, code: r.reason, remote: r.remoteAddress }, 'request refused by the engine'));
 
   async function serve(req: NativeH3Request): Promise<void> {
     const started = performance.now();

@@ -39,4 +39,7 @@ export interface QuicStats {
   earlyDataRejected: number;
   retriesSent: number;
   statelessResetsSent: number;
+  /** Requests refused before the core saw them: 431 for an oversized header section, or reset when it never ended. */
+  headerSectionsRefused: number;
+  headerSectionsReset: number;
 }

@@ -15,6 +15,11 @@ export class LruBySize<K, V extends { sizeBytes: number }> {
     return v;
   }
 
+  /** Whether `key` is held, without touching its place in the order. */
+  has(key: K): boolean {
+    return this.entries.has(key);
+  }
+
   set(key: K, value: V): void {
     this.delete(key);
     this.entries.set(key, value);

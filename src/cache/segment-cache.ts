@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
 import { loadMmap, type MmapAddon } from '../native/mmap.js';
 import { fileEtag } from '../content/content-store.js';
 import { LruBySize } from './lru.js';
@@ -65,25 +65,15 @@ export class SegmentCache {
 
   /** The current file at `absPath`; throws CacheFileError (code ENOENT, EISDIR, …) otherwise. */
   async get(absPath: string): Promise<CachedFile> {
+    // A cached file is revalidated with a synchronous stat: we hold its mapping, so its inode is
+    // in the kernel's cache and the call takes ~2 µs, against 15–40 µs for a thread-pool round
+    // trip — the largest share of a small response's cost. A file not cached yet may need the
+    // disk, so it is stat'ed off the event loop.
+    if (this.lru.has(absPath)) return this.current(absPath, statNow(absPath));
     const st = await stat(absPath).catch((err: unknown) => {
       throw asCacheFileError(err);
     });
-    if (!st.isFile()) throw new CacheFileError('EISDIR', `not a regular file: ${absPath}`);
-    const entry = this.lru.get(absPath);
-    if (entry && unchanged(entry, st)) {
-      this.counts.hits++;
-      return entry.file;
-    }
-    if (entry) this.lru.delete(absPath); // replaced or truncated: its bytes are stale
-    const pending = this.inflight.get(absPath);
-    if (pending) {
-      this.counts.collapsed++;
-      return pending;
-    }
-    this.counts.misses++;
-    const load = this.load(absPath, st).finally(() => this.inflight.delete(absPath));
-    this.inflight.set(absPath, load);
-    return load;
+    return this.current(absPath, st);
   }
 
   /** Loads files ahead of demand (manifests, init segments) and asks the kernel to read them in. */
@@ -107,6 +97,26 @@ export class SegmentCache {
       budgetBytes: this.opts.budgetBytes,
       mode: this.mmap ? 'mmap' : 'read',
     };
+  }
+
+  /** The entry if `st` says it is still the file on disk, else the one load of the new file. */
+  private current(absPath: string, st: Stats): Promise<CachedFile> {
+    if (!st.isFile()) return Promise.reject(new CacheFileError('EISDIR', `not a regular file: ${absPath}`));
+    const entry = this.lru.get(absPath);
+    if (entry && unchanged(entry, st)) {
+      this.counts.hits++;
+      return Promise.resolve(entry.file);
+    }
+    if (entry) this.lru.delete(absPath); // replaced or truncated: its bytes are stale
+    const pending = this.inflight.get(absPath);
+    if (pending) {
+      this.counts.collapsed++;
+      return pending;
+    }
+    this.counts.misses++;
+    const load = this.load(absPath, st).finally(() => this.inflight.delete(absPath));
+    this.inflight.set(absPath, load);
+    return load;
   }
 
   private async load(absPath: string, st: Stats): Promise<CachedFile> {
@@ -141,6 +151,14 @@ export class SegmentCache {
       throw asCacheFileError(err);
     });
     return { body, ino: st.ino, dev: st.dev, size: body.length, mtimeMs: st.mtimeMs, mapped: false };
+  }
+}
+
+function statNow(absPath: string): Stats {
+  try {
+    return statSync(absPath);
+  } catch (err) {
+    throw asCacheFileError(err);
   }
 }
 

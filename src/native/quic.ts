@@ -199,7 +199,10 @@ class Exchange implements NativeH3Request {
   readonly headers: Array<[string, string]> = [];
   readonly earlyData: boolean;
   readonly clientPriority: Priority | null;
-  readonly body = new Readable({ read() {} });
+  /** Made on first use: most requests (GET) have no body and are never asked for one. */
+  private bodyStream: Readable | null = null;
+  /** The request body arrived whole (FIN) before anyone asked for it. */
+  private bodyEnded = false;
   private responded = false;
   private cancelled = false;
   private aborted = false;
@@ -222,7 +225,26 @@ class Exchange implements NativeH3Request {
     for (let i = 0; i + 1 < raw.headers.length; i += 2) this.headers.push([raw.headers[i]!, raw.headers[i + 1]!]);
     this.earlyData = raw.earlyData;
     this.clientPriority = raw.priority;
-    if (raw.fin) this.body.push(null);
+    this.bodyEnded = raw.fin;
+  }
+
+  get body(): Readable {
+    if (this.bodyStream === null) {
+      this.bodyStream = new Readable({ read() {} });
+      if (this.bodyEnded) this.bodyStream.push(null);
+      else if (this.closed) this.bodyStream.destroy();
+    }
+    return this.bodyStream;
+  }
+
+  /** A piece of the request body from the engine; `null` ends it. */
+  receive(chunk: Buffer | null): void {
+    if (chunk === null && this.bodyStream === null) {
+      this.bodyEnded = true;
+      return;
+    }
+    const body = this.body;
+    if (!body.readableEnded && !body.destroyed) body.push(chunk);
   }
 
   respond(status: number, headers: Array<[string, string]>, body: Buffer | AsyncIterable<Uint8Array> | null, priority?: Priority): void {
@@ -266,7 +288,7 @@ class Exchange implements NativeH3Request {
   close(completed: boolean): void {
     this.closedAs = completed;
     this.pull();
-    if (!this.body.readableEnded) this.body.destroy();
+    if (this.bodyStream && !this.bodyStream.readableEnded) this.bodyStream.destroy();
     for (const cb of this.closeCallbacks.splice(0)) cb(completed, this.bytesSent);
     if (completed || this.cancelled) return;
     this.aborted = true;
@@ -393,11 +415,10 @@ export class NativeH3Server extends EventEmitter {
         this.onRequest(conn, stream, key, a as RawRequest, b as RawConnection);
         return;
       case EVENT.data:
-        this.exchanges.get(key)?.body.push(a as Buffer);
+        this.exchanges.get(key)?.receive(a as Buffer);
         return;
       case EVENT.end: {
-        const body = this.exchanges.get(key)?.body;
-        if (body && !body.readableEnded && !body.destroyed) body.push(null);
+        this.exchanges.get(key)?.receive(null);
         return;
       }
       case EVENT.pull:

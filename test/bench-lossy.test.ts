@@ -5,6 +5,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from './helpers/run.js';
+import { connectionStallMs, stalls } from '../bench/lossy/stats.js';
+import type { Transfer } from '../bench/lossy/timed-clients.js';
 
 // The lossy-link benchmark's smoke run (one link condition, h3edge over h2 and h3): the emulator
 // must do what it is told (ping RTT and loss, the relay's own drop counts), the outputs must have
@@ -26,6 +28,18 @@ function processesMentioning(text: string): string[] {
   }
   return found;
 }
+
+t.test('stall measures: streams stalled at once versus the whole connection stalled', async (t) => {
+  const transfer = (chunkTimes: number[]): Transfer => ({ path: '', status: 200, bytes: 0, start: 0, firstByte: chunkTimes[0] ?? 0, end: chunkTimes.at(-1) ?? 0, chunks: chunkTimes.map((at) => [at, 1]) });
+  // Sent one after another; the second stream stops 300 ms while the first one's bytes keep arriving: no connection stall.
+  const overQuic = [transfer([0, 50, 100, 150, 200, 250, 300, 350]), transfer([100, 150, 450])];
+  t.same(stalls(overQuic, 200), { events: 1, maxAtOnce: 1 });
+  t.equal(connectionStallMs(overQuic, 200), 0);
+  // Over TCP a loss holds back every stream: nothing arrives from 100 to 400 ms.
+  const overTcp = [transfer([0, 50, 100, 400, 450]), transfer([100, 400])];
+  t.same(stalls(overTcp, 200), { events: 2, maxAtOnce: 2 });
+  t.equal(connectionStallMs(overTcp, 200), 300);
+});
 
 const canDropPrivileges = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'true']).status === 0;
 
@@ -74,6 +88,7 @@ t.test('smoke run: emulator within tolerance, results well-formed, nothing left 
       t.equal(s.error, undefined, `${scenario} ${s.protocol} ${s.mode ?? ''}: completed`);
       t.equal(s.metrics?.incomplete, 0, `${scenario} ${s.protocol} ${s.mode ?? ''}: every response whole`);
       if (scenario === 'multiplexed') t.equal(s.streamsMs?.length, 6, 'six per-stream completion times');
+      if (scenario === 'multiplexed') t.ok(s.metrics.connectionStallMs >= 0, 'time the whole connection stalled');
     }
     t.ok(doc.summary.length > 0, 'summary rows');
     for (const row of doc.summary) t.ok(row.n > 0 && row.p95 >= row.median, `${row.metric}: median ≤ p95 over ${row.n}`);

@@ -44,7 +44,7 @@ export const SCENARIOS = ['startup', 'multiplexed', 'priority', 'throughput'] as
 /** Columns of the markdown table and the metric plotted against loss, per scenario. */
 const SHOWN: Record<string, { metrics: string[]; plot?: string }> = {
   startup: { metrics: ['completionMs'], plot: 'completionMs' },
-  multiplexed: { metrics: ['completionMs', 'maxStalledAtOnce'], plot: 'completionMs' },
+  multiplexed: { metrics: ['completionMs', 'connectionStallMs', 'maxStalledAtOnce'], plot: 'completionMs' },
   priority: { metrics: ['manifestTtfbMs', 'manifestMs', 'bulkMs'], plot: 'manifestMs' },
   throughput: { metrics: ['goodputMbitPerSec', 'smallReqPerSec'], plot: 'goodputMbitPerSec' },
 };
@@ -79,6 +79,7 @@ export function summarize(samples: LossySample[]): SummaryRow[] {
 const HEADLINE: Array<{ title: string; scenario: string; metric: string; mode?: string; digits: number }> = [
   { title: 'startup ms', scenario: 'startup', metric: 'completionMs', mode: 'cold', digits: 0 },
   { title: '6 segments ms', scenario: 'multiplexed', metric: 'completionMs', digits: 0 },
+  { title: 'connection stalled ms', scenario: 'multiplexed', metric: 'connectionStallMs', digits: 0 },
   { title: 'streams stalled at once', scenario: 'multiplexed', metric: 'maxStalledAtOnce', digits: 0 },
   { title: 'manifest under load ms', scenario: 'priority', metric: 'manifestMs', digits: 0 },
   { title: 'goodput Mbit/s', scenario: 'throughput', metric: 'goodputMbitPerSec', digits: 1 },

@@ -1,6 +1,6 @@
 // The four player-shaped scenarios, run by our own clients inside the client namespace.
 import type { ConnectOptions, TimedConnection, Transfer } from './timed-clients.js';
-import { stalls } from './stats.js';
+import { connectionStallMs, stalls } from './stats.js';
 
 /** What a scenario needs to know about the title and the link. */
 export interface ScenarioContext {
@@ -55,10 +55,17 @@ export async function multiplexed(c: ScenarioContext): Promise<ScenarioSample> {
   try {
     const t0 = performance.now();
     const transfers = await Promise.all(c.videoSegments.slice(0, 6).map((p) => conn.get(url(c, p))));
-    const s = stalls(transfers, stallThresholdMs(c.rttMs));
+    const threshold = stallThresholdMs(c.rttMs);
+    const s = stalls(transfers, threshold);
     return {
       scenario: 'multiplexed',
-      metrics: { completionMs: performance.now() - t0, maxStalledAtOnce: s.maxAtOnce, stallEvents: s.events, incomplete: incomplete(c, transfers) },
+      metrics: {
+        completionMs: performance.now() - t0,
+        connectionStallMs: connectionStallMs(transfers, threshold),
+        maxStalledAtOnce: s.maxAtOnce,
+        stallEvents: s.events,
+        incomplete: incomplete(c, transfers),
+      },
       streamsMs: transfers.map((t) => t.end - t0),
     };
   } finally {

@@ -36,3 +36,20 @@ export function stalls(transfers: Transfer[], thresholdMs: number): { events: nu
   }
   return { events: edges.length / 2, maxAtOnce };
 }
+
+/**
+ * Connection stalls: the time, between the first and the last body byte of any stream, during
+ * which no stream received anything for longer than `thresholdMs`. This is what head-of-line
+ * blocking costs whatever the scheduling: with streams sent one after another (RFC 9218
+ * non-incremental) at most one stream stalls at a time, but over TCP a loss still stops the
+ * whole connection while over QUIC the next stream's bytes keep arriving.
+ */
+export function connectionStallMs(transfers: Transfer[], thresholdMs: number): number {
+  const arrivals = transfers.flatMap((t) => t.chunks.map(([at]) => at)).sort((a, b) => a - b);
+  let stalled = 0;
+  for (let i = 1; i < arrivals.length; i++) {
+    const gap = (arrivals[i] as number) - (arrivals[i - 1] as number);
+    if (gap > thresholdMs) stalled += gap;
+  }
+  return stalled;
+}

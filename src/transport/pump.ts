@@ -5,6 +5,12 @@ import type { ScheduledStream } from '../priority/send-scheduler.js';
 /** The sink a transport writes a body into: a node Writable (http2 compat response, h3 stream). */
 export type BodySink = Pick<Writable, 'write' | 'end' | 'once' | 'off' | 'destroyed'>;
 
+/** Where a body waits before handing its connection more bytes (HTTP/2: while TCP holds enough unsent). */
+export interface SendRoom {
+  /** Resolves with how many bytes the connection takes now without queueing them far ahead of the wire (may be Infinity). */
+  room(signal: AbortSignal): Promise<number>;
+}
+
 /** Buffers are handed over in slices of this size so a more urgent response can cut in. */
 const SLICE_BYTES = 64 * 1024;
 
@@ -14,11 +20,13 @@ const SOURCE_STALL_MS = 25;
 /**
  * Writes a reply body into `sink`, waiting for 'drain' whenever the connection pushes back, and
  * ends it. With a `turn` from the connection's SendScheduler it writes only when its priority
- * allows. Resolves with the bytes handed to the sink. Stops early when `signal` aborts; an
- * error from a body iterator (e.g. a file that changed) rejects so the transport can reset the
- * stream instead of ending it as if complete.
+ * allows; with a `room` it writes sliced bodies in pieces no larger than the room it is given
+ * (a body that fits one slice is written whole: urgent small responses never wait). Resolves
+ * with the bytes handed to the sink. Stops early when `signal` aborts; an error from a body
+ * iterator (e.g. a file that changed) rejects so the transport can reset the stream instead of
+ * ending it as if complete.
  */
-export async function pumpBody(body: Reply['body'], sink: BodySink, signal: AbortSignal, turn?: ScheduledStream): Promise<number> {
+export async function pumpBody(body: Reply['body'], sink: BodySink, signal: AbortSignal, turn?: ScheduledStream, room?: SendRoom): Promise<number> {
   if (body === null) {
     sink.end();
     return 0;
@@ -33,11 +41,24 @@ export async function pumpBody(body: Reply['body'], sink: BodySink, signal: Abor
   for (;;) {
     const next = await nextChunk(chunks, turn);
     if (next.done || signal.aborted || sink.destroyed) break;
-    if (turn) await turn.ready();
-    sent += next.value.length;
-    if (!sink.write(next.value)) await drained(sink, signal);
+    sent += await writeChunk(next.value, sink, signal, turn, room);
   }
   if (!signal.aborted && !sink.destroyed) sink.end();
+  return sent;
+}
+
+/** Writes one chunk in pieces as large as `room` allows, each in the stream's turn; returns the bytes handed over. */
+async function writeChunk(chunk: Uint8Array, sink: BodySink, signal: AbortSignal, turn: ScheduledStream | undefined, room: SendRoom | undefined): Promise<number> {
+  let sent = 0;
+  while (sent < chunk.length && !signal.aborted && !sink.destroyed) {
+    if (turn) await turn.ready();
+    // Asked after the turn, so the answer is fresh when the piece is written.
+    const budget = room ? await room.room(signal) : Infinity;
+    if (signal.aborted || sink.destroyed) break;
+    const piece = chunk.subarray(sent, Math.min(chunk.length, sent + budget));
+    sent += piece.length;
+    if (!sink.write(piece)) await drained(sink, signal);
+  }
   return sent;
 }
 

@@ -13,6 +13,7 @@ import { listenTcp } from './listen.js';
 import { ConnectionDrainer } from './drainer.js';
 import { TCP_LIMITS } from './limits.js';
 import { SessionTickets } from './session-tickets.js';
+import { SessionBacklogs } from './session-backlogs.js';
 
 /** Ticket keys are 48-byte OpenSSL keys. */
 export type TcpTransportOptions = ListenerOptions;
@@ -70,7 +71,11 @@ export async function startTcpTransport(opts: TcpTransportOptions): Promise<TcpT
     if (socket.isSessionReused()) handshakes.resumed++;
     drainer.track(socket);
   });
-  server.on('session', (session) => drainer.trackSession(session));
+  const backlogs = new SessionBacklogs(log);
+  server.on('session', (session) => {
+    drainer.trackSession(session);
+    backlogs.track(session);
+  });
   server.on('tlsClientError', (err) => log.debug({ err: err.message }, 'tls handshake failed'));
   server.on('request', (req, res) => {
     const started = performance.now();
@@ -107,7 +112,7 @@ export async function startTcpTransport(opts: TcpTransportOptions): Promise<TcpT
       let bytesSent = 0;
       try {
         res.writeHead(reply.status, fields);
-        bytesSent = await pumpBody(reply.body, res, aborts.signal, turn);
+        bytesSent = await pumpBody(reply.body, res, aborts.signal, turn, session ? backlogs.of(session) : undefined);
       } catch (err) {
         log.warn({ reqId: exchange.id, err: (err as Error).message }, 'response aborted');
         aborts.abort();

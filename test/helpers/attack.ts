@@ -17,14 +17,31 @@ export async function latencyMs(connect: Connect, server: TestServer, n = 20): P
   return (performance.now() - started) / n;
 }
 
+/** How an attack tells the measurement it is under way (one that runs in another process needs time to start). */
+export interface AttackControl {
+  /** Called by the attack once its traffic flows; the well-behaved client measures from then. */
+  started(): void;
+}
+
 /**
  * Runs `attack` while a well-behaved client measures its latency (printed, never asserted);
- * checks that memory stayed bounded and the server still answers afterwards.
+ * checks that memory stayed bounded and the server still answers afterwards. With
+ * `waitForStart` the measurement begins when the attack calls `started()` (or ends), else at once.
  */
-export async function duringAttack(t: Test, connect: Connect, server: TestServer, name: string, attack: () => Promise<void>): Promise<void> {
+export async function duringAttack(
+  t: Test,
+  connect: Connect,
+  server: TestServer,
+  name: string,
+  attack: (control: AttackControl) => Promise<void>,
+  opts: { waitForStart?: boolean } = {},
+): Promise<void> {
   const quiet = await latencyMs(connect, server);
   const rssBefore = process.memoryUsage().rss;
-  const running = attack();
+  let started: () => void = () => {};
+  const underWay = new Promise<void>((resolve) => (started = resolve));
+  const running = attack({ started });
+  if (opts.waitForStart) await Promise.race([underWay, running]);
   const loud = await latencyMs(connect, server);
   await running;
   const grownMb = (process.memoryUsage().rss - rssBefore) / 1e6;

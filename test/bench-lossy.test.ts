@@ -1,5 +1,5 @@
 import t from 'tap';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { spawn, spawnSync } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { run } from './helpers/run.js';
 import { connectionStallMs, stalls } from '../bench/lossy/stats.js';
 import type { Transfer } from '../bench/lossy/timed-clients.js';
+import { scratchDir } from './helpers/scratch.js';
 
 // The lossy-link benchmark's smoke run (one link condition, h3edge over h2 and h3): the emulator
 // must do what it is told (ping RTT and loss, the relay's own drop counts), the outputs must have
@@ -54,7 +55,7 @@ t.test('refuses to run without root, in one line, exit 2', { skip: !canDropPrivi
 });
 
 t.test('smoke run: emulator within tolerance, results well-formed, nothing left behind', { skip: process.getuid?.() !== 0 && 'needs root: network namespaces and raw sockets' }, async (t) => {
-  const out = mkdtempSync(join(tmpdir(), 'h3edge-bench-lossy-test-'));
+  const out = scratchDir('h3edge-bench-lossy-test-');
   t.teardown(() => rmSync(out, { recursive: true, force: true }));
   const before = namespaces();
   const r = await run(BENCH[0] as string, [BENCH[1] as string, '--smoke', '--out', out], { cwd: ROOT, timeoutMs: 120_000 });
@@ -103,7 +104,7 @@ t.test('smoke run: emulator within tolerance, results well-formed, nothing left 
 });
 
 t.test('Ctrl-C mid-run removes namespaces, processes and scratch files', { skip: process.getuid?.() !== 0 && 'needs root: network namespaces and raw sockets' }, async (t) => {
-  const out = mkdtempSync(join(tmpdir(), 'h3edge-bench-lossy-int-'));
+  const out = scratchDir('h3edge-bench-lossy-int-');
   t.teardown(() => rmSync(out, { recursive: true, force: true }));
   // Its own process group, signalled as a whole, as a terminal's Ctrl-C does.
   const child = spawn(BENCH[0] as string, [BENCH[1] as string, '--smoke', '--out', out], { cwd: ROOT, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });

@@ -1,16 +1,16 @@
 import t, { type Test } from 'tap';
-import { mkdtempSync, renameSync, rmSync, truncateSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { renameSync, rmSync, truncateSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { loadMmap } from '../src/native/mmap.js';
 import { SegmentCache } from '../src/cache/segment-cache.js';
+import { scratchDir } from './helpers/scratch.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
-const dir = mkdtempSync(join(tmpdir(), 'h3edge-cache-'));
+const dir = scratchDir('h3edge-cache-');
 const write = (name: string, bytes: Buffer): string => {
   const p = join(dir, name);
   writeFileSync(p, bytes);

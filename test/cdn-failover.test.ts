@@ -1,6 +1,5 @@
 import t from 'tap';
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Agent, fetch } from 'undici';
@@ -8,16 +7,17 @@ import { freePort, startTestServer } from './helpers/server.js';
 import { makeTestCerts } from './helpers/certs.js';
 import { launchChromium } from './helpers/browser.js';
 import { makeClearTitle } from './helpers/clear-title.js';
+import { scratchDir } from './helpers/scratch.js';
 
 // Two edges with the same media and the same token keys; the API ranks edge A first. A is
 // stopped mid-playback: the player must carry on from B (BaseURL failover) without an error.
 t.test('preferred edge stops mid-playback; the player continues from the other', async (t) => {
-  const media = mkdtempSync(join(tmpdir(), 'h3edge-failover-'));
+  const media = scratchDir('h3edge-failover-');
   makeClearTitle(media, 'film', 40);
   mkdirSync(join(media, 'player'));
   copyFileSync(join(import.meta.dirname, 'fixtures/players/dash-failover.html'), join(media, 'player/index.html'));
   copyFileSync(join(import.meta.dirname, '../node_modules/dashjs/dist/modern/umd/dash.all.min.js'), join(media, 'player/dash.all.min.js'));
-  const keyFile = join(media, '..', `${media.split('/').pop()}-tokens.json`);
+  const keyFile = join(scratchDir('h3edge-failover-keys-'), 'tokens.json');
   writeFileSync(keyFile, JSON.stringify({ current: 'k1', keys: { k1: randomBytes(32).toString('base64') } }));
   const certs = makeTestCerts();
   const [portA, portB] = [await freePort(), await freePort()];

@@ -1,18 +1,18 @@
 import t, { type Test } from 'tap';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import http2 from 'node:http2';
 import { H3EDGE, run, spawnServe } from './helpers/run.js';
 import { makeTestCerts } from './helpers/certs.js';
 import { makeTestMedia } from './helpers/media.js';
+import { scratchDir } from './helpers/scratch.js';
 
 const certs = makeTestCerts();
 const media = makeTestMedia();
-const dir = mkdtempSync(join(tmpdir(), 'h3edge-cli-'));
+const dir = scratchDir('h3edge-cli-');
 const serve = (...args: string[]) => run(process.execPath, [...H3EDGE, 'serve', ...args], { timeoutMs: 30_000 });
 const tls = ['--cert', certs.certFile, '--key', certs.keyFile];
 

@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
 import { once } from 'node:events';
 import net from 'node:net';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeTestMedia } from './helpers/media.js';
@@ -9,6 +9,7 @@ import { makeTestCerts, type TestCerts } from './helpers/certs.js';
 import { freePort } from './helpers/server.js';
 import { h2Client } from './helpers/clients.js';
 import { spawnServe, type ServeProcess } from './helpers/run.js';
+import { scratchDir } from './helpers/scratch.js';
 
 type LogLine = Record<string, unknown>;
 
@@ -45,7 +46,7 @@ async function get(port: number, certs: TestCerts, path: string): Promise<{ stat
 
 /** A config file in a fresh directory, and a way to rewrite it. */
 function configFile(fields: Record<string, unknown>): { path: string; write(next: Record<string, unknown> | string): void } {
-  const path = join(mkdtempSync(join(tmpdir(), 'h3edge-config-')), 'h3edge.json');
+  const path = join(scratchDir('h3edge-config-'), 'h3edge.json');
   const write = (next: Record<string, unknown> | string): void => writeFileSync(path, typeof next === 'string' ? next : JSON.stringify(next));
   write(fields);
   return { path, write };

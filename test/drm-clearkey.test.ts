@@ -1,15 +1,15 @@
 import t from 'tap';
-import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestServer } from './helpers/server.js';
 import { h2Client } from './helpers/clients.js';
 import { launchChromium } from './helpers/browser.js';
 import { makeEncryptedTitle } from './helpers/encrypted-title.js';
+import { scratchDir } from './helpers/scratch.js';
 
 t.test('encrypted title plays through EME ClearKey over HTTP/3', async (t) => {
-  const media = mkdtempSync(join(tmpdir(), 'h3edge-drm-'));
-  const keys = join(media, '..', `${media.split('/').pop()}-keys`);
+  const media = scratchDir('h3edge-drm-');
+  const keys = join(scratchDir('h3edge-drm-keys-'), 'keys');
   const { kid, key } = await makeEncryptedTitle(media, keys, 'secret');
   await makeEncryptedTitle(media, keys, 'secret-cbcs', 'cbcs');
   mkdirSync(join(media, 'player'));

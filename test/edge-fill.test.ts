@@ -2,18 +2,18 @@ import t from 'tap';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { h2Client } from './helpers/clients.js';
 import { makeTestCerts } from './helpers/certs.js';
 import { H3EDGE, run } from './helpers/run.js';
+import { scratchDir } from './helpers/scratch.js';
 
 const certs = makeTestCerts();
-const keyFile = join(mkdtempSync(join(tmpdir(), 'h3edge-fill-keys-')), 'tokens.json');
+const keyFile = join(scratchDir('h3edge-fill-keys-'), 'tokens.json');
 writeFileSync(keyFile, JSON.stringify({ current: 'k1', keys: { k1: randomBytes(32).toString('base64') } }));
-const originMedia = mkdtempSync(join(tmpdir(), 'h3edge-fill-origin-'));
+const originMedia = scratchDir('h3edge-fill-origin-');
 const files: Record<string, Buffer> = {
   'popular/master.m3u8': Buffer.from('#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\nv/index.m3u8\n'),
   'popular/v/init.mp4': randomBytes(1200),
@@ -42,7 +42,7 @@ t.test('nightly fill', async (t) => {
   t.teardown(() => origin.close());
 
   t.test('fill pre-positions titles so their first play makes no upstream request', async (t) => {
-    const media = mkdtempSync(join(tmpdir(), 'h3edge-fill-edge-'));
+    const media = scratchDir('h3edge-fill-edge-');
     const r = await run(process.execPath, fillArgs(origin, media, '--now', '--plan', writePlan(['popular'])), { timeoutMs: 60_000 });
     t.equal(r.code, 0, r.stderr.slice(-300));
     const summary = JSON.parse(r.stdout);
@@ -63,7 +63,7 @@ t.test('nightly fill', async (t) => {
   });
 
   t.test('SIGKILL in the middle of a fill, then a restart: exactly the right files, nothing partial visible', async (t) => {
-    const media = mkdtempSync(join(tmpdir(), 'h3edge-fill-kill-'));
+    const media = scratchDir('h3edge-fill-kill-');
     // 2 MB/s: the 12 MB title takes about 6 s, so the kill lands mid-file.
     const child = spawn(process.execPath, fillArgs(origin, media, '--now', '--plan', writePlan(['big']), '--rate-bits-per-sec', '16000000'), { stdio: ['ignore', 'pipe', 'pipe'] });
     const limit = setTimeout(() => child.kill('SIGKILL'), 30_000);
@@ -96,7 +96,7 @@ t.test('nightly fill', async (t) => {
   });
 
   t.test('outside the fill window nothing is fetched', async (t) => {
-    const media = mkdtempSync(join(tmpdir(), 'h3edge-fill-window-'));
+    const media = scratchDir('h3edge-fill-window-');
     const now = new Date();
     const later = (m: number) => `${String(Math.floor(((now.getHours() * 60 + now.getMinutes() + m) % 1440) / 60)).padStart(2, '0')}:${String((now.getMinutes() + m) % 60).padStart(2, '0')}`;
     const r = await run(process.execPath, fillArgs(origin, media, '--window', `${later(120)}-${later(180)}`), { timeoutMs: 30_000 });
@@ -106,7 +106,7 @@ t.test('nightly fill', async (t) => {
   });
 
   t.test('a disk budget keeps the most popular titles and evicts the rest', async (t) => {
-    const media = mkdtempSync(join(tmpdir(), 'h3edge-fill-budget-'));
+    const media = scratchDir('h3edge-fill-budget-');
     mkdirSync(join(media, 'stale'));
     writeFileSync(join(media, 'stale/old.m4s'), randomBytes(1000));
     const r = await run(process.execPath, fillArgs(origin, media, '--now', '--disk-budget-bytes', '1000000'), { timeoutMs: 60_000 });
@@ -120,7 +120,7 @@ t.test('nightly fill', async (t) => {
 });
 
 function writePlan(titles: string[]): string {
-  const p = join(mkdtempSync(join(tmpdir(), 'h3edge-plan-')), 'plan.json');
+  const p = join(scratchDir('h3edge-plan-'), 'plan.json');
   writeFileSync(p, JSON.stringify({ titles }));
   return p;
 }

@@ -1,6 +1,5 @@
 import t from 'tap';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import http2 from 'node:http2';
@@ -8,10 +7,11 @@ import { startTestServer, freePort, type TestServer } from './helpers/server.js'
 import { h2Client } from './helpers/clients.js';
 import { makeTestMedia } from './helpers/media.js';
 import { makeTestCerts } from './helpers/certs.js';
+import { scratchDir } from './helpers/scratch.js';
 
 // An origin (tokens enforced) and edges that pull from it; same token keys, same certificate.
 const certs = makeTestCerts();
-const keyFile = join(mkdtempSync(join(tmpdir(), 'h3edge-edge-keys-')), 'tokens.json');
+const keyFile = join(scratchDir('h3edge-edge-keys-'), 'tokens.json');
 writeFileSync(keyFile, JSON.stringify({ current: 'k1', keys: { k1: randomBytes(32).toString('base64') } }));
 const originMedia = makeTestMedia();
 const big = randomBytes(5 * 1024 * 1024);
@@ -21,7 +21,7 @@ const originRequests = (origin: TestServer, suffix: string): number =>
   origin.logs.filter((l) => l.msg === 'access' && String(l.path).endsWith(suffix)).length;
 
 async function startEdge(upstreams: string[]): Promise<TestServer> {
-  const media = mkdtempSync(join(tmpdir(), 'h3edge-edge-media-'));
+  const media = scratchDir('h3edge-edge-media-');
   return startTestServer({ media, upstreams, upstreamCa: certs.certFile, tokenKeys: keyFile, openContent: true, logLevel: 'info' }, certs);
 }
 

@@ -1,18 +1,18 @@
 import t from 'tap';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { h2Client } from './helpers/clients.js';
 import { makeTestCerts } from './helpers/certs.js';
 import { makeTestMedia } from './helpers/media.js';
 import { H3EDGE, run, spawnServe, type ServeProcess } from './helpers/run.js';
+import { scratchDir } from './helpers/scratch.js';
 
 // The tier as an operator runs it: two origins and an edge, each its own `h3edge serve` process,
 // sharing one token key file (origins enforce tokens; the edge signs its upstream requests), and
 // `h3edge fill` pre-positioning a title on a second edge.
 const certs = makeTestCerts();
-const work = mkdtempSync(join(tmpdir(), 'h3edge-topology-'));
+const work = scratchDir('h3edge-topology-');
 t.teardown(() => rmSync(work, { recursive: true, force: true }));
 const keyFile = join(work, 'tokens.json');
 writeFileSync(keyFile, JSON.stringify({ current: 'k1', keys: { k1: randomBytes(32).toString('base64') } }));

@@ -1,13 +1,13 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LinkEmulator, SERVER_ADDR, buildRelay } from '../bench/lossy/link.js';
 import { makeLossyTitle } from '../bench/lossy/media.js';
 import { stopper, waitForOutput } from '../bench/common/processes.js';
 import { makeTestCerts } from './helpers/certs.js';
 import { H3EDGE, run } from './helpers/run.js';
+import { scratchDir } from './helpers/scratch.js';
 
 // HTTP/2 over an emulated 40 ms, 10 Mbit/s link (bench/lossy's relay; no loss, so the run is
 // repeatable): a manifest asked for while four segments download on the same connection must
@@ -24,7 +24,7 @@ const RUNS = 3;
 const PORT = 8443;
 
 t.test('a manifest requested mid-download is not queued behind the kernel send buffer', { skip: process.getuid?.() !== 0 && 'needs root: network namespaces and raw sockets' }, async (t) => {
-  const work = mkdtempSync(join(tmpdir(), 'h3edge-send-backlog-'));
+  const work = scratchDir('h3edge-send-backlog-');
   const link = LinkEmulator.create(process.pid, buildRelay(work));
   t.teardown(() => {
     link.destroy();

@@ -1,12 +1,12 @@
 import t from 'tap';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer } from './helpers/server.js';
 import { h2Client } from './helpers/clients.js';
 import { makeTestMedia } from './helpers/media.js';
 import { run, type RunResult } from './helpers/run.js';
+import { scratchDir } from './helpers/scratch.js';
 
 // TLS 1.3 resumption and 0-RTT on the native HTTP/3 engine, with ngtcp2's gtlsclient as the
 // peer: the first connection stores a ticket and the transport parameters, the second sends its
@@ -14,7 +14,7 @@ import { run, type RunResult } from './helpers/run.js';
 const media = makeTestMedia();
 const server = await startTestServer({ media: media.dir, logLevel: 'info' });
 t.teardown(() => server.close());
-const dir = mkdtempSync(join(tmpdir(), 'h3edge-0rtt-'));
+const dir = scratchDir('h3edge-0rtt-');
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 const sessionArgs = [`--session-file=${join(dir, 'session.pem')}`, `--tp-file=${join(dir, 'tp.bin')}`];
 

@@ -1,10 +1,10 @@
 import t from 'tap';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestServer } from './helpers/server.js';
 import { makeTestMedia } from './helpers/media.js';
 import { run } from './helpers/run.js';
+import { scratchDir } from './helpers/scratch.js';
 
 // External peers over real sockets: ngtcp2's gtlsclient (HTTP/3), curl (HTTP/1.1), openssl (TLS versions).
 const media = makeTestMedia();
@@ -12,7 +12,7 @@ const server = await startTestServer({ media: media.dir });
 t.teardown(() => server.close());
 
 t.test('gtlsclient (ngtcp2) downloads the same files byte-exact over HTTP/3', async (t) => {
-  const out = mkdtempSync(join(tmpdir(), 'h3edge-gtls-'));
+  const out = scratchDir('h3edge-gtls-');
   const paths = ['demo/v/seg-9.m4s', 'demo/v/init.mp4', 'demo/master.m3u8'];
   const r = await run(
     'gtlsclient',

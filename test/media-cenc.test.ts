@@ -1,11 +1,11 @@
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageTitle } from '../src/media/package-title.js';
 import { encryptTrack } from '../src/media/cenc/encrypt-track.js';
 import { readBoxes, findBox, children } from '../src/media/isobmff.js';
+import { scratchDir } from './helpers/scratch.js';
 
 const KID = '0123456789abcdef0123456789abcdef';
 const KEY = 'fedcba9876543210fedcba9876543210';
@@ -18,7 +18,7 @@ function framemd5(file: string, key?: string): string[] {
 
 for (const scheme of ['cenc', 'cbcs'] as const)
 t.test(`CENC '${scheme}': ffmpeg decrypts every fragment to the clear frames; without the key it cannot`, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'h3edge-cenc-'));
+  const dir = scratchDir('h3edge-cenc-');
   await packageTitle({ input: 'lavfi:testsrc2', outDir: join(dir, 'clear'), synthetic: { width: 640, height: 360, fps: 25, durationSec: 8 }, ladder: [{ height: 240, bitrateKbps: 400 }], segmentSeconds: 2, languages: ['en'] });
   for (const track of ['video/240p', 'audio/en']) {
     const init = readFileSync(join(dir, 'clear', track, 'init.mp4'));

@@ -1,11 +1,11 @@
 import t, { type Test } from 'tap';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runPackage } from '../src/cli/commands/package.js';
+import { scratchDir } from './helpers/scratch.js';
 
-const root = mkdtempSync(join(tmpdir(), 'h3edge-package-err-'));
+const root = scratchDir('h3edge-package-err-');
 t.teardown(() => rmSync(root, { recursive: true, force: true }));
 
 async function pack(args: string[]): Promise<{ code: number; stderr: string; stdout: string }> {

@@ -1,13 +1,13 @@
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { Parser as M3u8Parser } from 'm3u8-parser';
 import { runPackage } from '../src/cli/commands/package.js';
+import { scratchDir } from './helpers/scratch.js';
 
-const root = mkdtempSync(join(tmpdir(), 'h3edge-package-file-'));
+const root = scratchDir('h3edge-package-file-');
 t.teardown(() => rmSync(root, { recursive: true, force: true }));
 
 const quiet = { write: () => true } as unknown as NodeJS.WritableStream;

@@ -1,18 +1,18 @@
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { Parser as M3u8Parser } from 'm3u8-parser';
 import { runPackage } from '../src/cli/commands/package.js';
+import { scratchDir } from './helpers/scratch.js';
 
 // A short synthetic title keeps the suite fast: 10 s at 25 fps, 4 s segments, a 4-rung ladder of
 // small sizes, two languages. Segments are 4 + 4 + 2 s.
 const DURATION_SEC = 10;
 const SEGMENT_SEC = 4;
 const LADDER = '144:150,180:200,240:300,288:400';
-const root = mkdtempSync(join(tmpdir(), 'h3edge-package-'));
+const root = scratchDir('h3edge-package-');
 t.teardown(() => rmSync(root, { recursive: true, force: true }));
 
 interface Packet {

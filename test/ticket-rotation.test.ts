@@ -1,14 +1,14 @@
 import t, { type Test } from 'tap';
 import { once } from 'node:events';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http2 from 'node:http2';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { makeTestCerts, type TestCerts } from './helpers/certs.js';
 import { makeTestMedia } from './helpers/media.js';
 import { run, spawnServe, type ServeProcess } from './helpers/run.js';
+import { scratchDir } from './helpers/scratch.js';
 
 // Session-ticket key rotation on a real node. SIGHUP rotates the TLS and QUIC ticket keys: a
 // ticket issued before one rotation still resumes (over QUIC with its 0-RTT accepted), one issued
@@ -86,7 +86,7 @@ for (const workers of [1, 2]) {
     const server = await startNode(t, workers, certs);
     const { port } = server;
     const ca = certs.cert;
-    const dir = mkdtempSync(join(tmpdir(), 'h3edge-rotation-'));
+    const dir = scratchDir('h3edge-rotation-');
     t.teardown(() => rmSync(dir, { recursive: true, force: true }));
     const quicTicket = join(dir, 'issued.pem');
     const quicTry = join(dir, 'session.pem');
@@ -144,7 +144,7 @@ for (const workers of [1, 2]) {
 
 t.test('ticketKeyRotationSeconds rotates without a signal', async (t) => {
   const certs = makeTestCerts();
-  const dir = mkdtempSync(join(tmpdir(), 'h3edge-rotation-config-'));
+  const dir = scratchDir('h3edge-rotation-config-');
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ ticketKeyRotationSeconds: 1 }));
   const server = await startNode(t, 1, certs, ['--config', join(dir, 'config.json')]);

@@ -1,13 +1,13 @@
 import t from 'tap';
 import { once } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import http2 from 'node:http2';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run, spawnServe } from './helpers/run.js';
 import { makeTestCerts } from './helpers/certs.js';
 import { makeTestMedia } from './helpers/media.js';
+import { scratchDir } from './helpers/scratch.js';
 
 // Two workers behind one port: both serve, and a TLS session from one resumes on the other.
 t.test('--workers 2: shared listener, resumption across workers', async (t) => {
@@ -30,7 +30,7 @@ t.test('--workers 2: shared listener, resumption across workers', async (t) => {
     }
     return undefined;
   };
-  const sessionFile = join(mkdtempSync(join(tmpdir(), 'h3edge-sess-')), 'tls.pem');
+  const sessionFile = join(scratchDir('h3edge-sess-'), 'tls.pem');
   const probe = (name: string, resume: boolean) =>
     run(
       'openssl',
@@ -52,7 +52,7 @@ t.test('--workers 2: shared listener, resumption across workers', async (t) => {
   t.ok(resumedElsewhere, 'a TLS session from one worker resumed on the other');
 
   // HTTP/3: a ticket from one worker carries 0-RTT on the other (shared QUIC ticket key).
-  const quicDir = mkdtempSync(join(tmpdir(), 'h3edge-0rtt-'));
+  const quicDir = scratchDir('h3edge-0rtt-');
   const h3probe = (name: string) =>
     run(
       'gtlsclient',

@@ -3,7 +3,7 @@
 // rendition (our HTTP/2 client). Loopback only; every run bounded by request count.
 // Usage: tsx bench/cache/run.ts [--quick]   → bench/results/cache.json + cache.md
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus, release } from 'node:os';
 import { join } from 'node:path';
 import http2 from 'node:http2';
@@ -117,6 +117,7 @@ async function main(): Promise<void> {
   ];
   const stopAll = async (): Promise<void> => {
     await Promise.all(servers.map((s) => s.stop()));
+    rmSync(work, { recursive: true, force: true });
   };
   process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
   const samples: Sample[] = [];

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { scratchDir } from './scratch.js';
 
 export interface TestCerts {
   certFile: string;
@@ -12,7 +12,7 @@ export interface TestCerts {
 
 /** A fresh dev certificate in a temp dir, made by the same script as `make setup`. */
 export function makeTestCerts(): TestCerts {
-  const dir = mkdtempSync(join(tmpdir(), 'h3edge-certs-'));
+  const dir = scratchDir('h3edge-certs-');
   execFileSync('bash', [join(import.meta.dirname, '../../scripts/make-dev-certs.sh'), dir], { stdio: 'ignore' });
   return {
     certFile: join(dir, 'dev-cert.pem'),

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, cpSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { scratchDir } from './scratch.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 
@@ -16,7 +16,7 @@ export function mediaWithDemoFilm(): { dir: string; titleId: string; byteRangeTi
   if (!existsSync(join(library, titleId, 'master.m3u8'))) {
     execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/make-demo-library.ts'), '--media', library], { stdio: 'inherit', timeout: 900_000 });
   }
-  const dir = mkdtempSync(join(tmpdir(), 'h3edge-players-'));
+  const dir = scratchDir('h3edge-players-');
   for (const id of [titleId, byteRangeTitleId]) cpSync(join(library, id), join(dir, id), { recursive: true });
   mkdirSync(join(dir, 'player'));
   for (const page of ['hls.html', 'dash.html']) copyFileSync(join(ROOT, 'test/fixtures/players', page), join(dir, 'player', page));

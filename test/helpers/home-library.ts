@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Catalog, FilmEntry } from '../../src/media/catalog.js';
 import { validateCatalog } from '../../src/media/catalog.js';
 import { artworkDesigns, ensureArtwork } from '../../src/home/artwork-catalog.js';
 import { buildWeb } from '../../scripts/build-web.js';
+import { scratchDir } from './scratch.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 /** Generated artwork kept between runs (test/artifacts/ is ignored by git). */
@@ -34,7 +34,7 @@ export async function makeHomeLibrary(opts: { synthetic: number; copyMedia: stri
     execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/make-demo-library.ts'), '--media', library], { stdio: 'inherit', timeout: 900_000 });
   }
   const demo = JSON.parse(readFileSync(join(library, 'catalog.json'), 'utf8')) as Catalog;
-  const media = mkdtempSync(join(tmpdir(), 'h3edge-home-'));
+  const media = scratchDir('h3edge-home-');
   for (const id of opts.copyMedia) cpSync(join(library, id), join(media, id), { recursive: true });
   const syntheticIds = Array.from({ length: opts.synthetic }, (_, i) => `synthetic-${String(i + 1).padStart(3, '0')}`);
   const catalog = validateCatalog({ ...demo, titles: [...demo.titles, ...syntheticIds.map(syntheticFilm)] });
@@ -48,7 +48,7 @@ export async function makeHomeLibrary(opts: { synthetic: number; copyMedia: stri
   mkdirSync(artworkDir);
   for (const d of artworkDesigns(demo)) cpSync(join(ARTWORK_CACHE, d.id), join(artworkDir, d.id), { recursive: true });
   syntheticIds.forEach((id, i) => cpSync(join(ARTWORK_CACHE, `synthetic-design-${i % SYNTHETIC_DESIGNS}`), join(artworkDir, id), { recursive: true }));
-  const webRoot = join(media, '..', `${media.split('/').at(-1)}-web`);
+  const webRoot = join(scratchDir('h3edge-home-web-'), 'web');
   await buildWeb(webRoot);
   return { media, artworkDir, webRoot, catalog, syntheticIds };
 }

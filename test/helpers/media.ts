@@ -1,11 +1,11 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { scratchDir } from './scratch.js';
 
 /** A temp media directory with a small title and files of known bytes. */
 export function makeTestMedia(): { dir: string; files: Record<string, Buffer> } {
-  const dir = mkdtempSync(join(tmpdir(), 'h3edge-media-'));
+  const dir = scratchDir('h3edge-media-');
   const files: Record<string, Buffer> = {
     'demo/master.m3u8': Buffer.from('#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-STREAM-INF:BANDWIDTH=800000\nv/index.m3u8\n'),
     'demo/manifest.mpd': Buffer.from('<?xml version="1.0"?><MPD xmlns="urn:mpeg:dash:schema:mpd:2011"/>\n'),

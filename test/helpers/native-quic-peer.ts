@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { NativeH3Server, type NativeH3Request, type NativeH3ServerOptions } from '../../src/native/quic.js';
 import { makeTestCerts, type TestCerts } from './certs.js';
 import { run, type RunResult } from './run.js';
+import { scratchDir } from './scratch.js';
 
 /** What a native-engine test needs from tap: cleanup hooks. */
 interface Teardown {

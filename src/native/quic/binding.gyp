@@ -10,6 +10,7 @@
         "udp_socket.cc",
         "tx_queue.cc",
         "connection.cc",
+        "pacing.cc",
         "connection_callbacks.cc",
         "http3.cc",
         "http3_callbacks.cc",

@@ -1,6 +1,5 @@
 #include "connection.h"
 
-#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -14,10 +13,9 @@ namespace {
 constexpr uint64_t kStreamWindow = 256 * 1024;
 constexpr uint64_t kConnectionWindow = 1024 * 1024;
 constexpr uint64_t kMaxWindow = 6 * 1024 * 1024;
-// One write() call sends at most this many bursts (a burst is ngtcp2's send quantum) before
-// the loop gets a turn to read acknowledgements.
+// One write() call sends at most this many bursts (a burst is a send quantum, see pacing.cc)
+// before the loop gets a turn to read acknowledgements.
 constexpr int kMaxBursts = 16;
-constexpr size_t kMaxBurstPackets = 64;
 constexpr size_t kClosePacketBytes = 1500;
 
 ngtcp2_path path_of(Addr& local, Addr& remote) {
@@ -108,6 +106,9 @@ bool Connection::init(const RecvPacket& p, const ngtcp2_pkt_hd& hd, const ngtcp2
     conn_ = nullptr;
     return false;
   }
+  ngtcp2_conn_stat initial;
+  ngtcp2_conn_get_conn_stat(conn_, &initial);
+  pacer_ = Pacer(initial.pacing_rate);
   std::string err;
   if (!tls_.init(server_.tls(), &link_, &err)) return false;
   ngtcp2_conn_set_tls_native_handle(conn_, tls_.native());
@@ -186,15 +187,16 @@ void Connection::on_timer(ngtcp2_tstamp now) {
 Connection::WriteResult Connection::write() {
   if (state_ != State::Open) return WriteResult::Idle;
   ngtcp2_tstamp ts = now_ns();
-  const size_t max_udp = ngtcp2_conn_get_max_tx_udp_payload_size(conn_);
-  const size_t quantum = ngtcp2_conn_get_send_quantum(conn_);
-  const size_t max_packets = std::clamp<size_t>(quantum / max_udp, 1, kMaxBurstPackets);
+  ngtcp2_conn_stat cs;
+  ngtcp2_conn_get_conn_stat(conn_, &cs);
+  const Pacing pacing = pacer_.next(cs, ngtcp2_conn_get_max_tx_udp_payload_size(conn_), ngtcp2_conn_get_send_quantum(conn_));
   for (int burst = 0; burst < kMaxBursts; ++burst) {
     size_t written = 0;
-    const WriteResult r = write_burst(ts, max_packets, &written);
+    const uint64_t sent_before = sent_bytes_;
+    const WriteResult r = write_burst(ts, pacing.burst_packets, &written);
     if (state_ != State::Open) return WriteResult::Idle;
-    // Pacing (RFC 9002 §7.7): ngtcp2 spaces bursts by the time this one would take at its rate.
-    ngtcp2_conn_update_pkt_tx_time(conn_, ts);
+    // ngtcp2 spaces bursts by the time this one takes at its rate; a capped rate adds to that.
+    ngtcp2_conn_update_pkt_tx_time(conn_, ts + pacing.extra_wait(sent_bytes_ - sent_before));
     if (r != WriteResult::More) {
       update_timer();
       return r;

@@ -13,6 +13,7 @@
 
 #include "addr.h"
 #include "http3.h"
+#include "pacing.h"
 #include "tls.h"
 #include "udp_socket.h"
 
@@ -110,6 +111,7 @@ class Connection {
   ngtcp2_tstamp timer_key_ = 0;
   uint64_t lost_packets_ = 0;
   uint64_t sent_bytes_ = 0;
+  Pacer pacer_;
   uint64_t recv_bytes_ = 0;
 };
 

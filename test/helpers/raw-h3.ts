@@ -118,12 +118,23 @@ function statusOf(stream: Buffer): number | undefined {
   return undefined;
 }
 
+export interface RawH3Fetch {
+  streamId: number;
+  firstBytes: Promise<void>;
+  /** Everything the stream carried (frames included) and the status, once it ended. */
+  done: Promise<{ status?: number; bytes: number }>;
+}
+
 /** One HTTP/3 connection whose streams the test writes byte by byte. */
 export interface RawH3 {
   /** Writes QPACK encoder-stream bytes (instructions). */
   encoder(bytes: Buffer): Promise<void>;
   /** Sends one request (a HEADERS frame, FIN) and resolves with what came back, within `timeoutMs`. */
   request(fieldSection: Buffer, timeoutMs?: number): Promise<RawH3Outcome>;
+  /** Sends one request and reads its stream to the end: `firstBytes` once any arrived, `done` at the end. */
+  fetch(fieldSection: Buffer): RawH3Fetch;
+  /** A PRIORITY_UPDATE for a request stream on the control stream (RFC 9218 §7.1), e.g. `u=0`, sent in two pieces. */
+  priorityUpdate(streamId: number, priority: string): Promise<void>;
   /** Opens a request stream and leaves it waiting (a header section that never decodes). */
   openBlocked(fieldSection: Buffer): Promise<void>;
   /** Resolves with the application error code once the server closes the connection. */
@@ -132,14 +143,15 @@ export interface RawH3 {
 }
 
 /** Connects with ALPN h3, opens the control stream (empty SETTINGS: no dynamic table for responses) and the encoder stream. */
-export async function rawH3(port: number, ca: Buffer): Promise<RawH3> {
+export async function rawH3(port: number, ca: Buffer, opts: { receiveWindowBytes?: number } = {}): Promise<RawH3> {
+  const windows = opts.receiveWindowBytes ? { initialMaxData: 2 * opts.receiveWindowBytes, initialMaxStreamDataBidiLocal: opts.receiveWindowBytes } : {};
   const client = await QUICClient.createQUICClient({
     host: '127.0.0.1',
     port,
     serverName: 'localhost',
     logger: new Logger('raw-h3', LogLevel.ERROR),
     crypto: { ops: { randomBytes: async (data: ArrayBuffer) => void randomFillSync(new Uint8Array(data)) } },
-    config: { applicationProtos: ['h3'], ca: ca.toString(), verifyPeer: true, maxIdleTimeout: 30_000 },
+    config: { applicationProtos: ['h3'], ca: ca.toString(), verifyPeer: true, maxIdleTimeout: 30_000, ...windows },
   });
   const conn = client.connection;
   let resolveClosed: (code: number) => void = () => {};
@@ -162,6 +174,34 @@ export async function rawH3(port: number, ca: Buffer): Promise<RawH3> {
   await write(encoder, varint(0x02), false);
   return {
     encoder: (bytes) => write(encoder, bytes, false),
+    fetch: (section) => {
+      const stream = conn.newStream('bidi');
+      let arrived: () => void = () => {};
+      const firstBytes = new Promise<void>((r) => (arrived = r));
+      const done = (async () => {
+        await write(stream, h3Frame(0x01, section), true);
+        const reader = stream.readable.getReader();
+        let head = Buffer.alloc(0);
+        let bytes = 0;
+        for (;;) {
+          const { value, done: end } = await reader.read();
+          if (end) break;
+          arrived();
+          if (head.length < 64) head = Buffer.concat([head, value]);
+          bytes += value.length;
+        }
+        reader.releaseLock();
+        return { status: statusOf(head), bytes };
+      })();
+      return { streamId: Number(stream.streamId), firstBytes, done };
+    },
+    priorityUpdate: async (streamId, priority) => {
+      // In two pieces a little apart, so the frame arrives split across packets.
+      const frame = h3Frame(0xf0700, Buffer.concat([varint(streamId), Buffer.from(priority)]));
+      await write(control, frame.subarray(0, 3), false);
+      await new Promise((r) => setTimeout(r, 10));
+      await write(control, frame.subarray(3), false);
+    },
     openBlocked: async (section) => {
       await write(conn.newStream('bidi'), h3Frame(0x01, section), true);
     },

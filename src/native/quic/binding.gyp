@@ -14,6 +14,7 @@
         "connection_callbacks.cc",
         "http3.cc",
         "http3_callbacks.cc",
+        "priority_update.cc",
         "response.cc",
         "tls.cc",
         "ticket_keys.cc",

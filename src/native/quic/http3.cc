@@ -79,7 +79,18 @@ int Http3::on_stream_data(int64_t stream_id, const uint8_t* data, size_t len, bo
     return NGTCP2_ERR_CALLBACK_FAILURE;
   }
   consume(stream_id, static_cast<size_t>(consumed));
+  if (!ngtcp2_is_bidi_stream(stream_id) && (stream_id & 0x1) == 0) apply_priority_updates(stream_id, data, len);
   return 0;
+}
+
+void Http3::apply_priority_updates(int64_t stream_id, const uint8_t* data, size_t len) {
+  std::vector<PriorityUpdate> updates;
+  priority_updates_.feed(stream_id, data, len, &updates);
+  for (const PriorityUpdate& u : updates) {
+    // Where we set no priority, nghttp3 has applied the update itself.
+    RequestStream* s = find(u.stream_id);
+    if (s != nullptr && s->server_priority) nghttp3_conn_set_stream_priority(h3_, u.stream_id, &u.pri);
+  }
 }
 
 void Http3::consume(int64_t stream_id, size_t n) {

@@ -11,6 +11,7 @@
 
 #include <nghttp3/nghttp3.h>
 
+#include "priority_update.h"
 #include "stream.h"
 
 namespace h3edge {
@@ -84,11 +85,14 @@ class Http3 {
  private:
   void reject_oversized(RequestStream* s);
   void emit_pull_if_owed(RequestStream* s);
+  /** Client PRIORITY_UPDATEs nghttp3 dropped because we had set the stream's priority. */
+  void apply_priority_updates(int64_t stream_id, const uint8_t* data, size_t len);
 
   Connection& conn_;
   nghttp3_conn* h3_ = nullptr;
   std::unordered_map<int64_t, std::unique_ptr<RequestStream>> streams_;
   bool current_early_ = false;  // the stream data being fed arrived in 0-RTT
+  PriorityUpdateReader priority_updates_;
 };
 
 }  // namespace h3edge

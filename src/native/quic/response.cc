@@ -89,6 +89,7 @@ bool Http3::respond(int64_t stream_id, ResponseSpec&& spec, std::string* err) {
     if (!client_signalled) {
       const nghttp3_pri pri{static_cast<uint32_t>(spec.urgency), spec.incremental ? 1 : 0};
       nghttp3_conn_set_stream_priority(h3_, stream_id, &pri);
+      s->server_priority = true;
     }
   }
   s->streaming = spec.has_body && spec.streaming;

@@ -34,6 +34,7 @@ struct RequestStream {
   bool headers_too_large = false;
   bool early = false;             // the header section arrived in 0-RTT
   bool priority_header = false;   // a valid Priority field was present
+  bool server_priority = false;   // ours is set: nghttp3 no longer applies the client's updates
   bool delivered = false;         // the Request event reached JavaScript
 
   // Response.

@@ -19,12 +19,15 @@ export interface ServerFiles {
 /** What h3edge's QUIC connections use in the benchmark: its default, stated so results say it. */
 export const H3EDGE_QUIC_CONGESTION_CONTROL = 'bbr2';
 
-/** h3edge (one worker, native HTTP/3 engine, open content) on SERVER_ADDR:port in namespace `ns`. */
-export async function startH3edgeInNetns(ns: string, port: number, f: ServerFiles): Promise<BenchServer> {
+/**
+ * h3edge (one worker, native HTTP/3 engine, open content) on SERVER_ADDR:port in namespace `ns`;
+ * `entry` is node's arguments before `serve` (tests run the sources through tsx instead).
+ */
+export async function startH3edgeInNetns(ns: string, port: number, f: ServerFiles, entry: string[] = [join(ROOT, 'bin/h3edge.js')]): Promise<BenchServer> {
   const config = join(f.work, 'h3edge-lossy.json');
   writeFileSync(config, JSON.stringify({ h3Engine: 'native', quicCongestionControl: H3EDGE_QUIC_CONGESTION_CONTROL, openContent: true, workers: 1, logLevel: 'warn', cdnProbeIntervalMs: 0 }));
   const args = ['serve', '--config', config, '--host', SERVER_ADDR, '--port', String(port), '--media', f.media, '--cert', f.cert, '--key', f.key];
-  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, join(ROOT, 'bin/h3edge.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, ...entry, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   await waitForOutput(child, /serving/, 'h3edge', 30_000);
   return { name: 'h3edge', pid: child.pid as number, port, prefix: '/content/', stop: stopper(child) };
 }

@@ -17,9 +17,15 @@ export interface Transfer {
   chunks: Array<[number, number]>;
 }
 
+/** Called while a response arrives, for a caller that acts mid-transfer. */
+export interface TransferWatch {
+  onHead?(): void;
+  onData?(bytes: number): void;
+}
+
 export interface TimedConnection {
   readonly protocol: 'h2' | 'h3';
-  get(path: string): Promise<Transfer>;
+  get(path: string, watch?: TransferWatch): Promise<Transfer>;
   /** A ticket for resuming the next connection (TLS session for h2, TLS 1.3 ticket for h3), once the server sent one. */
   ticket(): Buffer | undefined;
   close(): Promise<void>;
@@ -43,15 +49,19 @@ interface ResponseStream {
 }
 
 /** Collects a streamed response into a Transfer. */
-function track(path: string, stream: ResponseStream): Promise<Transfer> {
+function track(path: string, stream: ResponseStream, watch: TransferWatch = {}): Promise<Transfer> {
   const t: Transfer = { path, status: 0, bytes: 0, start: performance.now(), firstByte: 0, end: 0, chunks: [] };
   return new Promise((resolve, reject) => {
-    stream.on('response', (h) => (t.status = Number(h[':status'])));
+    stream.on('response', (h) => {
+      t.status = Number(h[':status']);
+      watch.onHead?.();
+    });
     stream.on('data', (c: Buffer) => {
       const now = performance.now();
       if (t.bytes === 0) t.firstByte = now;
       t.bytes += c.length;
       t.chunks.push([now, c.length]);
+      watch.onData?.(c.length);
     });
     stream.on('error', (err: Error) => reject(err));
     stream.on('end', () => {
@@ -84,9 +94,9 @@ export async function connectH2(o: ConnectOptions): Promise<TimedConnection> {
   session.setLocalWindowSize(15 * 1024 * 1024);
   return {
     protocol: 'h2',
-    get: (path) => {
+    get: (path, watch) => {
       const req = session.request({ ':path': path }, { endStream: true });
-      return track(path, req);
+      return track(path, req, watch);
     },
     ticket: () => ticket,
     close: () => new Promise((resolve) => session.close(() => resolve())),
@@ -110,7 +120,7 @@ export async function connectH3(o: ConnectOptions): Promise<TimedConnection> {
   const authority = `${o.servername}:${url.port}`;
   return {
     protocol: 'h3',
-    get: async (path) => {
+    get: async (path, watch) => {
       const headers = { ':method': 'GET', ':path': path, ':authority': authority, ':scheme': 'https' };
       const start = performance.now();
       // Without awaiting ready() the library sets up its socket a few ticks later and refuses
@@ -124,7 +134,7 @@ export async function connectH3(o: ConnectOptions): Promise<TimedConnection> {
           await new Promise((r) => setTimeout(r, 1));
         }
       }
-      const t = await track(path, stream);
+      const t = await track(path, stream, watch);
       return { ...t, start };
     },
     ticket: () => ticket,

@@ -1,13 +1,11 @@
-// An h3edge node inside the server namespace of a fresh emulated link (bench/lossy's relay),
-// serving the lossy bench's synthetic title, and the manifest-under-load client run from the
-// client namespace. Root only; everything is removed at the test's teardown.
+// An h3edge node inside the server namespace of a fresh emulated link (bench/lossy's relay and
+// server start-up), serving the lossy bench's synthetic title, and the manifest-under-load client
+// run from the client namespace. Root only; everything is removed at the test's teardown.
 import type { Test } from 'tap';
-import { spawn } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LinkEmulator, SERVER_ADDR, buildRelay, type LinkSettings } from '../../bench/lossy/link.js';
 import { makeLossyTitle, type LossyTitle } from '../../bench/lossy/media.js';
-import { stopper, waitForOutput } from '../../bench/common/processes.js';
+import { startH3edgeInNetns } from '../../bench/lossy/servers.js';
 import { makeTestCerts, type TestCerts } from './certs.js';
 import { H3EDGE, run } from './run.js';
 import { scratchDir } from './scratch.js';
@@ -20,22 +18,15 @@ export interface LinkNode {
   certs: TestCerts;
 }
 
-export async function serveOnEmulatedLink(t: Test, settings: LinkSettings, segmentSeconds: number, config: Record<string, unknown> = {}): Promise<LinkNode> {
+/** The node runs the sources (as every test's server does) with the lossy bench's configuration. */
+export async function serveOnEmulatedLink(t: Test, settings: LinkSettings, segmentSeconds: number): Promise<LinkNode> {
   const work = scratchDir('h3edge-link-');
   const link = LinkEmulator.create(process.pid, buildRelay(work));
-  t.teardown(() => {
-    link.destroy();
-    rmSync(work, { recursive: true, force: true });
-  });
+  t.teardown(() => link.destroy());
   const certs = makeTestCerts();
   const title = makeLossyTitle(join(work, 'media'), segmentSeconds);
-  const configFile = join(work, 'h3edge.json');
-  writeFileSync(configFile, JSON.stringify({ openContent: true, workers: 1, logLevel: 'warn', cdnProbeIntervalMs: 0, ...config }));
-  const serveArgs = ['serve', '--config', configFile, '--host', SERVER_ADDR, '--port', String(PORT), '--media', join(work, 'media'), '--cert', certs.certFile, '--key', certs.keyFile];
-  const [cmd, args] = link.exec('srv', process.execPath, [...H3EDGE, ...serveArgs]);
-  const server = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.teardown(stopper(server));
-  await waitForOutput(server, /serving/, 'h3edge', 30_000);
+  const server = await startH3edgeInNetns(link.srv, PORT, { media: join(work, 'media'), cert: certs.certFile, key: certs.keyFile, work }, H3EDGE);
+  t.teardown(() => server.stop());
   await link.configure(settings, 1);
   return { link, title, certs };
 }

@@ -18,18 +18,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../common/errno_error.h"
+
 namespace {
 
 struct AddonState {
   std::atomic<int64_t> mappedBytes{0};
 };
-
-Napi::Error ErrnoError(Napi::Env env, int err, const std::string& what) {
-  Napi::Error e = Napi::Error::New(env, std::string(strerrorname_np(err) ? strerrorname_np(err) : "EIO") + ": " + strerror(err) + ", " + what);
-  e.Set("code", Napi::String::New(env, strerrorname_np(err) ? strerrorname_np(err) : "EIO"));
-  e.Set("errno", Napi::Number::New(env, err));
-  return e;
-}
 
 struct Mapping {
   size_t length;
@@ -52,19 +47,19 @@ Napi::Value MapFile(const Napi::CallbackInfo& info) {
   const std::string path = info[0].As<Napi::String>().Utf8Value();
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    ErrnoError(env, errno, "open '" + path + "'").ThrowAsJavaScriptException();
+    h3edge::ErrnoError(env, errno, "open '" + path + "'").ThrowAsJavaScriptException();
     return env.Undefined();
   }
   struct stat st {};
   if (fstat(fd, &st) != 0) {
     const int err = errno;
     close(fd);
-    ErrnoError(env, err, "fstat '" + path + "'").ThrowAsJavaScriptException();
+    h3edge::ErrnoError(env, err, "fstat '" + path + "'").ThrowAsJavaScriptException();
     return env.Undefined();
   }
   if (!S_ISREG(st.st_mode)) {
     close(fd);
-    ErrnoError(env, S_ISDIR(st.st_mode) ? EISDIR : EINVAL, "not a regular file '" + path + "'").ThrowAsJavaScriptException();
+    h3edge::ErrnoError(env, S_ISDIR(st.st_mode) ? EISDIR : EINVAL, "not a regular file '" + path + "'").ThrowAsJavaScriptException();
     return env.Undefined();
   }
   const size_t length = static_cast<size_t>(st.st_size);
@@ -82,7 +77,7 @@ Napi::Value MapFile(const Napi::CallbackInfo& info) {
   const int mapErr = errno;
   close(fd);  // the mapping keeps the file alive
   if (data == MAP_FAILED) {
-    ErrnoError(env, mapErr, "mmap '" + path + "'").ThrowAsJavaScriptException();
+    h3edge::ErrnoError(env, mapErr, "mmap '" + path + "'").ThrowAsJavaScriptException();
     return env.Undefined();
   }
   AddonState* state = env.GetInstanceData<AddonState>();
@@ -115,7 +110,7 @@ Napi::Value Advise(const Napi::CallbackInfo& info) {
   const uintptr_t start = reinterpret_cast<uintptr_t>(buf.Data()) & ~(page - 1);
   const uintptr_t end = reinterpret_cast<uintptr_t>(buf.Data()) + buf.Length();
   if (madvise(reinterpret_cast<void*>(start), end - start, advice) != 0) {
-    ErrnoError(env, errno, "madvise").ThrowAsJavaScriptException();
+    h3edge::ErrnoError(env, errno, "madvise").ThrowAsJavaScriptException();
   }
   return env.Undefined();
 }

@@ -14,15 +14,9 @@
 #include <string>
 #include <sys/socket.h>
 
-namespace {
+#include "../common/errno_error.h"
 
-Napi::Error ErrnoError(Napi::Env env, int err, const std::string& what) {
-  const char* name = strerrorname_np(err) ? strerrorname_np(err) : "EIO";
-  Napi::Error e = Napi::Error::New(env, std::string(name) + ": " + strerror(err) + ", " + what);
-  e.Set("code", Napi::String::New(env, name));
-  e.Set("errno", Napi::Number::New(env, err));
-  return e;
-}
+namespace {
 
 Napi::Value SendState(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -34,7 +28,7 @@ Napi::Value SendState(const Napi::CallbackInfo& info) {
   struct tcp_info ti {};
   socklen_t len = sizeof(ti);
   if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0) {
-    ErrnoError(env, errno, "getsockopt(TCP_INFO)").ThrowAsJavaScriptException();
+    h3edge::ErrnoError(env, errno, "getsockopt(TCP_INFO)").ThrowAsJavaScriptException();
     return env.Undefined();
   }
   // Older kernels return a shorter struct: fields past `len` stay zero, which callers treat

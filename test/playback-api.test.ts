@@ -129,3 +129,43 @@ t.test('content steering: two CDNs, the unhealthy one moves to the back', async 
   const dashSteer = JSON.parse((await client.request(`/v1/steering/${grant.sessionId}?format=dash`)).body.toString());
   t.same(dashSteer['SERVICE-LOCATION-PRIORITY'], ['edge-a', 'edge-b']);
 });
+
+t.test('ending a session revokes its token on this node; the stream limit holds for media requests', async (t) => {
+  const server = await startTestServer({ media: media.dir, openContent: false, tokenKeys: keyFile, streamsPerProfile: 3, heartbeatTtlSec: 1 });
+  t.teardown(() => server.close());
+  for (const connect of [h2Client, h3Client]) {
+    const client = await connect(server.origin, server.certs.cert);
+    t.teardown(() => client.close());
+    const proto = client.name;
+    const start = async (profileId: string): Promise<{ sessionId: string; token: string }> => {
+      const r = await client.request('/v1/playback', request(profileId));
+      t.equal(r.status, 200, `${proto}: session starts`);
+      const grant = JSON.parse(r.body.toString());
+      return { sessionId: grant.sessionId, token: grant.manifestPaths.hls.split('/')[1] };
+    };
+    const segment = (token: string) => client.request(`/t/${token}/content/film/v/seg-1.m4s`);
+
+    const ended = await start(`${proto}-revoke`);
+    t.equal((await segment(ended.token)).status, 200, `${proto}: the token serves while the session lives`);
+    t.equal((await client.request(`/v1/playback/${ended.sessionId}`, { method: 'DELETE' })).status, 200);
+    for (const path of [`/t/${ended.token}/content/film/v/seg-1.m4s`, `/t/${ended.token}/content/film/master.m3u8`]) {
+      const r = await client.request(path);
+      t.equal(r.status, 403, `${proto}: ${path.split('/').pop()} refused at once after DELETE`);
+      t.equal(JSON.parse(r.body.toString()).error.code, 'token_revoked');
+    }
+
+    // Sessions that stop heartbeating stop counting, so a profile can start many; only its live ones stream.
+    const tokens: string[] = [];
+    while (tokens.length < 20) {
+      for (let i = 0; i < 3 && tokens.length < 20; i++) tokens.push((await start(`${proto}-many`)).token);
+      await new Promise((r) => setTimeout(r, 1100)); // every session so far lapses (heartbeatTtlSec 1)
+    }
+    const statuses = [];
+    for (const token of tokens) statuses.push((await segment(token)).status);
+    t.same(statuses.filter((s) => s === 200).length, 3, `${proto}: three of the 20 tokens stream (${statuses.join(' ')})`);
+    t.same(statuses.filter((s) => s === 429).length, 17, `${proto}: the other 17 get 429`);
+    t.same(statuses.slice(0, 3), [200, 200, 200], 'the first three to ask are the ones admitted');
+  }
+  const limited = await server.logged((l) => l.msg === 'access' && l.status === 429 && l.code === 'concurrent_stream_limit', 34);
+  t.equal(limited.length, 34, 'each refusal is logged with its code');
+});

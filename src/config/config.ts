@@ -69,6 +69,10 @@ export interface ServeConfig {
   ticketKeyRotationSeconds: number;
   /** Worker processes; 0 = one per CPU core. */
   workers: number;
+  /** A crashed worker is restarted after this delay, doubled per crash in a row (a minute without one starts over)… */
+  workerRestartDelayMs: number;
+  /** …up to this. The primary never gives up. */
+  workerRestartMaxDelayMs: number;
   /** Loopback port for /metrics, /healthz and /readyz over plain HTTP; null = on the main port. */
   adminPort: number | null;
   /** License servers of the commercial DRM systems, signalled in manifests. */
@@ -102,6 +106,8 @@ export const DEFAULT_SERVE_CONFIG: Readonly<ServeConfig> = Object.freeze({
   keyStore: './keys',
   adminPort: null,
   workers: 0,
+  workerRestartDelayMs: 100,
+  workerRestartMaxDelayMs: 30_000,
   idleTimeoutMs: 60_000,
   handshakeTimeoutMs: 10_000,
   ticketKeyRotationSeconds: 12 * 3600,

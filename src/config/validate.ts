@@ -65,6 +65,8 @@ const SCHEMA: Readonly<Record<keyof ServeConfig, Check>> = {
   keyStore: string,
   adminPort: (v) => (v === null ? null : port(v)),
   workers: positiveInt,
+  workerRestartDelayMs: positive,
+  workerRestartMaxDelayMs: positive,
   idleTimeoutMs: positive,
   handshakeTimeoutMs: positive,
   ticketKeyRotationSeconds: rotationSeconds,

@@ -45,12 +45,17 @@ export function clusterScrape(local: Registry): () => Promise<string> {
     });
 }
 
-/** In the primary: answers workers' scrape requests with the aggregate of all workers' registries. */
-export function serveClusterScrapes(): void {
+/**
+ * In the primary: answers workers' scrape requests with the aggregate of all workers' registries,
+ * followed by the primary's own metrics (`own`, Prometheus text).
+ */
+export function serveClusterScrapes(own: () => Promise<string>): void {
   const aggregator = new AggregatorRegistry();
   cluster.on('message', (worker, m: ScrapeMessage) => {
     if (m?.type !== SCRAPE_REQUEST) return;
-    aggregator.clusterMetrics().then(
+    Promise.all([aggregator.clusterMetrics(), own()]).then(
+      ([workers, primary]) => `${workers.trimEnd()}\n${primary}`,
+    ).then(
       (text) => worker.send({ type: SCRAPE_RESPONSE, id: m.id, text }),
       (err: Error) => worker.send({ type: SCRAPE_RESPONSE, id: m.id, error: err.message }),
     );

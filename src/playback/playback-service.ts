@@ -1,12 +1,12 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Exchange } from '../http/exchange.js';
-import { NotFound } from '../http/errors.js';
+import { Forbidden, NotFound } from '../http/errors.js';
 import type { KeySet } from './keyset.js';
 import { signToken } from './token.js';
 import type { PlaybackRequest } from './request-schema.js';
 import { decidePolicy, type PlaybackPolicy, type PolicyLimits } from './policy.js';
-import type { SessionRegistry, PlaybackSession } from './sessions.js';
+import { StreamLimitReached, type SessionRegistry, type PlaybackSession } from './sessions.js';
 import { rankCdns, type Cdn, type CdnHealth, type RankedCdn, type RegionMap } from './cdn-ranking.js';
 import type { DrmCatalog, DrmChoice } from './drm/drm-catalog.js';
 import type { ThroughputHistory } from './throughput-history.js';
@@ -49,7 +49,7 @@ export class PlaybackService {
     await this.assertTitleExists(req.titleId);
     const nowSec = Math.floor(this.deps.clock() / 1000);
     const policy = decidePolicy(req, this.deps.limits(), nowSec, this.deps.history.medianKbps(req.profileId));
-    const session = this.deps.sessions.start(req.profileId, req.titleId);
+    const session = this.deps.sessions.start(req.profileId, req.titleId, policy.expiresAtSec * 1000);
     const token = signToken(
       { tid: req.titleId, sid: session.id, exp: policy.expiresAtSec, maxH: policy.maxHeight, maxBw: policy.maxBandwidth, api: ex.authority },
       this.deps.keys(),
@@ -77,7 +77,21 @@ export class PlaybackService {
     return this.deps.sessions.get(sessionId);
   }
 
-  /** Keeps a session counted; `measuredKbps` (the player's throughput) feeds the next start bitrate. */
+  /**
+   * Called for every media request under a session's token: a session ended here is refused
+   * (403 `token_revoked`), one that stopped heartbeating while its profile plays its limit of
+   * live streams gets 429. Sessions of other nodes pass: their token alone decides.
+   */
+  admitMedia(sessionId: string): void {
+    const admission = this.deps.sessions.admitMedia(sessionId);
+    if (admission === 'ended') throw new Forbidden('token_revoked', 'The playback session has ended');
+    if (admission === 'over_limit') throw new StreamLimitReached(this.deps.sessions.limit());
+  }
+
+  /**
+   * Keeps a session counted (re-admits a lapsed one if its profile has room, else 429);
+   * `measuredKbps` (the player's throughput) feeds the next start bitrate.
+   */
   heartbeat(sessionId: string, measuredKbps?: number): boolean {
     const session = this.deps.sessions.get(sessionId);
     if (!session || !this.deps.sessions.heartbeat(sessionId)) return false;

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { playbackRequestParser } from './request-schema.js';
 import { SessionRegistry } from './sessions.js';
+import { ThroughputHistory } from './throughput-history.js';
 import { decidePolicy } from './policy.js';
 import { RegionMap, rankCdns, type Cdn } from './cdn-ranking.js';
 
@@ -30,17 +31,45 @@ t.test('concurrent streams per profile, heartbeats keep sessions alive', async (
   let now = 0;
   let n = 0;
   const reg = new SessionRegistry({ limitPerProfile: () => 2, heartbeatTtlMs: 60_000, clock: () => now, newId: () => `s${++n}` });
-  const a = reg.start('p1', 'film');
-  reg.start('p1', 'film');
-  t.throws(() => reg.start('p1', 'film'), { status: 429, code: 'concurrent_stream_limit' });
-  t.ok(reg.start('p2', 'film'), 'other profiles are independent');
+  const exp = 3_600_000;
+  const a = reg.start('p1', 'film', exp);
+  const b = reg.start('p1', 'film', exp);
+  t.throws(() => reg.start('p1', 'film', exp), { status: 429, code: 'concurrent_stream_limit' });
+  t.ok(reg.start('p2', 'film', exp), 'other profiles are independent');
   now = 50_000;
   t.ok(reg.heartbeat(a.id));
   now = 100_000; // the second session went silent for 100 s
   t.equal(reg.activeFor('p1'), 1);
-  t.ok(reg.start('p1', 'film'), 'a slot frees up when a session stops heartbeating');
+  const c = reg.start('p1', 'film', exp);
+  t.ok(c, 'a slot frees up when a session stops heartbeating');
+  t.equal(reg.admitMedia(b.id), 'over_limit', "the lapsed session's segments are refused while the profile plays its limit");
+  t.throws(() => reg.heartbeat(b.id), { status: 429, code: 'concurrent_stream_limit' }, 'and so is its heartbeat');
   t.ok(reg.end(a.id));
   t.notOk(reg.heartbeat(a.id));
+  t.equal(reg.admitMedia(a.id), 'ended', 'an ended session stays refused');
+  t.equal(reg.admitMedia(b.id), 'live', 'the lapsed session is re-admitted once there is room');
+  t.equal(reg.admitMedia('elsewhere'), 'unknown');
+});
+
+t.test('session records are bounded: expired tokens are swept, a flood pushes out the oldest', async (t) => {
+  let now = 0;
+  let n = 0;
+  const reg = new SessionRegistry({ limitPerProfile: () => 3, heartbeatTtlMs: 60_000, clock: () => now, newId: () => `s${++n}`, maxSessions: 100 });
+  for (let i = 0; i < 1000; i++) reg.start(`p${i}`, 'film', 10_000);
+  t.equal(reg.size().sessions, 100, 'never more than maxSessions records');
+  now = 20_000;
+  for (let i = 0; i < 20; i++) reg.start(`q${i}`, 'film', 100_000);
+  t.ok(reg.size().sessions < 100, `expired records swept as sessions start (${reg.size().sessions} left)`);
+});
+
+t.test('throughput history forgets the least recently measured profile past its bound', async (t) => {
+  const h = new ThroughputHistory(3);
+  for (const p of ['a', 'b', 'c']) h.record(p, 1000);
+  h.record('a', 2000);
+  h.record('d', 500);
+  t.equal(h.size, 3);
+  t.equal(h.medianKbps('b'), undefined, 'b was measured longest ago');
+  t.equal(h.medianKbps('a'), 1500);
 });
 
 t.test('policy: lower ceiling, conservative start bitrate', async (t) => {

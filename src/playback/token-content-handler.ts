@@ -20,6 +20,8 @@ export function tokenContentHandler(deps: PlaybackRoutesDeps): Handler {
     const path = params.path ?? '';
     const titleId = decodeSegment(path.split('/')[0] ?? '');
     const claims = verifyToken(params.token, titleId, deps.keys(), Math.floor(deps.clock() / 1000));
+    // Edges' own fetches (raw tokens) belong to no player session.
+    if (!claims.raw) deps.service.admitMedia(claims.sid);
     const name = basename(path);
     const isPlaylist = name.endsWith('.m3u8') || name.endsWith('.mpd');
     if (!isPlaylist || claims.raw) return files(ex, { path });

@@ -1,5 +1,9 @@
 import { serveClusterScrapes } from '../../observe/cluster-metrics.js';
 import cluster, { type Worker } from 'node:cluster';
+import type { Logger } from 'pino';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { createLogger } from '../../observe/logger.js';
+import { RestartBackoff } from './restart-backoff.js';
 import type { ServeConfig } from '../../config/config.js';
 import { encodeTicketKeySet, type TicketKeySet } from '../../tls/ticket-keys.js';
 import { encodeNodeSecrets, generateNodeSecrets } from '../../tls/node-secrets.js';
@@ -16,9 +20,6 @@ export const FILL_WORKER_ENV = 'H3EDGE_FILL_WORKER';
 /** Environment variable carrying the node's config (JSON) to workers. */
 export const NODE_CONFIG_ENV = 'H3EDGE_NODE_CONFIG';
 
-/** Restarts of crashed workers allowed per minute before the node gives up. */
-const MAX_RESTARTS_PER_MINUTE = 10;
-
 /** What a worker tells the primary. */
 interface WorkerMessage {
   listening?: number;
@@ -32,7 +33,8 @@ interface WorkerMessage {
  * The primary process of `serve --workers N`: forks the workers (which share the TCP listener
  * through node:cluster and bind UDP with SO_REUSEPORT), hands them the node's config, owns the
  * node's ticket keys (rotated on a timer and on SIGHUP, sent to every worker), forwards SIGHUP
- * (each worker re-reads the config file itself), restarts crashed workers, and on SIGINT/SIGTERM
+ * (each worker re-reads the config file itself), restarts crashed workers with exponential
+ * back-off (never giving up: a repeatable crash must not become an outage), and on SIGINT/SIGTERM
  * waits for all of them to drain. A startup error in a worker (busy port, bad file) is printed
  * once and ends the node.
  */
@@ -41,7 +43,13 @@ class Supervisor {
   private readonly rotation: TicketKeyRotation;
   /** The config workers run with (JSON): the start config, then what the last reload applied. */
   private nodeConfig: string;
-  private readonly restarts: number[] = [];
+  private readonly backoff: RestartBackoff;
+  private readonly log: Logger;
+  /** The primary's own metrics, added to every node-wide scrape. */
+  private readonly registry = new Registry();
+  private readonly restarts = new Counter({ name: 'h3edge_worker_restarts_total', help: 'Workers restarted after they exited unexpectedly', registers: [this.registry] });
+  private readonly startedAt = new Map<Worker, number>();
+  private readonly pendingForks = new Set<NodeJS.Timeout>();
   private stopping = false;
   private announced = false;
   private exitCode = 0;
@@ -51,6 +59,17 @@ class Supervisor {
   constructor(private readonly config: ServeConfig, private readonly workers: number, private readonly io: CommandIo) {
     this.rotation = new TicketKeyRotation({ everyMs: config.ticketKeyRotationSeconds * 1000, onRotate: (keys) => this.sendTicketKeys(keys) });
     this.nodeConfig = JSON.stringify(config);
+    this.log = createLogger(config.logLevel).child({ role: 'primary' });
+    this.backoff = new RestartBackoff({ initialDelayMs: config.workerRestartDelayMs, maxDelayMs: config.workerRestartMaxDelayMs });
+    const backoff = this.backoff;
+    new Gauge({
+      name: 'h3edge_worker_crash_loop',
+      help: '1 while workers crash in a row (restarts backing off), else 0',
+      registers: [this.registry],
+      collect() {
+        this.set(backoff.inCrashLoop() ? 1 : 0);
+      },
+    });
   }
 
   run(): Promise<number> {
@@ -62,7 +81,7 @@ class Supervisor {
       this.rotation.rotate();
       for (const w of this.live()) w.process.kill('SIGHUP');
     });
-    serveClusterScrapes();
+    serveClusterScrapes(() => this.registry.metrics());
     for (let i = 0; i < this.workers; i++) this.fork(i === 0);
     this.rotation.start();
     return done;
@@ -78,6 +97,7 @@ class Supervisor {
       [FILL_WORKER_ENV]: runsFill ? '1' : '0',
     });
     if (runsFill) this.fillWorker = worker;
+    this.startedAt.set(worker, Date.now());
     worker.on('message', (m: WorkerMessage) => {
       if (m.startupError !== undefined && !this.stopping) {
         this.io.stderr.write(`h3edge: ${m.startupError}\n`);
@@ -102,17 +122,19 @@ class Supervisor {
       if (this.live().length === 0) this.resolve(this.exitCode);
       return;
     }
-    const now = Date.now();
-    this.restarts.push(now);
-    while ((this.restarts[0] ?? now) < now - 60_000) this.restarts.shift();
-    const giveUp = this.restarts.length > MAX_RESTARTS_PER_MINUTE;
-    this.io.stderr.write(`h3edge: worker ${worker.process.pid} exited (${signal ?? code}); ${giveUp ? 'too many restarts, stopping' : 'restarting'}\n`);
-    if (giveUp) {
-      this.exitCode = 1;
-      this.stop('SIGTERM');
-    } else {
-      this.fork(worker === this.fillWorker);
-    }
+    const livedMs = Date.now() - (this.startedAt.get(worker) ?? Date.now());
+    this.startedAt.delete(worker);
+    const decision = this.backoff.onCrash(livedMs);
+    this.restarts.inc();
+    const fields = { worker: worker.process.pid, code, signal: signal ?? undefined, livedMs, delayMs: decision.delayMs, crashesInARow: decision.crashesInARow };
+    if (decision.crashLoop) this.log.error(fields, 'workers crash in a loop; restarting with back-off');
+    else this.log.warn(fields, 'worker exited; restarting');
+    const runsFill = worker === this.fillWorker;
+    const timer = setTimeout(() => {
+      this.pendingForks.delete(timer);
+      if (!this.stopping) this.fork(runsFill);
+    }, decision.delayMs);
+    this.pendingForks.add(timer);
   }
 
   /** Between this and a worker's receipt, a ticket from a quicker worker gets a full handshake there: never a failure. */
@@ -126,6 +148,8 @@ class Supervisor {
     if (this.stopping) return;
     this.stopping = true;
     this.rotation.stop();
+    for (const timer of this.pendingForks) clearTimeout(timer);
+    this.pendingForks.clear();
     const live = this.live();
     if (live.length === 0) this.resolve(this.exitCode);
     for (const w of live) w.process.kill(signal);

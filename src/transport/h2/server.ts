@@ -100,8 +100,9 @@ export async function startTcpTransport(opts: TcpTransportOptions): Promise<TcpT
       signal: aborts.signal,
       body: () => req.iterator({ destroyOnReturn: false }),
     };
-    const socket = req.socket as TLSSocket;
-    drainer.requestStarted(socket);
+    // HTTP/1.1 only: an HTTP/2 request's `socket` is a per-stream proxy, and sessions drain by GOAWAY.
+    const h1Socket = protocol === 'http/1.1' ? (req.socket as TLSSocket) : undefined;
+    if (h1Socket) drainer.requestStarted(h1Socket);
     void (async () => {
       const reply = await opts.core.handle(exchange);
       // HTTP/2 multiplexes: order this body against the connection's others (RFC 9218).
@@ -121,7 +122,7 @@ export async function startTcpTransport(opts: TcpTransportOptions): Promise<TcpT
         else res.destroy();
       } finally {
         turn?.done();
-        drainer.requestFinished(socket);
+        if (h1Socket) drainer.requestFinished(h1Socket);
         opts.core.completed(exchange, reply, started, { bytesSent, aborted: aborts.signal.aborted });
       }
     })();

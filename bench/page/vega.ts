@@ -1,0 +1,78 @@
+// Vega-Lite specs rendered to SVG in node, once, when the page is built: the page carries the
+// pictures, not the library, so it opens offline and draws nothing itself.
+import { parse, View, type LoggerInterface } from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+
+export type { TopLevelSpec };
+
+/** One colour per server, the same on every chart of the page. */
+export const SERVER_COLORS: Record<string, string> = {
+  h3edge: '#1f6fb4',
+  'h3edge-native': '#1f6fb4',
+  'h3edge-mmap': '#1f6fb4',
+  'h3edge-read': '#7fb2de',
+  'h3edge-currentspace': '#6aaed6',
+  caddy: '#e6711a',
+  gtlsserver: '#6b6b6b',
+};
+
+/** HTTP/2 dashed, HTTP/3 solid (grey print still tells them apart). */
+export const PROTOCOL_DASH: Record<string, number[]> = { h2: [6, 3], h3: [1, 0] };
+
+/**
+ * Vega's own encoding of a legend's symbols, which Vega-Lite passes through but does not type:
+ * used where a legend must not take a layer's opacity or fill.
+ */
+export function legendSymbols(update: Record<string, { value: unknown }>): object {
+  return { encode: { symbols: { update } } };
+}
+
+/** Looks shared by every chart: plain fonts, no chart border, titles left. */
+export const CONFIG = {
+  font: 'DejaVu Sans, Helvetica, Arial, sans-serif',
+  view: { stroke: '#ccc' },
+  axis: { labelFontSize: 11, titleFontSize: 11, titleFontWeight: 'normal', grid: true, gridColor: '#eee' },
+  header: { labelFontSize: 12, titleFontSize: 12, labelFontWeight: 'bold' },
+  legend: { labelFontSize: 11, titleFontSize: 11, orient: 'bottom', direction: 'horizontal' },
+  title: { anchor: 'start', fontSize: 13 },
+} as const;
+
+/** Thrown when Vega-Lite or Vega warned about a spec: the chart would not be the one asked for. */
+export class ChartSpecError extends Error {
+  readonly code = 'BENCH_CHART_SPEC';
+}
+
+/** Collects the libraries' warnings and errors instead of printing them. */
+function collectingLogger(into: string[]): LoggerInterface {
+  let level = 2;
+  const logger: LoggerInterface = {
+    level(l?: number) {
+      if (l === undefined) return level;
+      level = l;
+      return logger;
+    },
+    error: (...a: readonly unknown[]) => (into.push(`error: ${a.join(' ')}`), logger),
+    warn: (...a: readonly unknown[]) => (into.push(`warning: ${a.join(' ')}`), logger),
+    info: () => logger,
+    debug: () => logger,
+  } as LoggerInterface;
+  return logger;
+}
+
+/**
+ * Compiles a Vega-Lite spec and renders it headless (no canvas: text widths are estimated) to
+ * a standalone SVG element. Throws ChartSpecError if either library warned about the spec.
+ */
+export async function renderSvg(id: string, spec: TopLevelSpec): Promise<string> {
+  const problems: string[] = [];
+  const logger = collectingLogger(problems);
+  const compiled = compile({ config: CONFIG, ...spec } as TopLevelSpec, { logger }).spec;
+  const view = new View(parse(compiled), { renderer: 'none', logger });
+  try {
+    const svg = await view.toSVG();
+    if (problems.length > 0) throw new ChartSpecError(`chart ${id}: ${problems.join('; ')}`);
+    return svg;
+  } finally {
+    view.finalize();
+  }
+}

@@ -25,7 +25,7 @@ export interface PageResult {
 
 /** Reads the JSON, renders every chart and writes the page; throws if a chart fails to render. */
 export async function buildPage(req: PageRequest): Promise<PageResult> {
-  const sources = loadSources(req, dirname(req.out));
+  const sources = loadSources(req);
   const docs = sources.lossy;
   const sections: Section[] = [headlineSection(docs), smallMultiplesSection(docs), headOfLineSection(docs), enginesSection(sources), environmentSection(sources)];
   const svgs = new Map<string, string>();

@@ -58,13 +58,15 @@ function chooseCondition(runs: Traced[]): string | undefined {
   return best ? conditionKey(best) : undefined;
 }
 
+/** One server's picture: HTTP/2 and HTTP/3 side by side on one time axis. */
 function figure(chosen: Traced[]): Figure {
   const first = chosen[0] as Traced;
+  const server = SERVER_LABEL[first.server] ?? first.server;
   const threshold = stallThresholdMs(first.rttMs);
   const rows: Array<Record<string, unknown>> = [];
   const markers = new Map<string, string>();
   for (const s of chosen) {
-    const panel = { server: SERVER_LABEL[s.server] ?? s.server, protocol: PROTOCOL_LABEL[s.protocol] };
+    const panel = { protocol: PROTOCOL_LABEL[s.protocol] };
     s.trace.streams.forEach((stream, i) => {
       for (const [t, bytes] of stream.points) rows.push({ ...panel, kind: 'bytes', stream: `segment ${i + 1}`, t, kb: bytes / 1000 });
     });
@@ -77,26 +79,26 @@ function figure(chosen: Traced[]): Figure {
     for (const [from, to] of connectionStalls(s.trace, threshold)) rows.push({ ...panel, kind: 'stall', t: from, t2: to });
   }
   const x = { field: 't', type: 'quantitative', title: 'ms since the six requests went out' } as const;
-  const servers = [...new Set(chosen.map((s) => SERVER_LABEL[s.server] ?? s.server))];
   return {
-    id: 'head-of-line-streams',
-    title: `Six segments at RTT ${first.rttMs} ms, ${first.lossPercent} % loss, ${first.rateMbitPerSec} Mbit/s`,
-    caption: `Bytes of each of the six streams as the client received them (one point per 16 KiB and at both ends of every gap over 10 ms), for the repetition with the median completion time of each peer. Vertical lines: packets of this connection the link dropped, placed where they would have reached their receiver, and (HTTP/2) TCP segments that carried bytes sent before, where they reached the client; QUIC's retransmissions are encrypted, so only its drops are marked. Grey bands: no stream received anything for longer than ${threshold} ms (the stall threshold at this RTT). Over TCP a lost packet holds back every stream until it is resent; over QUIC only the stream whose data it carried waits.`,
+    id: `head-of-line-${first.server}`,
+    title: `${server}: six segments at RTT ${first.rttMs} ms, ${first.lossPercent} % loss, ${first.rateMbitPerSec} Mbit/s`,
+    caption: `The repetition with the median completion time of each protocol: ${chosen.map((c) => `${PROTOCOL_LABEL[c.protocol]} ${Math.round(c.metrics?.completionMs ?? 0)} ms`).join(', ')}. Grey bands: no stream received anything for longer than ${threshold} ms (the stall threshold at this RTT).`,
     spec: {
       data: { values: rows },
-      facet: { row: { field: 'server', type: 'nominal', sort: servers, title: null }, column: { field: 'protocol', type: 'nominal', sort: Object.values(PROTOCOL_LABEL), title: null } },
+      facet: { column: { field: 'protocol', type: 'nominal', sort: Object.values(PROTOCOL_LABEL), title: null } },
       spec: {
-        width: 460,
+        width: 560,
         height: HEIGHT,
         layer: [
-          { transform: [{ filter: "datum.kind == 'stall'" }], mark: { type: 'rect', color: '#000', opacity: 0.09 }, encoding: { x, x2: { field: 't2' } } },
-          ...(['across', ...Object.keys(LANES)] as Lane[]).map((lane) => ({
+          // Only layers with data: an empty one would leave its scale without an extent.
+          ...(rows.some((r) => r.kind === 'stall') ? [{ transform: [{ filter: "datum.kind == 'stall'" }], mark: { type: 'rect', color: '#000', opacity: 0.09 } as const, encoding: { x, x2: { field: 't2' } } }] : []),
+          ...(['across', ...Object.keys(LANES)] as Lane[]).filter((lane) => rows.some((r) => r.lane === lane)).map((lane) => ({
             transform: [{ filter: `datum.kind == 'event' && datum.lane == '${lane}'` }],
             mark: { type: 'rule', strokeWidth: 1, opacity: lane === 'across' ? 0.45 : 0.8 } as const,
             encoding: {
               x,
               ...(lane === 'across' ? {} : { y: { value: LANES[lane][0] }, y2: { value: LANES[lane][1] } }),
-              stroke: { field: 'marker', type: 'nominal', title: null, scale: { domain: [...markers.keys()], range: [...markers.values()] }, legend: { columns: 2, symbolStrokeWidth: 2, ...legendSymbols({ opacity: { value: 1 } }) } } as const,
+              stroke: { field: 'marker', type: 'nominal', title: null, scale: { domain: [...markers.keys()], range: [...markers.values()] }, legend: { columns: 2, labelLimit: 320, symbolStrokeWidth: 2, ...legendSymbols({ opacity: { value: 1 } }) } } as const,
             },
           })),
           {
@@ -113,7 +115,11 @@ function figure(chosen: Traced[]): Figure {
 
 /** The head-of-line section; a run without per-chunk arrival times (older JSON) says so. */
 export function headOfLineSection(docs: ScenarioDoc[]): Section {
-  const intro = 'What the lossy-link benchmark exists to show: where a loss stops every stream of a TCP connection at once and only one stream of a QUIC connection.';
+  const intro =
+    'What the lossy-link benchmark exists to show: over TCP a lost packet holds back every stream until it is resent; over QUIC only the stream whose data it carried waits. ' +
+    'Lines: the bytes of each of the six streams as the client received them (one point per 16 KiB and at both ends of every gap over 10 ms). ' +
+    "Red lines across: the server's packets of this connection the link lost, placed where they would have reached the client; ticks at the top: packets dropped by the full queue and the client's packets lost; ticks at the bottom (HTTP/2): TCP segments carrying bytes sent before, where they reached the client. " +
+    "QUIC's retransmissions are encrypted, so only its losses are marked.";
   const base = { id: 'head-of-line', title: 'Head-of-line blocking, stream by stream', intro };
   const all = docs.flatMap((d) => d.samples).filter(traced);
   const key = chooseCondition(all);
@@ -121,17 +127,13 @@ export function headOfLineSection(docs: ScenarioDoc[]): Section {
     const why = docs.some((d) => d.scenario === 'multiplexed')
       ? all.length > 0
         ? 'This run has per-chunk arrival times only at loss-free conditions.'
-        : "This run's JSON has no per-chunk arrival times or link events (runs before the benchmark recorded them; <code>bench/reference/hol-*</code> has a run that does)."
+        : "This run's JSON has no per-chunk arrival times or link events (runs before the benchmark recorded them; <code>bench/reference/hol-2026-12-07</code> is a run that has them)."
       : 'The six-segment (multiplexed) scenario is not in this run.';
     return { ...base, figures: [], missing: [why] };
   }
   const here = all.filter((s) => conditionKey(s) === key);
-  const chosen: Traced[] = [];
-  for (const server of serversOf(here)) {
-    for (const protocol of ['h2', 'h3'] as const) {
-      const t = typical(here.filter((s) => s.server === server && s.protocol === protocol));
-      if (t) chosen.push(t);
-    }
-  }
-  return { ...base, figures: [figure(chosen)], missing: [] };
+  const figures = serversOf(here).map((server) =>
+    figure((['h2', 'h3'] as const).map((protocol) => typical(here.filter((s) => s.server === server && s.protocol === protocol))).filter((s): s is Traced => s !== undefined)),
+  );
+  return { ...base, figures, missing: [] };
 }

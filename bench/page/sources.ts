@@ -1,7 +1,7 @@
 // The JSON a page is built from: a lossy-link run (lossy-<scenario>.json) and the engine and
 // cache runs (h3-engines.json, cache.json), each optional — a page says what it lacks.
 import { existsSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { Sample } from '../common/samples.js';
 import { readScenarioDocs, type LossySample, type ScenarioDoc } from '../lossy/report.js';
 
@@ -17,7 +17,7 @@ export interface PageSources {
   lossy: ScenarioDoc[];
   h3Engines?: EngineDoc;
   cache?: EngineDoc;
-  /** Where each part came from, relative to the page, for the page to say. */
+  /** Where each part came from (relative to the checkout when inside it), for the page to say. */
   files: string[];
 }
 
@@ -31,8 +31,16 @@ function readEngineDoc(file: string): EngineDoc | undefined {
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as EngineDoc) : undefined;
 }
 
-/** Reads whatever of the four lossy files and the two engine files exist; `pageDir` is where the page goes. */
-export function loadSources(dirs: SourceDirs, pageDir: string): PageSources {
+const ROOT = join(import.meta.dirname, '../..');
+
+/** A path as the page names it: from the checkout's root when inside it, so a kept page does not depend on where it was built. */
+function shown(file: string): string {
+  const r = relative(ROOT, resolve(file));
+  return r.startsWith('..') || isAbsolute(r) ? resolve(file) : r;
+}
+
+/** Reads whatever of the four lossy files and the two engine files exist. */
+export function loadSources(dirs: SourceDirs): PageSources {
   const lossy = readScenarioDocs(dirs.lossyDir);
   const enginesDir = dirs.enginesDir ?? dirs.lossyDir;
   const h3File = join(enginesDir, 'h3-engines.json');
@@ -43,7 +51,7 @@ export function loadSources(dirs: SourceDirs, pageDir: string): PageSources {
     ...lossy.map((d) => join(dirs.lossyDir, `lossy-${d.scenario}.json`)),
     ...(h3Engines ? [h3File] : []),
     ...(cache ? [cacheFile] : []),
-  ].map((f) => relative(pageDir, f) || f);
+  ].map(shown);
   return { lossy, h3Engines, cache, files };
 }
 

@@ -37,6 +37,17 @@ export const CONFIG = {
   title: { anchor: 'start', fontSize: 13 },
 } as const;
 
+/**
+ * Renames the SVG's element ids (Vega numbers gradients and clip paths with a counter global to
+ * the process) to `<chart>-<n>` in order of appearance: unique among the page's inline SVGs, and
+ * the same whatever was rendered before, so a page built twice is the same file.
+ */
+function scopeIds(svg: string, chart: string): string {
+  const ids = new Map<string, string>();
+  for (const m of svg.matchAll(/ id="([^"]+)"/g)) if (!ids.has(m[1] as string)) ids.set(m[1] as string, `${chart}-${ids.size + 1}`);
+  return svg.replace(/( id="|url\(#|href="#)([^")]+)/g, (all, lead: string, name: string) => (ids.has(name) ? `${lead}${ids.get(name)}` : all));
+}
+
 /** Thrown when Vega-Lite or Vega warned about a spec: the chart would not be the one asked for. */
 export class ChartSpecError extends Error {
   readonly code = 'BENCH_CHART_SPEC';
@@ -71,7 +82,7 @@ export async function renderSvg(id: string, spec: TopLevelSpec): Promise<string>
   try {
     const svg = await view.toSVG();
     if (problems.length > 0) throw new ChartSpecError(`chart ${id}: ${problems.join('; ')}`);
-    return svg;
+    return scopeIds(svg, id);
   } finally {
     view.finalize();
   }

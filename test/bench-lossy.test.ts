@@ -58,6 +58,20 @@ t.test('refuses to run without root, in one line, exit 2', { skip: !canDropPrivi
   t.match(r.stderr, /^bench lossy: needs root[^\n]*\n$/);
 });
 
+t.test('a targeted run with a bad condition, scenario or count: one line, exit 2, nothing run', async (t) => {
+  for (const [flag, value, error] of [
+    ['--conditions', '80/2', /--conditions: '80\/2' is not RTT_MS\/LOSS_PERCENT\/RATE_MBIT/],
+    ['--scenarios', 'multiplexed,bogus', /--scenarios: 'bogus' is not one of startup, multiplexed, priority, throughput/],
+    ['--repetitions', '0', /--repetitions: '0' is not a whole number from 1 to 100/],
+  ] as const) {
+    const out = scratchDir('h3edge-bench-bad-');
+    const r = await run(BENCH[0] as string, [BENCH[1] as string, flag, value, '--out', out], { cwd: ROOT, timeoutMs: 30_000 });
+    t.equal(r.code, 2, `${flag} ${value}: exit 2`);
+    t.match(r.stderr, new RegExp(`^bench lossy: ${error.source}[^\\n]*\\n$`), `${flag} ${value}: one line saying what is wrong`);
+    t.same(readdirSync(out), [], 'nothing written');
+  }
+});
+
 t.test('smoke run: emulator within tolerance, results well-formed, nothing left behind', { skip: process.getuid?.() !== 0 && 'needs root: network namespaces and raw sockets' }, async (t) => {
   const out = scratchDir('h3edge-bench-lossy-test-');
   t.teardown(() => rmSync(out, { recursive: true, force: true }));

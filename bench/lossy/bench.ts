@@ -167,7 +167,8 @@ export function startLossyBench(plan: BenchPlan, outDir: string): LossyRun {
       emulator.push({ ...s, queueBytes, ping, relay, relayLossPercent: relayLoss(relay) });
       // Rewritten after every condition: an interrupted long run keeps what it measured.
       report = writeReports(outDir, { ...settings, conditionsDone: i + 1 }, versionList, emulator, samples);
-      await buildPage({ lossyDir: outDir, enginesDir: outDir, out: join(outDir, 'index.html') });
+      // The page is a view of the JSON: a chart that fails to render must not end the measurements.
+      await buildPage({ lossyDir: outDir, enginesDir: outDir, out: join(outDir, 'index.html') }).catch((err: Error) => progress(`page not rebuilt: ${err.message}`));
     }
     await Promise.all(servers.map((sv) => sv.stop()));
     return report;

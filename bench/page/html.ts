@@ -1,12 +1,13 @@
 // The page's HTML: sections of figures (an SVG each, rendered before), notes where a run lacks
 // the data for a picture, and plain tables. No script, no outside resource.
+import type { TopLevelSpec } from './vega.js';
 
 /** A chart to draw: its Vega-Lite spec and the words around it. */
 export interface Figure {
   id: string;
   title: string;
   caption: string;
-  spec: import('./vega.js').TopLevelSpec;
+  spec: TopLevelSpec;
 }
 
 /** One numbered part of the page; `missing` says what this run's JSON lacks for it. */

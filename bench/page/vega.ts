@@ -16,9 +16,6 @@ export const SERVER_COLORS: Record<string, string> = {
   gtlsserver: '#6b6b6b',
 };
 
-/** HTTP/2 dashed, HTTP/3 solid (grey print still tells them apart). */
-export const PROTOCOL_DASH: Record<string, number[]> = { h2: [6, 3], h3: [1, 0] };
-
 /**
  * Vega's own encoding of a legend's symbols, which Vega-Lite passes through but does not type:
  * used where a legend must not take a layer's opacity or fill.

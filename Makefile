@@ -48,8 +48,8 @@ test-asan:
 clean:
 	rm -rf dist src/native/*/build src/native/*/build-asan
 
-.PHONY: bench bench-quick bench-cache bench-h3
-# Results go to bench/results/ (JSON + markdown). The lossy-link benchmark (bench/run.ts) needs
+.PHONY: bench bench-quick bench-cache bench-h3 bench-report
+# Results go to bench/results/ (JSON, markdown, index.html). The lossy-link benchmark (bench/run.ts) needs
 # root for network namespaces; the cache benchmark runs on loopback.
 bench: bench-cache bench-h3
 	@if [ -f bench/run.ts ]; then $(NODE_BIN)/tsx bench/run.ts; fi
@@ -61,6 +61,10 @@ bench-quick:
 
 bench-cache:
 	$(NODE_BIN)/tsx bench/cache/run.ts
+
+# bench/results/index.html and lossy.md again from the JSON there (no root, nothing measured).
+bench-report:
+	$(NODE_BIN)/tsx bench/run.ts --report-only
 
 # HTTP/3 engines: native vs @currentspace/http3 vs Caddy vs ngtcp2's gtlsserver (loopback).
 bench-h3:

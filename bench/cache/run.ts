@@ -4,12 +4,13 @@
 // Usage: tsx bench/cache/run.ts [--quick]   → bench/results/cache.json + cache.md
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir, cpus, release } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http2 from 'node:http2';
 import { makeWorkload } from './workload.js';
 import { processUsage } from './proc-usage.js';
 import { startCaddy, startH3edge, type BenchServer } from './servers.js';
+import { machine } from '../common/machine.js';
 import { freePort, medians, ratioTo, type Sample } from '../common/samples.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -139,8 +140,7 @@ async function main(): Promise<void> {
     caddy: spawnSync('caddy', ['version'], { encoding: 'utf8' }).stdout.trim(),
     h2load: spawnSync('h2load', ['--version'], { encoding: 'utf8' }).stdout.trim(),
     gtlsclient: 'ngtcp2-client (Debian)',
-    kernel: release(),
-    cpus: cpus().length,
+    ...machine(),
   };
   const out = join(ROOT, 'bench/results');
   mkdirSync(out, { recursive: true });

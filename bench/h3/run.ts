@@ -4,11 +4,12 @@
 // Usage: tsx bench/h3/run.ts [--quick]   → bench/results/h3-engines.json + h3-engines.md
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, release, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeWorkload, type Workload } from '../cache/workload.js';
 import { processUsage } from '../cache/proc-usage.js';
 import { startCaddy, startGtlsserver, startH3edge, type BenchServer } from '../cache/servers.js';
+import { machine } from '../common/machine.js';
 import { freePort, medians, ratioTo, type Sample } from '../common/samples.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -111,8 +112,7 @@ async function main(): Promise<void> {
     caddy: spawnSync('caddy', ['version'], { encoding: 'utf8' }).stdout.trim(),
     ngtcp2: spawnSync('dpkg-query', ['-W', '-f=${Version}', 'libngtcp2-dev'], { encoding: 'utf8' }).stdout.trim(),
     nghttp3: spawnSync('dpkg-query', ['-W', '-f=${Version}', 'libnghttp3-dev'], { encoding: 'utf8' }).stdout.trim(),
-    kernel: release(),
-    cpus: cpus().length,
+    ...machine(),
   };
   const out = join(ROOT, 'bench/results');
   mkdirSync(out, { recursive: true });

@@ -3,13 +3,16 @@
 // scenarios from the client namespace. Everything it starts lives in its namespaces, so
 // `cleanup` (also from a signal handler) removes all of it.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { release, tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchServer } from '../cache/servers.js';
 import type { ClientJob } from './client-main.js';
 import { gtlsclientStartup, h2loadSmall, nghttpStartup, type ExternalContext, type ExternalResult } from './external-peers.js';
+import { machine } from '../common/machine.js';
+import { buildPage } from '../page/build.js';
 import { LinkEmulator, SERVER_ADDR, buildRelay, removeStaleNamespaces, type LinkSettings, type RelayCounters } from './link.js';
+import { attachLinkEvents, readLinkEvents } from './link-events.js';
 import type { BenchPlan } from './matrix.js';
 import { makeLossyTitle, type LossyTitle } from './media.js';
 import { writeReports, type EmulatorCheck, type LossySample } from './report.js';
@@ -36,7 +39,7 @@ function versions(): Record<string, string | number> {
     ngtcp2: out('dpkg-query', ['-W', '-f=${Version}', 'ngtcp2-client']),
     nghttp2: out('dpkg-query', ['-W', '-f=${Version}', 'nghttp2-client']),
     currentspaceHttp3: out(process.execPath, ['-p', `require(${JSON.stringify(join(ROOT, 'node_modules/@currentspace/http3/package.json'))}).version`]),
-    kernel: release(),
+    ...machine(),
   };
 }
 
@@ -58,6 +61,7 @@ async function runOurClient(link: LinkEmulator, server: BenchServer, protocol: '
     smallRequests: plan.smallRequests,
     scenarioTimeoutMs: plan.scenarioTimeoutMs,
     rttMs: s.rttMs,
+    scenarios: plan.scenarios,
     title: { startup: title.startup, videoSegments: title.videoSegments, manifest: title.manifest, small: title.small, sizes: Object.fromEntries(title.sizes) },
   };
   const jobFile = join(work, `job-${server.name}-${protocol}.json`);
@@ -80,18 +84,29 @@ async function runOurClient(link: LinkEmulator, server: BenchServer, protocol: '
   }
 }
 
+/** The external clients' runs: startup with gtlsclient (cold, 0-RTT) and nghttp, small objects with h2load. */
 async function externalSamples(link: LinkEmulator, server: BenchServer, plan: BenchPlan, title: LossyTitle, work: string): Promise<Array<{ client: string; protocol: 'h2' | 'h3'; result: ExternalResult; repetition: number }>> {
   const c: ExternalContext = { cliNs: link.cli, server, startup: title.startup, small: title.small, smallRequests: plan.smallRequests, work, timeoutMs: plan.scenarioTimeoutMs };
   const out: Array<{ client: string; protocol: 'h2' | 'h3'; result: ExternalResult; repetition: number }> = [];
   for (let rep = 0; rep < plan.repetitions; rep++) {
-    const sessionDir = mkdtempSync(join(work, 'gtls-session-'));
-    out.push({ client: 'gtlsclient', protocol: 'h3', result: await gtlsclientStartup(c, sessionDir, 'cold'), repetition: rep });
-    out.push({ client: 'gtlsclient', protocol: 'h3', result: await gtlsclientStartup(c, sessionDir, '0-rtt'), repetition: rep });
-    rmSync(sessionDir, { recursive: true, force: true });
-    out.push({ client: 'nghttp', protocol: 'h2', result: await nghttpStartup(c), repetition: rep });
-    out.push({ client: 'h2load', protocol: 'h2', result: await h2loadSmall(c), repetition: rep });
+    if (plan.scenarios.includes('startup')) {
+      const sessionDir = mkdtempSync(join(work, 'gtls-session-'));
+      out.push({ client: 'gtlsclient', protocol: 'h3', result: await gtlsclientStartup(c, sessionDir, 'cold'), repetition: rep });
+      out.push({ client: 'gtlsclient', protocol: 'h3', result: await gtlsclientStartup(c, sessionDir, '0-rtt'), repetition: rep });
+      rmSync(sessionDir, { recursive: true, force: true });
+      out.push({ client: 'nghttp', protocol: 'h2', result: await nghttpStartup(c), repetition: rep });
+    }
+    if (plan.scenarios.includes('throughput')) out.push({ client: 'h2load', protocol: 'h2', result: await h2loadSmall(c), repetition: rep });
   }
   return out;
+}
+
+/** Gives every traced sample of the condition that just ended the relay's events of its connection. */
+function attachEvents(samples: LossySample[], eventLog: string): void {
+  if (!existsSync(eventLog)) return;
+  const { events } = readLinkEvents(eventLog);
+  for (const s of samples) if (s.trace && s.metrics) attachLinkEvents(s.trace, events, s.metrics.completionMs ?? 0);
+  rmSync(eventLog, { force: true });
 }
 
 /** Handle for tearing the run down from a signal handler (synchronous). */
@@ -125,23 +140,21 @@ export function startLossyBench(plan: BenchPlan, outDir: string): LossyRun {
     const settings = { ...plan, tcpCongestionControl: link.tcpCongestionControl, congestionControl, stallThresholdMs: Object.fromEntries(plan.conditions.map((c) => [c.rttMs, stallThresholdMs(c.rttMs)])), titleBytes: Object.fromEntries(title.sizes) };
     const versionList = versions();
     let report = '';
+    const eventLog = join(work, 'relay-events.log');
     for (const [i, s] of plan.conditions.entries()) {
-      const { queueBytes } = await link.configure(s, i + 1);
+      const { queueBytes } = await link.configure(s, i + 1, eventLog);
+      const firstOfCondition = samples.length;
       const ping = link.ping(s, plan.pingCount);
       progress(`${i + 1}/${plan.conditions.length} RTT ${s.rttMs} ms, loss ${s.lossPercent} %, ${s.rateMbitPerSec} Mbit/s — ping ${ping.rttAvgMs} ms, ${ping.lossPercent} % lost (expected ${ping.expectedLossPercent} %)`);
       for (const server of servers) {
         for (const protocol of ['h2', 'h3'] as const) {
           const started = performance.now();
           const results = await runOurClient(link, server, protocol, s, plan, title, files.cert, work);
-          let rep = 0;
-          for (const r of results) {
-            if (r.scenario === 'startup' && r.mode === 'cold') rep++;
-            samples.push({ ...s, server: server.name, protocol, client: OUR_CLIENT[protocol], repetition: Math.max(0, rep - 1), ...(r as Partial<LossySample>) } as LossySample);
-          }
+          for (const r of results) samples.push({ ...s, server: server.name, protocol, client: OUR_CLIENT[protocol], repetition: 0, ...(r as Partial<LossySample>) } as LossySample);
           const errors = results.filter((r) => r.error).length;
           progress(`   ${server.name} ${protocol} ${OUR_CLIENT[protocol]}: ${results.length} runs, ${errors} failed, ${((performance.now() - started) / 1000).toFixed(1)} s`);
         }
-        if (plan.allPeers) {
+        if (plan.allPeers && (plan.scenarios.includes('startup') || plan.scenarios.includes('throughput'))) {
           const started = performance.now();
           const results = await externalSamples(link, server, plan, title, work);
           for (const x of results) samples.push({ ...s, server: server.name, protocol: x.protocol, client: x.client, repetition: x.repetition, ...x.result } as LossySample);
@@ -150,9 +163,12 @@ export function startLossyBench(plan: BenchPlan, outDir: string): LossyRun {
         }
       }
       const relay = await link.stopRelay();
+      attachEvents(samples.slice(firstOfCondition), eventLog);
       emulator.push({ ...s, queueBytes, ping, relay, relayLossPercent: relayLoss(relay) });
       // Rewritten after every condition: an interrupted long run keeps what it measured.
       report = writeReports(outDir, { ...settings, conditionsDone: i + 1 }, versionList, emulator, samples);
+      // The page is a view of the JSON: a chart that fails to render must not end the measurements.
+      await buildPage({ lossyDir: outDir, enginesDir: outDir, out: join(outDir, 'index.html') }).catch((err: Error) => progress(`page not rebuilt: ${err.message}`));
     }
     await Promise.all(servers.map((sv) => sv.stop()));
     return report;

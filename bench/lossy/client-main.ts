@@ -3,9 +3,9 @@
 // line { samples } on stdout. A failed or timed-out scenario becomes a sample with `error`.
 import { readFileSync } from 'node:fs';
 import { connectH2, connectH3 } from './timed-clients.js';
-import { multiplexed, priority, startup, throughput, type ScenarioContext, type ScenarioSample } from './scenarios.js';
+import { multiplexed, priority, startup, throughput, type ScenarioContext, type ScenarioName, type ScenarioSample } from './scenarios.js';
 
-/** Written by the orchestrator (bench/lossy/our-clients.ts). */
+/** Written by the orchestrator (bench/lossy/bench.ts). */
 export interface ClientJob {
   protocol: 'h2' | 'h3';
   origin: string;
@@ -16,10 +16,12 @@ export interface ClientJob {
   smallRequests: number;
   scenarioTimeoutMs: number;
   rttMs: number;
+  /** Scenarios to run, in their usual order. */
+  scenarios: ScenarioName[];
   title: { startup: string[]; videoSegments: string[]; manifest: string; small: string; sizes: Record<string, number> };
 }
 
-type Result = ScenarioSample | { scenario: string; mode?: string; error: string };
+type Result = (ScenarioSample | { scenario: string; mode?: string; error: string }) & { repetition: number };
 
 function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -37,15 +39,16 @@ async function main(): Promise<void> {
     rttMs: job.rttMs,
   };
   const results: Result[] = [];
-  const attempt = async (scenario: string, mode: string | undefined, run: () => Promise<ScenarioSample>): Promise<void> => {
-    try {
-      results.push(await within(job.scenarioTimeoutMs, scenario, run()));
-    } catch (err) {
-      results.push({ scenario, mode, error: (err as Error).message });
-    }
-  };
   const resumedMode = job.protocol === 'h3' ? '0-rtt' : 'resumed';
-  for (let rep = 0; rep < job.repetitions; rep++) {
+  for (let repetition = 0; repetition < job.repetitions; repetition++) {
+    const attempt = async (scenario: ScenarioName, mode: string | undefined, run: () => Promise<ScenarioSample>): Promise<void> => {
+      if (!job.scenarios.includes(scenario)) return;
+      try {
+        results.push({ ...(await within(job.scenarioTimeoutMs, scenario, run())), repetition });
+      } catch (err) {
+        results.push({ scenario, mode, error: (err as Error).message, repetition });
+      }
+    };
     let ticket: Buffer | undefined;
     await attempt('startup', 'cold', async () => {
       const r = await startup(c, 'cold');

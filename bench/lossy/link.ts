@@ -44,6 +44,9 @@ export interface PingCheck {
 export interface RelayCounters {
   aToB: Record<string, number>;
   bToA: Record<string, number>;
+  /** Lines written to the event log, and events past its bound (only counted); absent without a log. */
+  eventsLogged?: number;
+  eventsUnlogged?: number;
 }
 
 function ip(args: string[]): void {
@@ -167,13 +170,18 @@ export class LinkEmulator {
     ip(['-n', this.srv, 'neigh', 'replace', CLIENT_ADDR, 'lladdr', macOf(this.cli, 'c0'), 'dev', 's0', 'nud', 'permanent']);
   }
 
-  /** Restarts the relay with `s`; the tail-drop queue holds one bandwidth-delay product (at least 64 KiB). */
-  async configure(s: LinkSettings, seed: number): Promise<{ queueBytes: number }> {
+  /**
+   * Restarts the relay with `s`; the tail-drop queue holds one bandwidth-delay product (at least
+   * 64 KiB). With `eventLog` the relay writes every drop and TCP retransmission it sees to that
+   * file (read it with link-events.ts once `stopRelay` returned).
+   */
+  async configure(s: LinkSettings, seed: number, eventLog?: string): Promise<{ queueBytes: number }> {
     await this.stopRelay();
     const rateBps = Math.round(s.rateMbitPerSec * 1e6);
     const queueBytes = Math.max(64 * 1024, Math.round((rateBps * s.rttMs) / 1000 / 8));
     const oneWayUs = String(Math.round((s.rttMs * 1000) / 2));
     const args = ['rc', 'rs', oneWayUs, oneWayUs, String(Math.round(s.lossPercent * 10_000)), String(rateBps), String(queueBytes), String(seed)];
+    if (eventLog) args.push(eventLog);
     const child = spawn('ip', ['netns', 'exec', this.rtr, this.relayBin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.relay = child;
     this.relayOut = '';

@@ -3,9 +3,12 @@
 // and a one-way delay. Used because this kernel has no netem; TCP and QUIC frames go through the
 // same code, so both see the same kind of drops.
 //
-// usage: relay IF_A IF_B DELAY_A2B_US DELAY_B2A_US LOSS_PPM RATE_BPS QUEUE_BYTES SEED
+// usage: relay IF_A IF_B DELAY_A2B_US DELAY_B2A_US LOSS_PPM RATE_BPS QUEUE_BYTES SEED [EVENT_LOG]
 //   LOSS_PPM: per-frame drop probability in parts per million (IPv4/IPv6 frames only, never ARP)
 //   RATE_BPS: bits per second per direction, 0 = unlimited
+//   EVENT_LOG: file that gets one line per dropped IPv4 frame and per TCP retransmission seen,
+//     at most MAX_EVENTS lines (see log_event for the format); the benchmark marks them on its
+//     per-chunk arrival pictures
 // On SIGTERM/SIGINT it prints one JSON line of counters to stdout and exits 0.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -30,6 +33,8 @@
 #define SLOT_BYTES 2048   // frames are <= MTU + header: TSO/GSO/GRO are off on every veth
 #define SLOTS 16384       // in flight + queued per direction; a full ring drops like a full queue
 #define RECV_BURST 256    // frames read per socket per wake-up, so one direction cannot starve the other
+#define MAX_EVENTS 1000000  // lines in EVENT_LOG per run (~60 MB); later events are only counted
+#define TCP_FLOWS 64      // TCP flows per direction whose highest sequence number is remembered
 
 struct frame {
   uint64_t due_ns;  // when it leaves the link (after serialization and delay)
@@ -37,19 +42,32 @@ struct frame {
   uint8_t data[SLOT_BYTES];
 };
 
+// Highest sequence number a TCP flow has sent, to tell a retransmission from new data.
+struct tcp_flow {
+  uint32_t src, dst;
+  uint16_t sport, dport;
+  uint32_t next_seq;  // one past the highest byte seen
+  uint64_t last_ns;   // for replacing the least recently seen flow when the table is full
+  int used;
+};
+
 struct direction {
+  const char *name;
   int in_fd, out_fd;
   uint64_t delay_ns;
   uint64_t busy_until_ns;  // when the link finishes serializing what it already accepted
   struct frame *ring;
   uint32_t head, count;
   uint64_t rng;
-  uint64_t frames_in, ip_frames, lost_random, lost_queue, lost_ring, oversize, forwarded, send_errors;
+  uint64_t frames_in, ip_frames, lost_random, lost_queue, lost_ring, oversize, forwarded, send_errors, tcp_retransmits;
+  struct tcp_flow flows[TCP_FLOWS];
 };
 
 static volatile sig_atomic_t stop;
 static uint32_t loss_ppm;
 static uint64_t rate_bps, queue_bytes;
+static FILE *event_log;
+static uint64_t events_logged, events_unlogged;
 
 static void on_signal(int sig) {
   (void)sig;
@@ -105,6 +123,79 @@ static int is_ip(const uint8_t *f, uint32_t len) {
   return type == ETHERTYPE_IP || type == ETHERTYPE_IPV6;
 }
 
+// The transport header of an IPv4 frame; proto 0 when the frame is not IPv4 or too short.
+struct ip_info {
+  uint8_t proto;
+  uint32_t src, dst;
+  uint16_t sport, dport;
+  const uint8_t *l4;  // transport header
+  uint32_t l4_len;    // bytes from the transport header to the end of the IP packet
+};
+
+static struct ip_info parse_ipv4(const uint8_t *f, uint32_t len) {
+  struct ip_info ip = {0};
+  if (len < 14 + 20 || f[12] != 0x08 || f[13] != 0x00 || (f[14] >> 4) != 4) return ip;
+  uint32_t ihl = (uint32_t)(f[14] & 0x0f) * 4;
+  uint32_t total = (uint32_t)(f[16] << 8 | f[17]);
+  if (ihl < 20 || total < ihl || 14 + total > len) return ip;
+  ip.proto = f[23];
+  memcpy(&ip.src, f + 26, 4);
+  memcpy(&ip.dst, f + 30, 4);
+  ip.l4 = f + 14 + ihl;
+  ip.l4_len = total - ihl;
+  if ((ip.proto == IPPROTO_TCP || ip.proto == IPPROTO_UDP) && ip.l4_len >= 4) {
+    ip.sport = (uint16_t)(ip.l4[0] << 8 | ip.l4[1]);
+    ip.dport = (uint16_t)(ip.l4[2] << 8 | ip.l4[3]);
+  }
+  return ip;
+}
+
+// One event line: DIRECTION (aToB, bToA) KIND AT_NS ARRIVAL_NS PROTO SPORT DPORT
+//   KIND: random | queue | ring (the frame was dropped, and why) or retransmit (a TCP segment
+//   carrying bytes its flow had sent before); AT_NS: when the relay saw the frame; ARRIVAL_NS:
+//   when it reached, or would have reached, the far side (CLOCK_MONOTONIC, as node's hrtime).
+static void log_event(const struct direction *d, const char *kind, uint64_t at_ns, uint64_t arrival_ns, const struct ip_info *ip) {
+  if (!event_log) return;
+  if (events_logged >= MAX_EVENTS) {
+    events_unlogged++;
+    return;
+  }
+  events_logged++;
+  fprintf(event_log, "%s %s %llu %llu %u %u %u\n", d->name, kind, (unsigned long long)at_ns, (unsigned long long)arrival_ns, ip->proto, ip->sport, ip->dport);
+}
+
+// Whether a TCP segment carries bytes its flow sent before (RFC 9293 sequence space, modulo 2^32).
+static int tcp_retransmission(struct direction *d, const struct ip_info *ip, uint64_t now) {
+  if (ip->proto != IPPROTO_TCP || ip->l4_len < 20) return 0;
+  const uint8_t *h = ip->l4;
+  uint32_t header = (uint32_t)(h[12] >> 4) * 4;
+  if (header < 20 || header > ip->l4_len) return 0;
+  uint32_t payload = ip->l4_len - header;
+  int syn = h[13] & 0x02;
+  uint32_t seq = (uint32_t)h[4] << 24 | (uint32_t)h[5] << 16 | (uint32_t)h[6] << 8 | h[7];
+  struct tcp_flow *flow = NULL, *oldest = &d->flows[0];
+  for (int i = 0; i < TCP_FLOWS; i++) {
+    struct tcp_flow *c = &d->flows[i];
+    if (c->used && c->src == ip->src && c->dst == ip->dst && c->sport == ip->sport && c->dport == ip->dport) flow = c;
+    if (!c->used || (oldest->used && c->last_ns < oldest->last_ns)) oldest = c;
+  }
+  uint32_t end = seq + payload + (syn ? 1u : 0u);
+  if (!flow || syn) {
+    // A new flow (or a port reused by a new connection): its first segment sets the mark.
+    flow = oldest;
+    *flow = (struct tcp_flow){.src = ip->src, .dst = ip->dst, .sport = ip->sport, .dport = ip->dport, .next_seq = end, .last_ns = now, .used = 1};
+    return 0;
+  }
+  flow->last_ns = now;
+  if (payload == 0) return 0;
+  if ((int32_t)(seq - flow->next_seq) < 0) {
+    if ((int32_t)(end - flow->next_seq) > 0) flow->next_seq = end;
+    return 1;
+  }
+  flow->next_seq = end;
+  return 0;
+}
+
 // Accepts one frame into the link: random loss, then the rate limiter's queue, then the delay line.
 static void admit(struct direction *d, const uint8_t *buf, uint32_t len, uint64_t now) {
   d->frames_in++;
@@ -113,22 +204,32 @@ static void admit(struct direction *d, const uint8_t *buf, uint32_t len, uint64_
     return;
   }
   int ip = is_ip(buf, len);
+  struct ip_info info = event_log ? parse_ipv4(buf, len) : (struct ip_info){0};
+  uint64_t start = d->busy_until_ns > now ? d->busy_until_ns : now;
+  uint64_t serialize_ns = rate_bps ? (uint64_t)len * 8ull * 1000000000ull / rate_bps : 0;
+  // When this frame reaches the far side if it is admitted (for the event log).
+  uint64_t arrival_ns = start + serialize_ns + d->delay_ns;
+  if (info.proto && tcp_retransmission(d, &info, now)) {
+    d->tcp_retransmits++;
+    log_event(d, "retransmit", now, arrival_ns, &info);
+  }
   if (ip) {
     d->ip_frames++;
     if (loss_ppm > 0 && next_random(&d->rng) % 1000000u < loss_ppm) {
       d->lost_random++;
+      if (info.proto) log_event(d, "random", now, arrival_ns, &info);
       return;
     }
   }
-  uint64_t start = d->busy_until_ns > now ? d->busy_until_ns : now;
-  uint64_t serialize_ns = rate_bps ? (uint64_t)len * 8ull * 1000000000ull / rate_bps : 0;
   // Bytes still waiting for the wire = backlog time × rate; beyond the queue size: tail drop.
   if (rate_bps && ip && (start - now) * rate_bps / 8ull / 1000000000ull + len > queue_bytes) {
     d->lost_queue++;
+    if (info.proto) log_event(d, "queue", now, arrival_ns, &info);
     return;
   }
   if (d->count == SLOTS) {
     d->lost_ring++;
+    if (info.proto) log_event(d, "ring", now, arrival_ns, &info);
     return;
   }
   d->busy_until_ns = start + serialize_ns;
@@ -169,16 +270,24 @@ static uint64_t next_due(const struct direction *d, uint64_t fallback) {
 
 static void print_counters(const char *name, const struct direction *d, int last) {
   printf("\"%s\":{\"framesIn\":%llu,\"ipFrames\":%llu,\"lostRandom\":%llu,\"lostQueue\":%llu,\"lostRing\":%llu,"
-         "\"oversize\":%llu,\"forwarded\":%llu,\"sendErrors\":%llu}%s",
+         "\"oversize\":%llu,\"forwarded\":%llu,\"sendErrors\":%llu,\"tcpRetransmits\":%llu}%s",
          name, (unsigned long long)d->frames_in, (unsigned long long)d->ip_frames, (unsigned long long)d->lost_random,
          (unsigned long long)d->lost_queue, (unsigned long long)d->lost_ring, (unsigned long long)d->oversize,
-         (unsigned long long)d->forwarded, (unsigned long long)d->send_errors, last ? "" : ",");
+         (unsigned long long)d->forwarded, (unsigned long long)d->send_errors, (unsigned long long)d->tcp_retransmits, last ? "" : ",");
 }
 
 int main(int argc, char **argv) {
-  if (argc != 9) {
-    fprintf(stderr, "usage: relay IF_A IF_B DELAY_A2B_US DELAY_B2A_US LOSS_PPM RATE_BPS QUEUE_BYTES SEED\n");
+  if (argc != 9 && argc != 10) {
+    fprintf(stderr, "usage: relay IF_A IF_B DELAY_A2B_US DELAY_B2A_US LOSS_PPM RATE_BPS QUEUE_BYTES SEED [EVENT_LOG]\n");
     return 2;
+  }
+  if (argc == 10) {
+    event_log = fopen(argv[9], "w");
+    if (!event_log) {
+      perror("relay: EVENT_LOG");
+      return 2;
+    }
+    setvbuf(event_log, NULL, _IOFBF, 1 << 20);
   }
   int fd_a = open_port(argv[1]);
   int fd_b = open_port(argv[2]);
@@ -187,8 +296,8 @@ int main(int argc, char **argv) {
   queue_bytes = strtoull(argv[7], NULL, 10);
   uint64_t seed = strtoull(argv[8], NULL, 10) | 1;
   struct direction dirs[2] = {
-      {.in_fd = fd_a, .out_fd = fd_b, .delay_ns = strtoull(argv[3], NULL, 10) * 1000ull, .rng = seed * 0x9E3779B97F4A7C15ull | 1},
-      {.in_fd = fd_b, .out_fd = fd_a, .delay_ns = strtoull(argv[4], NULL, 10) * 1000ull, .rng = (seed + 1) * 0xD1B54A32D192ED03ull | 1},
+      {.name = "aToB", .in_fd = fd_a, .out_fd = fd_b, .delay_ns = strtoull(argv[3], NULL, 10) * 1000ull, .rng = seed * 0x9E3779B97F4A7C15ull | 1},
+      {.name = "bToA", .in_fd = fd_b, .out_fd = fd_a, .delay_ns = strtoull(argv[4], NULL, 10) * 1000ull, .rng = (seed + 1) * 0xD1B54A32D192ED03ull | 1},
   };
   for (int i = 0; i < 2; i++) {
     dirs[i].ring = malloc(sizeof(struct frame) * SLOTS);
@@ -224,10 +333,11 @@ int main(int argc, char **argv) {
     deliver(&dirs[0], now);
     deliver(&dirs[1], now);
   }
+  if (event_log) fclose(event_log);
   printf("{");
   print_counters("aToB", &dirs[0], 0);
   print_counters("bToA", &dirs[1], 1);
-  printf("}\n");
+  printf(",\"eventsLogged\":%llu,\"eventsUnlogged\":%llu}\n", (unsigned long long)events_logged, (unsigned long long)events_unlogged);
   fflush(stdout);
   return 0;
 }

@@ -1,9 +1,11 @@
-// Turns samples into bench/results/lossy-<scenario>.json, lossy.md and SVG plots.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// Turns samples into bench/results/lossy-<scenario>.json and lossy.md (the page with the
+// pictures is bench/page/).
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LinkSettings, PingCheck, RelayCounters } from './link.js';
+import { SCENARIOS, type ScenarioName } from './scenarios.js';
 import { median, p95 } from './stats.js';
-import { lineChart, type Series } from './svg-plot.js';
+import type { ConnectionTrace } from './trace.js';
 
 /** One measurement with who made it and on which link. */
 export interface LossySample extends LinkSettings {
@@ -15,6 +17,8 @@ export interface LossySample extends LinkSettings {
   repetition: number;
   metrics?: Record<string, number>;
   streamsMs?: number[];
+  /** Multiplexed scenario, our clients: the streams' bytes over time and the link's events. */
+  trace?: ConnectionTrace;
   error?: string;
 }
 
@@ -39,14 +43,22 @@ export interface SummaryRow extends LinkSettings {
   errors: number;
 }
 
-export const SCENARIOS = ['startup', 'multiplexed', 'priority', 'throughput'] as const;
+/** One scenario's JSON file as the benchmark writes it. */
+export interface ScenarioDoc {
+  scenario: ScenarioName;
+  settings: Record<string, unknown>;
+  versions: Record<string, string | number>;
+  emulator: EmulatorCheck[];
+  summary: SummaryRow[];
+  samples: LossySample[];
+}
 
-/** Columns of the markdown table and the metric plotted against loss, per scenario. */
-const SHOWN: Record<string, { metrics: string[]; plot?: string }> = {
-  startup: { metrics: ['completionMs'], plot: 'completionMs' },
-  multiplexed: { metrics: ['completionMs', 'connectionStallMs', 'maxStalledAtOnce'], plot: 'completionMs' },
-  priority: { metrics: ['manifestTtfbMs', 'manifestMs', 'bulkMs'], plot: 'manifestMs' },
-  throughput: { metrics: ['goodputMbitPerSec', 'smallReqPerSec'], plot: 'goodputMbitPerSec' },
+/** Columns of the markdown table, per scenario. */
+const SHOWN: Record<string, { metrics: string[] }> = {
+  startup: { metrics: ['completionMs'] },
+  multiplexed: { metrics: ['completionMs', 'connectionStallMs', 'maxStalledAtOnce'] },
+  priority: { metrics: ['manifestTtfbMs', 'manifestMs', 'bulkMs'] },
+  throughput: { metrics: ['goodputMbitPerSec', 'smallReqPerSec'] },
 };
 
 const peerOf = (s: { server: string; protocol: string; client: string; mode?: string }): string => `${s.server} ${s.protocol} (${s.client}${s.mode ? `, ${s.mode}` : ''})`;
@@ -125,42 +137,33 @@ function markdown(settings: object, emulator: EmulatorCheck[], bySc: Map<string,
   return `${out.join('\n')}\n`;
 }
 
-function plots(outDir: string, scenario: string, rows: SummaryRow[]): string[] {
-  const metric = SHOWN[scenario]?.plot;
-  if (!metric) return [];
-  const written: string[] = [];
-  for (const rtt of [...new Set(rows.map((r) => r.rttMs))]) {
-    const series = new Map<string, Series>();
-    for (const r of rows.filter((r) => r.rttMs === rtt && r.metric === metric && r.n > 0)) {
-      const label = `${peerOf(r)} ${r.rateMbitPerSec} Mbit/s`;
-      const s = series.get(label) ?? { label, points: [] };
-      s.points.push([r.lossPercent, r.median]);
-      series.set(label, s);
-    }
-    const file = `lossy-${scenario}-rtt${rtt}.svg`;
-    writeFileSync(join(outDir, file), lineChart(`${scenario}: ${metric} vs loss, RTT ${rtt} ms (median)`, 'loss per direction (%)', metric, [...series.values()]));
-    written.push(file);
-  }
-  return written;
+/** The scenario files of a run directory, in scenario order (a targeted run has only some). */
+export function readScenarioDocs(dir: string): ScenarioDoc[] {
+  return SCENARIOS.map((scenario) => join(dir, `lossy-${scenario}.json`))
+    .filter((file) => existsSync(file))
+    .map((file) => JSON.parse(readFileSync(file, 'utf8')) as ScenarioDoc);
 }
 
-/** Rewrites the markdown and plots from a run's JSON files (after changing how results are shown). */
-export function rewriteReports(outDir: string): string {
-  const docs = SCENARIOS.map((scenario) => JSON.parse(readFileSync(join(outDir, `lossy-${scenario}.json`), 'utf8')) as { settings: object; versions: object; emulator: EmulatorCheck[]; samples: LossySample[] });
-  const first = docs[0] as (typeof docs)[number];
-  return writeReports(outDir, first.settings, first.versions, first.emulator, docs.flatMap((d) => d.samples));
+/** Rewrites lossy.md from a run's JSON files (after changing how results are shown); the JSON stays as measured. Returns the markdown. */
+export function rewriteSummary(outDir: string): string {
+  const docs = readScenarioDocs(outDir);
+  const first = docs[0];
+  if (!first) throw new Error(`no lossy-<scenario>.json in ${outDir}`);
+  const bySc = new Map(docs.map((d) => [d.scenario as string, summarize(d.samples)]));
+  const md = markdown(first.settings, first.emulator, bySc);
+  writeFileSync(join(outDir, 'lossy.md'), md);
+  return md;
 }
 
-/** Writes every output file; returns the markdown summary. */
-export function writeReports(outDir: string, settings: object, versions: object, emulator: EmulatorCheck[], samples: LossySample[]): string {
+/** Writes the JSON of every scenario the plan runs and lossy.md; returns the markdown. */
+export function writeReports(outDir: string, settings: { scenarios: readonly ScenarioName[] } & Record<string, unknown>, versions: object, emulator: EmulatorCheck[], samples: LossySample[]): string {
   mkdirSync(outDir, { recursive: true });
   const bySc = new Map<string, SummaryRow[]>();
-  for (const scenario of SCENARIOS) {
+  for (const scenario of settings.scenarios) {
     const mine = samples.filter((s) => s.scenario === scenario);
     const summary = summarize(mine);
     bySc.set(scenario, summary);
-    const svgs = plots(outDir, scenario, summary);
-    writeFileSync(join(outDir, `lossy-${scenario}.json`), JSON.stringify({ scenario, settings, versions, emulator, summary, plots: svgs, samples: mine }, null, 1));
+    writeFileSync(join(outDir, `lossy-${scenario}.json`), JSON.stringify({ scenario, settings, versions, emulator, summary, samples: mine }, null, 1));
   }
   const md = markdown(settings, emulator, bySc);
   writeFileSync(join(outDir, 'lossy.md'), md);

@@ -1,6 +1,11 @@
 // The four player-shaped scenarios, run by our own clients inside the client namespace.
 import type { ConnectOptions, TimedConnection, Transfer } from './timed-clients.js';
 import { connectionStallMs, stalls } from './stats.js';
+import { connectionTrace, monotonicMs, type ConnectionTrace } from './trace.js';
+
+/** The scenarios in the order a client runs them. */
+export const SCENARIOS = ['startup', 'multiplexed', 'priority', 'throughput'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** What a scenario needs to know about the title and the link. */
 export interface ScenarioContext {
@@ -18,10 +23,12 @@ export interface ScenarioContext {
 
 /** One measurement: named numbers plus optional per-stream details. */
 export interface ScenarioSample {
-  scenario: 'startup' | 'multiplexed' | 'priority' | 'throughput';
+  scenario: ScenarioName;
   mode?: string;
   metrics: Record<string, number>;
   streamsMs?: number[];
+  /** Multiplexed: every stream's bytes over time (thinned), for the head-of-line picture. */
+  trace?: ConnectionTrace;
 }
 
 function incomplete(c: ScenarioContext, transfers: Transfer[]): number {
@@ -49,11 +56,12 @@ export async function startup(c: ScenarioContext, mode: string, ticket?: Buffer)
   };
 }
 
-/** Six video segments at once on one warm connection: per-stream completion and concurrent stalls. */
+/** Six video segments at once on one warm connection: per-stream completion, concurrent stalls and the streams' bytes over time. */
 export async function multiplexed(c: ScenarioContext): Promise<ScenarioSample> {
   const conn = await c.connect(c.connectOptions);
   try {
     const t0 = performance.now();
+    const t0Monotonic = monotonicMs();
     const transfers = await Promise.all(c.videoSegments.slice(0, 6).map((p) => conn.get(url(c, p))));
     const threshold = stallThresholdMs(c.rttMs);
     const s = stalls(transfers, threshold);
@@ -67,6 +75,7 @@ export async function multiplexed(c: ScenarioContext): Promise<ScenarioSample> {
         incomplete: incomplete(c, transfers),
       },
       streamsMs: transfers.map((t) => t.end - t0),
+      trace: connectionTrace(transfers, t0, t0Monotonic, conn.flow),
     };
   } finally {
     await conn.close();

@@ -4,6 +4,7 @@
 import http2 from 'node:http2';
 import tls from 'node:tls';
 import { connect as connectQuic, type Http3ClientSession } from '@currentspace/http3';
+import type { Flow } from './trace.js';
 
 /** One response as the client saw it; times are performance.now() milliseconds. */
 export interface Transfer {
@@ -25,6 +26,8 @@ export interface TransferWatch {
 
 export interface TimedConnection {
   readonly protocol: 'h2' | 'h3';
+  /** The connection's packets on the link (h3: the QUIC library does not tell its local port). */
+  readonly flow: Flow;
   get(path: string, watch?: TransferWatch): Promise<Transfer>;
   /** A ticket for resuming the next connection (TLS session for h2, TLS 1.3 ticket for h3), once the server sent one. */
   ticket(): Buffer | undefined;
@@ -94,6 +97,7 @@ export async function connectH2(o: ConnectOptions): Promise<TimedConnection> {
   session.setLocalWindowSize(15 * 1024 * 1024);
   return {
     protocol: 'h2',
+    flow: { transport: 'tcp', serverPort: Number(url.port), localPort: session.socket.localPort },
     get: (path, watch) => {
       const req = session.request({ ':path': path }, { endStream: true });
       return track(path, req, watch);
@@ -120,6 +124,7 @@ export async function connectH3(o: ConnectOptions): Promise<TimedConnection> {
   const authority = `${o.servername}:${url.port}`;
   return {
     protocol: 'h3',
+    flow: { transport: 'udp', serverPort: Number(url.port) },
     get: async (path, watch) => {
       const headers = { ':method': 'GET', ':path': path, ':authority': authority, ':scheme': 'https' };
       const start = performance.now();

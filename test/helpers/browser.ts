@@ -8,9 +8,11 @@ export interface TestBrowser {
 /**
  * Debian's headless Chromium with QUIC forced for our test origin and our self-signed
  * certificate accepted by its SPKI hash, so pages load over HTTP/3 from the first request.
+ * Without `opts` it is a plain browser, for pages opened from files.
  */
-export async function launchChromium(opts: { port: number | number[]; spki: string }): Promise<TestBrowser> {
-  const origins = [opts.port].flat().map((p) => `localhost:${p}`).join(',');
+export async function launchChromium(opts?: { port: number | number[]; spki: string }): Promise<TestBrowser> {
+  const origins = opts ? [opts.port].flat().map((p) => `localhost:${p}`).join(',') : '';
+  const quic = opts ? ['--enable-quic', `--origin-to-force-quic-on=${origins}`, `--ignore-certificate-errors-spki-list=${opts.spki}`] : [];
   const browser: Browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
@@ -22,9 +24,7 @@ export async function launchChromium(opts: { port: number | number[]; spki: stri
       '--disable-component-update',
       '--disable-sync',
       '--autoplay-policy=no-user-gesture-required',
-      '--enable-quic',
-      `--origin-to-force-quic-on=${origins}`,
-      `--ignore-certificate-errors-spki-list=${opts.spki}`,
+      ...quic,
     ],
   });
   // Playwright gives the browser a fresh temporary profile, so nothing is cached between runs.

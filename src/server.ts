@@ -15,7 +15,7 @@ import { SegmentCache, defaultCacheBudgetBytes } from './cache/segment-cache.js'
 import { filesToWarm } from './cache/warm-list.js';
 import { registerCacheMetrics } from './observe/cache-metrics.js';
 import { registerUpstreamMetrics } from './observe/upstream-metrics.js';
-import { registerQuicMetrics, registerTicketKeyMetrics, registerTlsMetrics } from './observe/handshake-metrics.js';
+import { registerQuicMetrics, registerTicketKeyMetrics, registerTcpMetrics } from './observe/handshake-metrics.js';
 import { healthHandler } from './observe/health.js';
 import { ServerMetrics } from './observe/metrics.js';
 import { metricsHandler } from './observe/metrics-handler.js';
@@ -34,7 +34,8 @@ import { Forbidden } from './http/errors.js';
 import { planReload } from './config/reload-plan.js';
 import { startTcpTransport, type TcpTransport } from './transport/h2/server.js';
 import { startUdpTransport, type UdpTransport } from './transport/h3/index.js';
-import type { ListenerOptions } from './transport/listener-options.js';
+import type { ConnectionCaps, ListenerOptions } from './transport/listener-options.js';
+import { loadRlimit } from './native/rlimit.js';
 
 /** A started server: both transports on one port. */
 export interface RunningServer {
@@ -81,6 +82,8 @@ export interface NodeKeys {
 export interface WorkerContext {
   /** This worker runs the node's scheduled fill (one worker per node does). */
   runsFill: boolean;
+  /** Workers of the node: each enforces an equal share of the node's connection caps. */
+  count: number;
 }
 
 /** Wires config, TLS, routes, the core and both transports. The only module that knows them all. */
@@ -150,6 +153,8 @@ export async function startServer(
   const core = new RequestCore({
     router,
     logger,
+    bodyTimeoutMs: config.requestBodyTimeoutMs,
+    bodyMinBytesPerSec: config.requestBodyMinBytesPerSec,
     classify: (ex) => ex.clientPriority ?? CLASS_PRIORITY[classifyRequest(ex.pathname, ex.headers)],
     onCompleted: (ex, reply, seconds, done) =>
       metrics.observe({
@@ -165,6 +170,7 @@ export async function startServer(
       }),
   });
   const admin: AdminServer | null = config.adminPort === null ? null : await startAdminServer(opsRouter, config.adminPort, logger);
+  const caps = connectionCaps(config, worker?.count ?? 1, openFileLimit(logger));
   const transportOptions = (port: number): Omit<ListenerOptions, 'ticketKeys'> => ({
     host: config.host,
     port,
@@ -173,12 +179,14 @@ export async function startServer(
     logger,
     idleTimeoutMs: config.idleTimeoutMs,
     handshakeTimeoutMs: config.handshakeTimeoutMs,
+    requestHeadTimeoutMs: config.requestHeadTimeoutMs,
+    caps,
   });
   const { tcp, udp } = await bindBoth(config, transportOptions, keys, worker).catch(async (err: unknown) => {
     await admin?.close();
     throw err;
   });
-  registerTlsMetrics(metrics.registry, () => tcp.stats());
+  registerTcpMetrics(metrics.registry, () => tcp.stats());
   registerQuicMetrics(metrics.registry, () => udp.stats());
   registerTicketKeyMetrics(metrics.registry, () => ticketKeyGeneration);
   readiness.add({ name: 'tls', check: () => ({ ready: true, detail: running.cert }) });
@@ -217,6 +225,41 @@ export async function startServer(
       playback.stop();
       await Promise.all([edge?.close(), tcp.close(running.shutdownGraceMs), udp.close(running.shutdownGraceMs), admin?.close()]);
     },
+  };
+}
+
+/**
+ * Raises the open-file limit to the hard one (each connection is a descriptor, files need theirs
+ * too) and returns the soft limit in effect; the inherited one when the addon is missing.
+ */
+function openFileLimit(logger: Logger): number {
+  const loaded = loadRlimit();
+  if ('error' in loaded) {
+    logger.warn({ error: loaded.error.message }, 'rlimit addon unavailable: the inherited open-file limit stays');
+    return OPEN_FILES_UNKNOWN;
+  }
+  const { soft } = loaded.addon.raiseOpenFileLimit();
+  logger.debug({ openFiles: soft }, 'open-file limit');
+  return soft;
+}
+
+/** What is assumed without the rlimit addon: Linux's usual default. */
+const OPEN_FILES_UNKNOWN = 1024;
+
+/**
+ * This process's share of the node's connection caps. `maxConnections` 0 takes the open-file
+ * limit less what files, upstreams and sockets need (max(256, 1/8 of it)), so connections can
+ * never starve the node of descriptors (an `EMFILE` on a segment would be a 500).
+ */
+export function connectionCaps(config: ServeConfig, workers: number, openFiles: number): ConnectionCaps {
+  const share = (n: number): number => Math.max(1, Math.ceil(n / workers));
+  const byFiles = Number.isFinite(openFiles) ? Math.max(16, openFiles - Math.max(256, Math.floor(openFiles / 8))) : Number.MAX_SAFE_INTEGER;
+  return {
+    tcpConnections: config.maxConnections === 0 ? byFiles : Math.min(byFiles, share(config.maxConnections)),
+    perAddress: share(config.maxConnectionsPerIp),
+    quicConnections: share(config.maxQuicConnections),
+    quicHandshakes: share(config.maxQuicHandshakes),
+    quicHandshakesPerAddress: share(config.maxQuicHandshakesPerIp),
   };
 }
 

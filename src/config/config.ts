@@ -62,6 +62,22 @@ export interface ServeConfig {
   idleTimeoutMs: number;
   /** TLS handshakes slower than this are cut off (slowloris). */
   handshakeTimeoutMs: number;
+  /** A request head (HTTP/1.1 header block, HTTP/2 HEADERS) that dribbles in for longer is cut off (slowloris). */
+  requestHeadTimeoutMs: number;
+  /** A request body must start within this long… */
+  requestBodyTimeoutMs: number;
+  /** …and then arrive at least this fast (Apache mod_reqtimeout's MinRate), else `408`. */
+  requestBodyMinBytesPerSec: number;
+  /** TCP connections per node; 0 = from the open-file limit (it keeps max(256, 1/8) of it for files). */
+  maxConnections: number;
+  /** TCP connections, and QUIC connections, per client address (CGNAT puts many viewers behind one). */
+  maxConnectionsPerIp: number;
+  /** QUIC connections per node. */
+  maxQuicConnections: number;
+  /** QUIC handshakes in progress per node, also from clients that answer Retry (handshake floods). */
+  maxQuicHandshakes: number;
+  /** QUIC handshakes in progress per client address. */
+  maxQuicHandshakesPerIp: number;
   /**
    * Session-ticket keys (TLS and QUIC) are replaced this long after the last rotation; SIGHUP
    * rotates too. Tickets under the key before stay valid for one more period. 0 = only on SIGHUP.
@@ -110,6 +126,14 @@ export const DEFAULT_SERVE_CONFIG: Readonly<ServeConfig> = Object.freeze({
   workerRestartMaxDelayMs: 30_000,
   idleTimeoutMs: 60_000,
   handshakeTimeoutMs: 10_000,
+  requestHeadTimeoutMs: 10_000,
+  requestBodyTimeoutMs: 10_000,
+  requestBodyMinBytesPerSec: 500,
+  maxConnections: 0,
+  maxConnectionsPerIp: 1000,
+  maxQuicConnections: 50_000,
+  maxQuicHandshakes: 512,
+  maxQuicHandshakesPerIp: 32,
   ticketKeyRotationSeconds: 12 * 3600,
   cacheBytes: 0,
   upstreams: [],

@@ -1,3 +1,4 @@
+import type { Handler } from '../http/exchange.js';
 import type { Router } from '../http/router.js';
 import { NotFound } from '../http/errors.js';
 import { jsonReply, readJson } from '../http/json.js';
@@ -20,8 +21,15 @@ export interface QoeRoutesDeps {
  * `progress` moves the profile's watch history, so the home rows follow what was watched.
  */
 export function addQoeRoutes(router: Router, deps: QoeRoutesDeps): void {
-  router.add(['POST'], '/v1/qoe', async (ex) => {
-    const beacon = parseQoeBeacon(await readJson(ex, 16 * 1024));
+  router.add(['POST'], '/v1/qoe', qoeHandler(deps), { maxBodyBytes: BEACON_MAX_BYTES });
+}
+
+/** A beacon batch is a few events of JSON. */
+const BEACON_MAX_BYTES = 16 * 1024;
+
+function qoeHandler(deps: QoeRoutesDeps): Handler {
+  return async (ex) => {
+    const beacon = parseQoeBeacon(await readJson(ex, BEACON_MAX_BYTES));
     const session = deps.sessions(beacon.sessionId);
     if (!session) throw new NotFound('Unknown or expired playback session');
     const m = deps.metrics;
@@ -38,5 +46,5 @@ export function addQoeRoutes(router: Router, deps: QoeRoutesDeps): void {
       else deps.history.recordProgress(session.profileId, session.titleId, e.positionSec, e.durationSec);
     }
     return jsonReply(202, { ok: true });
-  });
+  };
 }

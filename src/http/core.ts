@@ -3,8 +3,9 @@ import type { Exchange, Reply } from './exchange.js';
 import type { Router } from './router.js';
 import type { Priority } from '../priority/priority.js';
 import { errorReply } from './error-reply.js';
-import { HttpError, TooEarly, UriTooLong } from './errors.js';
+import { HttpError, PayloadTooLarge, TooEarly, UriTooLong } from './errors.js';
 import { isPreflight, preflightReply, withCors } from './cors.js';
+import { limitBody } from './request-body.js';
 
 /** The route label of a request no route took (refused before routing, 404, 405). */
 const NO_ROUTE = 'none';
@@ -18,6 +19,10 @@ export interface RequestCoreDeps {
   /** Server default priority by resource class (RFC 9218); applied where the client said nothing. */
   classify: (ex: Exchange) => Priority;
   maxTargetBytes?: number;
+  /** A request body must start within this long… */
+  bodyTimeoutMs?: number;
+  /** …and then arrive at this rate (else `408`); see `limitBody`. */
+  bodyMinBytesPerSec?: number;
   /** Told about every completed request (metrics); must not throw. */
   onCompleted?: (ex: Exchange, reply: Reply, seconds: number, done: Completion) => void;
 }
@@ -34,9 +39,13 @@ export interface Completion {
  */
 export class RequestCore {
   private readonly maxTargetBytes: number;
+  private readonly bodyTimeoutMs: number;
+  private readonly bodyMinBytesPerSec: number;
 
   constructor(private readonly deps: RequestCoreDeps) {
     this.maxTargetBytes = deps.maxTargetBytes ?? 8192;
+    this.bodyTimeoutMs = deps.bodyTimeoutMs ?? 10_000;
+    this.bodyMinBytesPerSec = deps.bodyMinBytesPerSec ?? 500;
   }
 
   async handle(ex: Exchange): Promise<Reply> {
@@ -85,8 +94,14 @@ export class RequestCore {
     if (isPreflight(ex)) return preflightReply(ex);
     const viaEarlyData = ex.earlyData || ex.headers.get('early-data') === '1';
     if (viaEarlyData && !REPLAY_SAFE_METHODS.has(ex.method)) throw new TooEarly();
-    const { handler, params, pattern } = this.deps.router.match(ex);
+    const { handler, params, pattern, maxBodyBytes } = this.deps.router.match(ex);
     matched(pattern);
-    return handler(ex, params);
+    // RFC 9110 §8.6: a declared length over what the route takes is refused before reading a byte.
+    const declared = ex.headers.get('content-length');
+    if (declared !== undefined && Number(declared) > maxBodyBytes) throw new PayloadTooLarge(maxBodyBytes);
+    if (maxBodyBytes === 0) return handler(ex, params);
+    const limits = { maxBytes: maxBodyBytes, timeoutMs: this.bodyTimeoutMs, minBytesPerSec: this.bodyMinBytesPerSec };
+    const source = ex.body;
+    return handler({ ...ex, body: () => limitBody(source.call(ex), limits) }, params);
   }
 }

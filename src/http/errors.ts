@@ -59,6 +59,20 @@ export class TooEarly extends HttpError {
   }
 }
 
+/** RFC 9110 §15.5.9: the request (its head or body) did not arrive in time; the connection or stream is cut after it. */
+export class RequestTimeout extends HttpError {
+  constructor(message = 'The request body arrived too slowly') {
+    super(408, 'request_timeout', message);
+  }
+}
+
+/** RFC 9110 §15.5.14: the body is larger than the route takes; the rest of it is refused. */
+export class PayloadTooLarge extends HttpError {
+  constructor(limitBytes: number) {
+    super(413, 'payload_too_large', `Body larger than ${limitBytes} bytes`);
+  }
+}
+
 export class UriTooLong extends HttpError {
   constructor() {
     super(414, 'uri_too_long', 'URI too long');

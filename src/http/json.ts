@@ -1,11 +1,5 @@
 import type { Exchange, Reply } from './exchange.js';
-import { BadRequest, HttpError } from './errors.js';
-
-export class PayloadTooLarge extends HttpError {
-  constructor(limitBytes: number) {
-    super(413, 'payload_too_large', `Body larger than ${limitBytes} bytes`);
-  }
-}
+import { BadRequest, HttpError, PayloadTooLarge } from './errors.js';
 
 /** Reads and parses a JSON request body of at most `limitBytes`. */
 export async function readJson(ex: Exchange, limitBytes = 16 * 1024): Promise<unknown> {

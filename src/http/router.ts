@@ -1,11 +1,18 @@
 import type { Exchange, Handler } from './exchange.js';
 import { MethodNotAllowed, NotFound } from './errors.js';
 
+/** What a route declares besides its handler. */
+export interface RouteOptions {
+  /** Largest request body the handler reads (default 0: none; any body is answered `413`). */
+  maxBodyBytes?: number;
+}
+
 interface Route {
   methods: readonly string[];
   pattern: string;
   segments: readonly string[];
   handler: Handler;
+  maxBodyBytes: number;
 }
 
 /** A matched route: the handler, the named parts of the path and the pattern that matched. */
@@ -14,6 +21,8 @@ export interface RouteMatch {
   params: Record<string, string>;
   /** The pattern as registered (`/content/*path`): a bounded label for metrics, unlike the path. */
   pattern: string;
+  /** The route's largest request body. */
+  maxBodyBytes: number;
 }
 
 /**
@@ -24,8 +33,8 @@ export interface RouteMatch {
 export class Router {
   private readonly routes: Route[] = [];
 
-  add(methods: readonly string[], pattern: string, handler: Handler): this {
-    this.routes.push({ methods, pattern, segments: split(pattern), handler });
+  add(methods: readonly string[], pattern: string, handler: Handler, opts: RouteOptions = {}): this {
+    this.routes.push({ methods, pattern, segments: split(pattern), handler, maxBodyBytes: opts.maxBodyBytes ?? 0 });
     return this;
   }
 
@@ -36,7 +45,7 @@ export class Router {
     for (const route of this.routes) {
       const params = matchSegments(route.segments, path);
       if (!params) continue;
-      if (route.methods.includes(ex.method)) return { handler: route.handler, params, pattern: route.pattern };
+      if (route.methods.includes(ex.method)) return { handler: route.handler, params, pattern: route.pattern, maxBodyBytes: route.maxBodyBytes };
       for (const m of route.methods) allowed.add(m);
     }
     if (allowed.size > 0) throw new MethodNotAllowed([...allowed]);

@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import { Readable } from 'node:stream';
 import { loadAddon } from './load-addon.js';
 
 /** Options for {@link NativeH3Server.listen}. Times in milliseconds, sizes in bytes. */
@@ -83,8 +82,17 @@ export interface NativeH3Request {
   /** From the Priority field or a PRIORITY_UPDATE; null if the client said nothing. */
   clientPriority: Priority | null;
   connection: NativeConnection;
-  /** Request body; ends at once for requests without one. Dropped without error on abort. */
-  body: Readable;
+  /**
+   * Request body, consumed at most once. Flow-control credit goes back to the client only as
+   * chunks are taken from it, so a body nobody reads waits at the window. Ends at once for a
+   * request without one; ends early (no error) when the stream is gone or reading was stopped.
+   */
+  body: AsyncIterable<Buffer>;
+  /**
+   * The response no longer needs the rest of the request body: STOP_SENDING (H3_NO_ERROR) and
+   * what was received but not read is dropped. `respond` calls it for a body not read to its end.
+   */
+  stopReading(): void;
   /**
    * Sends the response once. `headers` excludes ':status'. A Buffer body is sent without a copy
    * (nghttp3 reads straight from it; the engine holds it until the peer acknowledged it); an
@@ -140,6 +148,8 @@ interface QuicServerBinding {
   respond(conn: number, stream: number, status: number, headers: string[], body: Buffer | null, streaming: boolean, urgency: number, incremental: boolean): boolean;
   push(conn: number, stream: number, chunk: Buffer | null): boolean;
   cancel(conn: number, stream: number): boolean;
+  consume(conn: number, stream: number, bytes: number): void;
+  stopReading(conn: number, stream: number): boolean;
   connStats(conn: number): NativeConnStats | null;
   goaway(final: boolean): void;
   reloadCredentials(certFile: string, keyFile: string): void;
@@ -199,10 +209,12 @@ class Exchange implements NativeH3Request {
   readonly headers: Array<[string, string]> = [];
   readonly earlyData: boolean;
   readonly clientPriority: Priority | null;
-  /** Made on first use: most requests (GET) have no body and are never asked for one. */
-  private bodyStream: Readable | null = null;
-  /** The request body arrived whole (FIN) before anyone asked for it. */
+  /** Body pieces received and not read yet (bounded by the stream's flow-control window). */
+  private readonly bodyQueue: Buffer[] = [];
+  /** The request body ended (FIN), or reading it was stopped or the stream is gone. */
   private bodyEnded = false;
+  /** A reader waiting for the next piece. */
+  private bodyWaiter: (() => void) | null = null;
   private responded = false;
   private cancelled = false;
   private aborted = false;
@@ -228,23 +240,42 @@ class Exchange implements NativeH3Request {
     this.bodyEnded = raw.fin;
   }
 
-  get body(): Readable {
-    if (this.bodyStream === null) {
-      this.bodyStream = new Readable({ read() {} });
-      if (this.bodyEnded) this.bodyStream.push(null);
-      else if (this.closed) this.bodyStream.destroy();
-    }
-    return this.bodyStream;
+  get body(): AsyncIterable<Buffer> {
+    return { [Symbol.asyncIterator]: () => ({ next: () => this.nextBodyPiece() }) };
+  }
+
+  private async nextBodyPiece(): Promise<IteratorResult<Buffer>> {
+    while (this.bodyQueue.length === 0 && !this.bodyEnded) await new Promise<void>((resolve) => (this.bodyWaiter = resolve));
+    const piece = this.bodyQueue.shift();
+    if (piece === undefined) return { done: true, value: undefined };
+    this.native.consume(this.conn, this.stream, piece.length);
+    return { done: false, value: piece };
   }
 
   /** A piece of the request body from the engine; `null` ends it. */
   receive(chunk: Buffer | null): void {
-    if (chunk === null && this.bodyStream === null) {
-      this.bodyEnded = true;
-      return;
-    }
-    const body = this.body;
-    if (!body.readableEnded && !body.destroyed) body.push(chunk);
+    if (this.bodyEnded) return;
+    if (chunk === null) this.bodyEnded = true;
+    else this.bodyQueue.push(chunk);
+    this.wakeBodyReader();
+  }
+
+  stopReading(): void {
+    if (this.bodyEnded) return;
+    this.endBody();
+    this.native.stopReading(this.conn, this.stream);
+  }
+
+  private endBody(): void {
+    this.bodyEnded = true;
+    this.bodyQueue.length = 0;
+    this.wakeBodyReader();
+  }
+
+  private wakeBodyReader(): void {
+    const wake = this.bodyWaiter;
+    this.bodyWaiter = null;
+    wake?.();
   }
 
   respond(status: number, headers: Array<[string, string]>, body: Buffer | AsyncIterable<Uint8Array> | null, priority?: Priority): void {
@@ -260,6 +291,8 @@ class Exchange implements NativeH3Request {
     if (buffer) this.bytesSent = buffer.length;
     this.native.respond(this.conn, this.stream, status, flat, buffer, streaming, urgency, incremental);
     this.responded = true;
+    // RFC 9114 §4.1.2: a complete response may come before the request is; the rest is refused.
+    this.stopReading();
     if (streaming) void this.pump(body as AsyncIterable<Uint8Array>);
   }
 
@@ -288,7 +321,7 @@ class Exchange implements NativeH3Request {
   close(completed: boolean): void {
     this.closedAs = completed;
     this.pull();
-    if (this.bodyStream && !this.bodyStream.readableEnded) this.bodyStream.destroy();
+    this.endBody();
     for (const cb of this.closeCallbacks.splice(0)) cb(completed, this.bytesSent);
     if (completed || this.cancelled) return;
     this.aborted = true;

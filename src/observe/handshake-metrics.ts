@@ -1,14 +1,27 @@
 import { Gauge, type Registry } from 'prom-client';
 import { registerScrapedCounter } from './scraped-counter.js';
 import type { QuicStats } from '../transport/h3/index.js';
+import type { TcpStats } from '../transport/h2/server.js';
 
-/** TLS handshakes on TCP (HTTP/2, HTTP/1.1), by resumption, read at scrape time. */
-export function registerTlsMetrics(registry: Registry, stats: () => { handshakes: number; resumed: number }): void {
+/** TLS handshakes on TCP (HTTP/2, HTTP/1.1) by resumption, connections refused by a cap and request heads too slow, read at scrape time. */
+export function registerTcpMetrics(registry: Registry, stats: () => TcpStats): void {
   registerScrapedCounter(registry, {
     name: 'h3edge_tls_handshakes_total',
     help: 'Completed TLS handshakes on TCP, by whether they resumed a session',
     label: 'resumed',
     read: () => byResumption(stats()),
+  });
+  registerScrapedCounter(registry, {
+    name: 'h3edge_tcp_connections_refused_total',
+    help: 'TCP connections closed at once because a connection cap was reached, by cap (limit: the node, per_ip: the client address)',
+    label: 'reason',
+    read: () => stats().refused,
+  });
+  registerScrapedCounter(registry, {
+    name: 'h3edge_request_head_timeouts_total',
+    help: 'Connections cut off because a request head dribbled in for longer than requestHeadTimeoutMs, by transport',
+    label: 'transport',
+    read: () => ({ tcp: stats().headTimeouts }),
   });
 }
 

@@ -23,30 +23,37 @@ export interface PlaybackRoutesDeps {
   heartbeatIntervalSec: number;
 }
 
+/** Largest request bodies of the API routes (a JSON object each). */
+const PLAYBACK_REQUEST_MAX_BYTES = 16 * 1024;
+const HEARTBEAT_MAX_BYTES = 1024;
+const LICENSE_REQUEST_MAX_BYTES = 4096;
+
 /** Registers the playback API and the token-guarded content path. */
 export function addPlaybackRoutes(router: Router, deps: PlaybackRoutesDeps): void {
   router
-    .add(['POST'], '/v1/playback', startPlayback(deps))
+    .add(['POST'], '/v1/playback', startPlayback(deps), { maxBodyBytes: PLAYBACK_REQUEST_MAX_BYTES })
     .add(['POST'], '/v1/playback/:sid/heartbeat', async (ex, p) => {
       // Optional body {"bandwidthKbps": n}: what the player measured since the last heartbeat.
-      const body = ex.headers.get('content-type') ? ((await readJson(ex, 1024)) as { bandwidthKbps?: unknown }) : {};
+      const body = ex.headers.get('content-type') ? ((await readJson(ex, HEARTBEAT_MAX_BYTES)) as { bandwidthKbps?: unknown }) : {};
       const kbps = typeof body?.bandwidthKbps === 'number' ? body.bandwidthKbps : undefined;
       if (!deps.service.heartbeat(p.sid ?? '', kbps)) throw new NotFound('Unknown or expired playback session');
       return jsonReply(200, { ok: true });
-    })
+    }, { maxBodyBytes: HEARTBEAT_MAX_BYTES })
     .add(['DELETE'], '/v1/playback/:sid', (_ex, p) => {
       if (!deps.service.end(p.sid ?? '')) throw new NotFound('Unknown or expired playback session');
       return jsonReply(200, { ok: true });
     })
     .add(['GET'], '/v1/steering/:sid', steeringHandler(deps.service))
-    .add(['POST'], '/v1/license/clearkey', clearKeyLicenseHandler({ keys: deps.keyStore, sessionTitle: (sid) => deps.service.session(sid)?.titleId }))
+    .add(['POST'], '/v1/license/clearkey', clearKeyLicenseHandler({ keys: deps.keyStore, sessionTitle: (sid) => deps.service.session(sid)?.titleId }), {
+      maxBodyBytes: LICENSE_REQUEST_MAX_BYTES,
+    })
     .add(['GET', 'HEAD'], '/t/:token/content/*path', tokenContentHandler(deps));
 }
 
 function startPlayback(deps: PlaybackRoutesDeps): Handler {
   const parse = playbackRequestParser();
   return async (ex) => {
-    const req = parse(await readJson(ex));
+    const req = parse(await readJson(ex, PLAYBACK_REQUEST_MAX_BYTES));
     const grant = await deps.service.start(req, ex);
     const primary = grant.cdns[0]?.baseUrl ?? `https://${ex.authority}/`;
     return jsonReply(200, {

@@ -16,4 +16,20 @@ export interface ListenerOptions {
   idleTimeoutMs: number;
   /** A TLS handshake that takes longer is cut off (slowloris). */
   handshakeTimeoutMs: number;
+  /** A request head that dribbles in for longer is cut off (slowloris). */
+  requestHeadTimeoutMs: number;
+  /** This process's share of the node's connection caps. */
+  caps: ConnectionCaps;
+}
+
+/** Connection caps of one process (a worker enforces its share of the node's). */
+export interface ConnectionCaps {
+  /** TCP connections. */
+  tcpConnections: number;
+  /** TCP connections, and QUIC connections, per client address. */
+  perAddress: number;
+  quicConnections: number;
+  /** QUIC handshakes in progress, in total and per client address. */
+  quicHandshakes: number;
+  quicHandshakesPerAddress: number;
 }

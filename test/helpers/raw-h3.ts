@@ -62,16 +62,18 @@ export const encoderInstruction = {
  * newest entry (RFC 9204 §4.5.2, relative index 0). `maxEntries` is the decoder's table
  * capacity / 32, needed to encode the insert count (§4.5.1.1).
  */
-export function getFieldSection(path: string, opts: { requiredInsertCount?: number; dynamicRefs?: number; maxEntries?: number; padding?: number } = {}): Buffer {
+export function getFieldSection(path: string, opts: { requiredInsertCount?: number; dynamicRefs?: number; maxEntries?: number; padding?: number; post?: boolean } = {}): Buffer {
   const ric = opts.requiredInsertCount ?? 0;
   const encodedRic = ric === 0 ? 0 : (ric % (2 * (opts.maxEntries ?? 128))) + 1;
   const literal = (staticIndex: number, value: string): Buffer => Buffer.concat([prefixInt(0x50, 4, staticIndex), prefixInt(0, 7, value.length), Buffer.from(value)]);
   return Buffer.concat([
     prefixInt(0, 8, encodedRic),
     prefixInt(0, 7, 0), // Delta Base 0: Base = Required Insert Count
-    Buffer.from([0xc0 | 17, 0xc0 | 23]), // static :method GET, :scheme https
+    // Static :method GET (17) or POST (20), :scheme https (23).
+    Buffer.from([0xc0 | (opts.post ? 20 : 17), 0xc0 | 23]),
     literal(0, 'localhost'), // :authority
     literal(1, path), // :path
+    ...(opts.post ? [Buffer.from([0xc0 | 46])] : []), // static content-type: application/json
     ...(opts.padding ? [Buffer.concat([prefixInt(0x20, 3, 5), Buffer.from('x-pad'), prefixInt(0, 7, opts.padding), Buffer.alloc(opts.padding, 0x61)])] : []),
     Buffer.alloc(opts.dynamicRefs ?? 0, 0x80),
   ]);
@@ -137,6 +139,12 @@ export interface RawH3 {
   priorityUpdate(streamId: number, priority: string): Promise<void>;
   /** Opens a request stream and leaves it waiting (a header section that never decodes). */
   openBlocked(fieldSection: Buffer): Promise<void>;
+  /**
+   * A request whose body (DATA frames of `chunkBytes`, no content-length) goes on until
+   * `totalBytes`, the server stops it, or `limitMs` passes: how much the server let through and
+   * its answer.
+   */
+  upload(fieldSection: Buffer, totalBytes: number, chunkBytes: number, limitMs: number): Promise<{ status?: number; sentBytes: number; stopped: boolean }>;
   /** Resolves with the application error code once the server closes the connection. */
   closedBy: Promise<number>;
   close(): Promise<void>;
@@ -226,6 +234,43 @@ export async function rawH3(port: number, ca: Buffer, opts: { receiveWindowBytes
         clearTimeout(timer);
         reader.releaseLock();
       }
+    },
+    upload: async (section, totalBytes, chunkBytes, limitMs) => {
+      const stream = conn.newStream('bidi');
+      const writer = stream.writable.getWriter();
+      const reader = stream.readable.getReader();
+      let head = Buffer.alloc(0);
+      const answered = (async () => {
+        try {
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done || head.length >= 64) break;
+            head = Buffer.concat([head, value]);
+          }
+        } catch {
+          // reset: no status
+        }
+      })();
+      const deadline = Date.now() + limitMs;
+      let sentBytes = 0;
+      let stopped = false;
+      const data = h3Frame(0x00, Buffer.alloc(chunkBytes, 0x61));
+      try {
+        await writer.write(h3Frame(0x01, section));
+        while (sentBytes < totalBytes && Date.now() < deadline) {
+          const wrote = writer.write(data);
+          const outcome = await Promise.race([wrote.then(() => 'ok'), new Promise<string>((r) => setTimeout(() => r('blocked'), Math.max(0, deadline - Date.now())))]);
+          if (outcome !== 'ok') break;
+          sentBytes += chunkBytes;
+        }
+      } catch (err) {
+        if (process.env.RAW_H3_DEBUG) console.error('upload stopped:', err);
+        stopped = true;
+      }
+      await Promise.race([answered, new Promise((r) => setTimeout(r, 1000))]);
+      void writer.abort().catch(() => {});
+      void reader.cancel().catch(() => {});
+      return { status: statusOf(head), sentBytes, stopped };
     },
     closedBy,
     close: () => client.destroy({ force: true }).catch(() => {}),

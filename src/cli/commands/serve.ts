@@ -31,7 +31,7 @@ export async function runServe(argv: string[], io: CommandIo): Promise<number> {
   const keySource = cluster.isWorker ? TicketKeySource.fromPrimary(process.env, logger) : TicketKeySource.own(config, logger);
   let server;
   try {
-    const worker = cluster.isWorker ? { runsFill: process.env[FILL_WORKER_ENV] === '1' } : undefined;
+    const worker = cluster.isWorker ? { runsFill: process.env[FILL_WORKER_ENV] === '1', count: workers } : undefined;
     server = await startServer(config, logger, { keys: keySource.keys, worker });
   } catch (err) {
     keySource.stop();

@@ -1,5 +1,5 @@
 // A JavaScript Error for a failed system call, shaped like Node's own: message "ENOENT: no such
-// file or directory, open 'x'", with `code` and `errno`. Shared by the small addons (mmap, tcpinfo).
+// file or directory, open 'x'", with `code` and `errno`. Shared by the small addons (mmap, tcpinfo, rlimit).
 #pragma once
 
 #include <napi.h>

@@ -78,6 +78,8 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
                         InstanceMethod<&QuicServer::Respond>("respond"),
                         InstanceMethod<&QuicServer::Push>("push"),
                         InstanceMethod<&QuicServer::Cancel>("cancel"),
+                        InstanceMethod<&QuicServer::Consume>("consume"),
+                        InstanceMethod<&QuicServer::StopReading>("stopReading"),
                         InstanceMethod<&QuicServer::ConnectionStats>("connStats"),
                         InstanceMethod<&QuicServer::Goaway>("goaway"),
                         InstanceMethod<&QuicServer::ReloadCredentials>("reloadCredentials"),
@@ -273,6 +275,29 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
     Http3* h3 = find_h3(info[0]);
     if (h3 == nullptr) return Napi::Boolean::New(env, false);
     return Napi::Boolean::New(env, h3->cancel(static_cast<int64_t>(info[1].As<Napi::Number>().Int64Value())));
+  }
+
+  /** consume(conn, stream, bytes): JavaScript read this much request body; its credit goes back. */
+  Napi::Value Consume(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsNumber()) {
+      return throw_type_error(env, "consume(conn, stream, bytes)");
+    }
+    Http3* h3 = find_h3(info[0]);
+    if (h3 != nullptr) {
+      h3->consume_body(static_cast<int64_t>(info[1].As<Napi::Number>().Int64Value()),
+                       static_cast<uint64_t>(info[2].As<Napi::Number>().Int64Value()));
+    }
+    return env.Undefined();
+  }
+
+  /** stopReading(conn, stream): the rest of the request body is refused (STOP_SENDING). */
+  Napi::Value StopReading(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber()) return throw_type_error(env, "stopReading(conn, stream)");
+    Http3* h3 = find_h3(info[0]);
+    if (h3 == nullptr) return Napi::Boolean::New(env, false);
+    return Napi::Boolean::New(env, h3->stop_reading(static_cast<int64_t>(info[1].As<Napi::Number>().Int64Value())));
   }
 
   Napi::Value ConnectionStats(const Napi::CallbackInfo& info) {

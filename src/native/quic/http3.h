@@ -69,12 +69,20 @@ class Http3 {
   /** Returns whether more body is wanted right away; `eof` ends the body. */
   bool push(int64_t stream_id, BodyChunk&& chunk, bool eof, bool* alive);
   bool cancel(int64_t stream_id);
+  /** JavaScript read `n` body bytes of the stream: their flow-control credit goes back to the client. */
+  void consume_body(int64_t stream_id, uint64_t n);
+  /**
+   * The response no longer needs the request body: STOP_SENDING (H3_NO_ERROR, RFC 9114 §4.1.2)
+   * and the credit of what was received but not read goes back to the connection.
+   */
+  bool stop_reading(int64_t stream_id);
 
   // nghttp3 callbacks (http3_callbacks.cc), as members for access to the stream table.
   void begin_headers(int64_t stream_id);
   int recv_header(RequestStream* s, int32_t token, nghttp3_rcbuf* name, nghttp3_rcbuf* value);
   int end_headers(RequestStream* s, bool fin);
-  void recv_data(RequestStream* s, const uint8_t* data, size_t len);
+  /** False when the bytes are dropped (refused header section, reading stopped): credit them now. */
+  bool recv_data(RequestStream* s, const uint8_t* data, size_t len);
   void end_stream(RequestStream* s);
   void stream_closed(int64_t stream_id, uint64_t app_error_code);
   void acked_body(RequestStream* s, uint64_t len);

@@ -25,9 +25,8 @@ int stream_close(nghttp3_conn*, int64_t stream_id, uint64_t app_error_code, void
 }
 
 int recv_data(nghttp3_conn*, int64_t stream_id, const uint8_t* data, size_t len, void* ud, void* sud) {
-  if (sud != nullptr) of(ud).recv_data(stream_of(sud), data, len);
-  // Request bodies are handed to JavaScript as they come, so their credit returns at once.
-  of(ud).consume(stream_id, len);
+  // Credit for body bytes returns when JavaScript consumes them (Http3::consume_body).
+  if (sud == nullptr || !of(ud).recv_data(stream_of(sud), data, len)) of(ud).consume(stream_id, len);
   return 0;
 }
 
@@ -147,9 +146,11 @@ int Http3::end_headers(RequestStream* s, bool fin) {
   return 0;
 }
 
-void Http3::recv_data(RequestStream* s, const uint8_t* data, size_t len) {
-  if (s->headers_too_large || len == 0) return;
+bool Http3::recv_data(RequestStream* s, const uint8_t* data, size_t len) {
+  if (s->headers_too_large || s->read_stopped || len == 0) return false;
+  s->body_unconsumed += len;
   conn_.server().emit(Event{EventKind::Data, conn_.serial(), s->id, 0, false, std::vector<uint8_t>(data, data + len)});
+  return true;
 }
 
 void Http3::end_stream(RequestStream* s) {
@@ -160,6 +161,8 @@ void Http3::end_stream(RequestStream* s) {
 void Http3::stream_closed(int64_t stream_id, uint64_t app_error_code) {
   if (auto it = streams_.find(stream_id); it != streams_.end()) {
     RequestStream& s = *it->second;
+    // Body bytes nobody consumed still hold connection credit: the other streams need it back.
+    if (s.body_unconsumed > 0) ngtcp2_conn_extend_max_offset(conn_.quic(), s.body_unconsumed);
     if (s.delivered) {
       const bool completed = app_error_code == NGHTTP3_H3_NO_ERROR && s.completed();
       conn_.server().emit(Event{EventKind::StreamClose, conn_.serial(), stream_id, app_error_code, completed, {}});

@@ -1,6 +1,7 @@
 // Responses: headers through nghttp3, bodies handed over without copying. nghttp3 takes
 // pointers into the JavaScript Buffers (read_body) and tells us when the peer acknowledged
 // them (acked_body); only then is the Buffer released.
+#include <algorithm>
 #include <cctype>
 #include <string_view>
 
@@ -136,6 +137,28 @@ bool Http3::cancel(int64_t stream_id) {
   s->cancelled = true;
   nghttp3_conn_shutdown_stream_read(h3_, stream_id);
   ngtcp2_conn_shutdown_stream(conn_.quic(), stream_id, NGHTTP3_H3_REQUEST_CANCELLED);
+  conn_.server().touch(&conn_);
+  return true;
+}
+
+void Http3::consume_body(int64_t stream_id, uint64_t n) {
+  RequestStream* s = find(stream_id);
+  if (s == nullptr || s->read_stopped) return;  // credit returned when it closed or stopped
+  n = std::min(n, s->body_unconsumed);
+  s->body_unconsumed -= n;
+  consume(stream_id, n);
+  conn_.server().touch(&conn_);
+}
+
+bool Http3::stop_reading(int64_t stream_id) {
+  RequestStream* s = find(stream_id);
+  if (s == nullptr || s->read_stopped) return false;
+  s->read_stopped = true;
+  nghttp3_conn_shutdown_stream_read(h3_, stream_id);
+  // ngtcp2 sends STOP_SENDING and credits the connection for what arrives after this itself.
+  ngtcp2_conn_shutdown_stream_read(conn_.quic(), stream_id, NGHTTP3_H3_NO_ERROR);
+  ngtcp2_conn_extend_max_offset(conn_.quic(), s->body_unconsumed);
+  s->body_unconsumed = 0;
   conn_.server().touch(&conn_);
   return true;
 }

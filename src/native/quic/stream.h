@@ -36,6 +36,10 @@ struct RequestStream {
   bool priority_header = false;   // a valid Priority field was present
   bool server_priority = false;   // ours is set: nghttp3 no longer applies the client's updates
   bool delivered = false;         // the Request event reached JavaScript
+  // Request body flow control: credit returns only for bytes JavaScript consumed (consume()),
+  // so a body nobody reads stops at the stream and connection windows instead of piling up.
+  uint64_t body_unconsumed = 0;   // body bytes handed to JavaScript and not consumed yet
+  bool read_stopped = false;      // stop_reading(): STOP_SENDING sent, the rest is refused
 
   // Response.
   bool responded = false;

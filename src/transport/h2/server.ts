@@ -1,4 +1,5 @@
 import http2 from 'node:http2';
+import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Exchange } from '../../http/exchange.js';
 import type { Credentials } from '../../tls/credentials.js';
@@ -14,6 +15,10 @@ import { ConnectionDrainer } from './drainer.js';
 import { TCP_LIMITS } from './limits.js';
 import { SessionTickets } from './session-tickets.js';
 import { SessionBacklogs } from './session-backlogs.js';
+import { AddressCaps, type CapRefusal } from '../address-caps.js';
+import { HeadDeadlines } from './head-deadlines.js';
+import { tcpBytesReadReader } from './session-socket.js';
+import { refuseRestOfBody } from './refuse-rest-of-body.js';
 
 /** Ticket keys are 48-byte OpenSSL keys. */
 export type TcpTransportOptions = ListenerOptions;
@@ -21,14 +26,25 @@ export type TcpTransportOptions = ListenerOptions;
 /** The TCP side of the server: HTTP/2 and HTTP/1.1 over TLS 1.3, chosen by ALPN. */
 export interface TcpTransport {
   readonly port: number;
-  /** Completed TLS handshakes since start, and how many resumed a session (tickets). */
-  stats(): { handshakes: number; resumed: number };
+  /** Counters since start: TLS handshakes, connections refused by a cap, request heads too slow. */
+  stats(): TcpStats;
   /** New TLS connections use these credentials; established ones keep theirs. */
   setCredentials(credentials: Credentials): void;
   /** New tickets under `keys.current`; tickets under `keys.previous` still resume. */
   setTicketKeys(keys: TicketKeys): void;
   /** Stops accepting, sends GOAWAY, lets in-flight responses finish for up to `graceMs`. */
   close(graceMs: number): Promise<void>;
+}
+
+/** What the TCP side counts (totals since start). */
+export interface TcpStats {
+  /** Completed TLS handshakes, and how many resumed a session (tickets). */
+  handshakes: number;
+  resumed: number;
+  /** Connections closed at once because a cap was reached, by cap. */
+  refused: Record<CapRefusal, number>;
+  /** Connections cut off because a request head dribbled in (HTTP/1.1 `408`, HTTP/2 GOAWAY). */
+  headTimeouts: number;
 }
 
 /**
@@ -65,16 +81,58 @@ export async function startTcpTransport(opts: TcpTransportOptions): Promise<TcpT
   const nextId = requestIdSource('t');
   const drainer = new ConnectionDrainer();
   const schedulers = new ConnectionSchedulers<object>();
-  const handshakes = { handshakes: 0, resumed: 0 };
+  const counts: TcpStats = { handshakes: 0, resumed: 0, refused: { limit: 0, per_ip: 0 }, headTimeouts: 0 };
+  // Caps come before TLS: a refused connection costs an accept and a close, never a handshake.
+  server.maxConnections = opts.caps.tcpConnections;
+  server.on('drop', () => counts.refused.limit++);
+  const perAddress = new AddressCaps({ total: Infinity, perAddress: opts.caps.perAddress });
+  server.prependListener('connection', (socket: Socket) => {
+    const address = socket.remoteAddress ?? '';
+    if (perAddress.tryOpen(address) !== null) {
+      counts.refused.per_ip++;
+      socket.destroy();
+      return;
+    }
+    socket.once('close', () => perAddress.close(address));
+  });
+  // HTTP/1.1 request heads: node's own check (its defaults would allow 60 s + up to 30 s). With
+  // allowHTTP1 the server carries node:http's settings; node:http2's types do not show them.
+  const http1 = server as unknown as { headersTimeout: number; connectionsCheckingInterval: number };
+  http1.headersTimeout = opts.requestHeadTimeoutMs;
+  http1.connectionsCheckingInterval = Math.min(1000, Math.max(100, Math.floor(opts.requestHeadTimeoutMs / 10)));
+  // node:http2 hands TLS failures ('tlsClientError', logged below) to this event too; only HTTP/1.1
+  // parse errors and head timeouts get an answer, anything else just ends the connection.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    const timedOut = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    if (!timedOut && !err.code?.startsWith('HPE_')) {
+      socket.destroy();
+      return;
+    }
+    if (timedOut) counts.headTimeouts++;
+    log.info({ code: err.code, remote: socket.remoteAddress }, timedOut ? 'request head too slow; connection closed' : 'bad request head; connection closed');
+    // The answers node:http would give (RFC 9110 §15.5.9, RFC 6585 §5, §15.5.1).
+    const status = timedOut ? '408 Request Timeout' : err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+    socket.destroySoon();
+  });
+  const headDeadlines = new HeadDeadlines({
+    timeoutMs: opts.requestHeadTimeoutMs,
+    onExpired: (session) => {
+      counts.headTimeouts++;
+      log.info({ remote: session.socket?.remoteAddress }, 'request head too slow; connection closed');
+      session.destroy(undefined, http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
+    },
+  });
   server.on('secureConnection', (socket: TLSSocket) => {
-    handshakes.handshakes++;
-    if (socket.isSessionReused()) handshakes.resumed++;
+    counts.handshakes++;
+    if (socket.isSessionReused()) counts.resumed++;
     drainer.track(socket);
   });
   const backlogs = new SessionBacklogs(log);
   server.on('session', (session) => {
     drainer.trackSession(session);
     backlogs.track(session);
+    headDeadlines.track(session, tcpBytesReadReader(session));
   });
   server.on('tlsClientError', (err) => log.debug({ err: err.message }, 'tls handshake failed'));
   server.on('request', (req, res) => {
@@ -109,7 +167,8 @@ export async function startTcpTransport(opts: TcpTransportOptions): Promise<TcpT
       const session = req.stream?.session;
       const turn = session ? schedulers.open(session, reply.priority ?? DEFAULT_PRIORITY) : undefined;
       const fields: Record<string, string> = { ...reply.headers, 'alt-svc': altSvc };
-      if (protocol === 'http/1.1' && drainer.draining) fields.connection = 'close';
+      // HTTP/1.1 cannot skip an unread request body: the connection ends with this response.
+      if (protocol === 'http/1.1' && (drainer.draining || !req.complete)) fields.connection = 'close';
       let bytesSent = 0;
       try {
         res.writeHead(reply.status, fields);
@@ -121,6 +180,8 @@ export async function startTcpTransport(opts: TcpTransportOptions): Promise<TcpT
         if (req.stream) req.stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
         else res.destroy();
       } finally {
+        // A complete response before the whole request: the rest of the body is refused.
+        if (req.stream && !req.stream.endAfterHeaders) refuseRestOfBody(req.stream);
         turn?.done();
         if (h1Socket) drainer.requestFinished(h1Socket);
         opts.core.completed(exchange, reply, started, { bytesSent, aborted: aborts.signal.aborted });
@@ -135,12 +196,15 @@ export async function startTcpTransport(opts: TcpTransportOptions): Promise<TcpT
   altSvc = `h3=":${port}"; ma=86400`;
   return {
     port,
-    stats: () => ({ ...handshakes }),
+    stats: () => ({ ...counts, refused: { ...counts.refused } }),
     setCredentials: (c) => {
       server.setSecureContext({ cert: c.cert, key: c.key, minVersion: 'TLSv1.3', sessionTimeout: TLS_SESSION_LIFETIME_SEC });
       tickets.install(server);
     },
     setTicketKeys: (keys) => tickets.set(keys),
-    close: (graceMs) => drainer.drain(server, graceMs),
+    close: (graceMs) => {
+      headDeadlines.stop();
+      return drainer.drain(server, graceMs);
+    },
   };
 }

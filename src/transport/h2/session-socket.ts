@@ -2,7 +2,7 @@ import type { Http2Session } from 'node:http2';
 
 /** The parts of Node's internals read here: the TCP socket a TLSSocket wraps, and its libuv handle. */
 interface WrappedTls {
-  _parent?: { _handle?: { fd?: number } | null } | null;
+  _parent?: { _handle?: { fd?: number } | null; bytesRead?: number } | null;
 }
 
 /**
@@ -18,4 +18,14 @@ export function tcpFdReader(session: Http2Session): () => number | undefined {
     const fd = tcp?._handle?.fd;
     return typeof fd === 'number' && fd >= 0 ? fd : undefined;
   };
+}
+
+/**
+ * Returns a reader of the raw bytes received by the TCP socket under an HTTP/2 session over TLS
+ * (0 once it is gone): unlike the TLS socket's count, a record that arrives byte by byte shows.
+ * Call it when the session starts.
+ */
+export function tcpBytesReadReader(session: Http2Session): () => number {
+  const tcp = (session.socket as unknown as WrappedTls)._parent;
+  return () => tcp?.bytesRead ?? 0;
 }

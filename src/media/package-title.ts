@@ -11,8 +11,9 @@ import { mergeShortTail, readFmp4Track } from './fmp4-track.js';
 import { buildHlsPlaylists } from './hls-manifest.js';
 import { DEFAULT_LADDER, fitLadder, type LadderRung, type VideoRendition } from './ladder.js';
 import type { Language } from './languages.js';
-import type { PackagedTitle, SubtitleTrack } from './packaged-title.js';
+import type { PackagedTitle, Rendition, SubtitleTrack } from './packaged-title.js';
 import { PACKAGE_SUMMARY, summarize } from './package-summary.js';
+import { keepPayingRungs } from './rung-pruning.js';
 import { writeRendition } from './segment-writer.js';
 import { fileSource, isSynthetic, resolveLanguages, syntheticSource, type MediaSource, type SyntheticSpec } from './source.js';
 import { formatImsc1, formatWebVtt, parseWebVtt, type Cue } from './subtitles.js';
@@ -107,6 +108,7 @@ async function buildTitle(staging: string, plan: TitlePlan, opts: PackageOptions
     video: [],
     audio: [],
     subtitles: [],
+    droppedRenditions: [],
   };
   for (const out of outputs) {
     const clear = await readFile(out.file);
@@ -118,11 +120,24 @@ async function buildTitle(staging: string, plan: TitlePlan, opts: PackageOptions
     if (out.kind === 'video') title.video.push({ ...r, frameRate: plan.source.fps });
     else title.audio.push({ ...r, language: plan.languages.find((l) => l.tag === out.id) });
   }
+  await dropUnpaidRungs(staging, title);
   // The encoded video, not the probed container, says how long the title really is.
   title.durationSec = Math.max(...title.video.map((v) => v.segments.reduce((n, s) => n + s.durationTicks, 0) / v.timescale));
   for (const [lang, list] of plan.cues) title.subtitles.push(await writeSubtitles(staging, lang, list));
   await rm(work, { recursive: true, force: true });
   return title;
+}
+
+// Rungs that cost no less than a bigger picture (or barely less) leave the title, files and all,
+// so the ladder that remains rises in bitrate with resolution.
+async function dropUnpaidRungs(staging: string, title: PackagedTitle): Promise<void> {
+  const { kept, dropped } = keepPayingRungs(title.video, Math.max(0, ...title.audio.map((a) => a.peakBitsPerSec)));
+  for (const d of dropped) {
+    const r = title.video.find((v) => v.id === d.id) as Rendition;
+    await rm(join(staging, title.singleFile ? r.init.uri : dirname(r.init.uri)), { recursive: true, force: true });
+  }
+  title.video = kept;
+  title.droppedRenditions = dropped;
 }
 
 async function loadCues(opts: PackageOptions, source: MediaSource, languages: Language[]): Promise<Map<Language, Cue[]>> {

@@ -1,4 +1,5 @@
 import type { Language } from './languages.js';
+import type { DroppedRendition } from './rung-pruning.js';
 
 /** A byte range inside a file: `length` bytes from `offset`. */
 export interface ByteRange {
@@ -58,6 +59,8 @@ export interface PackagedTitle {
   video: Rendition[];
   audio: Rendition[];
   subtitles: SubtitleTrack[];
+  /** Encoded video rungs left out because they did not pay for themselves (see keepPayingRungs). */
+  droppedRenditions: DroppedRendition[];
 }
 
 /** Duration of a segment in seconds. */

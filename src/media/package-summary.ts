@@ -26,7 +26,8 @@ export interface PackageSummary {
   dash: string;
   video: { id: string; codecs: string; width?: number; height?: number; bandwidth: number; segments: number }[];
   audio: { language?: string; codecs: string; bandwidth: number }[];
-  subtitles: { language: string; vtt: string; ttml: string }[];
+  /** Per language: whole-title sidecars, the HLS subtitles playlist, the CMAF text tracks' init. */
+  subtitles: { language: string; vtt: string; ttml: string; hls: string; imsc1: string; webvtt: string }[];
   /** Video rungs encoded and left out, one line each saying why. */
   droppedRenditions: { id: string; bandwidth: number; reason: string }[];
 }
@@ -43,7 +44,14 @@ export function summarize(title: PackagedTitle, input: string): PackageSummary {
     dash: DASH_MANIFEST,
     video: title.video.map((v) => ({ id: v.id, codecs: v.codecs, width: v.width, height: v.height, bandwidth: v.peakBitsPerSec, segments: v.segments.length })),
     audio: title.audio.map((a) => ({ language: a.language?.tag, codecs: a.codecs, bandwidth: a.peakBitsPerSec })),
-    subtitles: title.subtitles.map((s) => ({ language: s.language.tag, vtt: s.vttUri, ttml: s.ttmlUri })),
+    subtitles: title.subtitles.map((s) => ({
+      language: s.language.tag,
+      vtt: s.vttUri,
+      ttml: s.ttmlUri,
+      hls: s.playlistUri,
+      imsc1: s.imsc1.init.uri,
+      webvtt: s.webVtt.init.uri,
+    })),
     droppedRenditions: title.droppedRenditions.map((d) => ({ id: d.id, bandwidth: d.peakBitsPerSec, reason: d.reason })),
   };
 }

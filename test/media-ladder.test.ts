@@ -39,8 +39,8 @@ function ladderOf(dir: string): { hls: Array<{ height: number; bandwidth: number
   parser.end();
   const hls = parser.manifest.playlists.map((p: { attributes: Record<string, any> }) => ({
     height: p.attributes.RESOLUTION.height as number,
-    bandwidth: p.attributes.BANDWIDTH as number,
-    average: p.attributes['AVERAGE-BANDWIDTH'] as number,
+    bandwidth: Number(p.attributes.BANDWIDTH),
+    average: Number(p.attributes['AVERAGE-BANDWIDTH']),
   }));
   const sets = xml.parse(readFileSync(join(dir, 'manifest.mpd'), 'utf8')).MPD.Period.AdaptationSet as any[];
   const video = sets.find((s) => s.contentType === 'video');

@@ -5,6 +5,7 @@ import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import { XMLParser } from 'fast-xml-parser';
 import { Parser as M3u8Parser } from 'm3u8-parser';
+import { filesToWarm } from '../src/cache/warm-list.js';
 import { children, findBox, readBoxes, type Box } from '../src/media/isobmff.js';
 import { packageTitle } from '../src/media/package-title.js';
 import { rewriteDashMpd } from '../src/media/rewrite/dash-mpd.js';
@@ -181,6 +182,8 @@ t.test('segmented title: IMSC1 and WebVTT CMAF tracks aligned with video, HLS We
     t.match(third, /00:00:03\.500 --> 00:00:06\.000/);
   }
   t.ok(existsSync(join(dir, 'subs/en.vtt')) && existsSync(join(dir, 'subs/en.ttml')), 'whole-title sidecars kept');
+  const warm = (await filesToWarm(root)).map((p) => p.slice(dir.length + 1)).filter((p) => p.startsWith('subs/en/'));
+  t.same(warm.sort(), ['subs/en/stpp/init.mp4', 'subs/en/vtt/index.m3u8', 'subs/en/wvtt/init.mp4'], 'the cache warms text init segments and playlists');
 });
 
 t.test("a session's rewritten manifests keep the text tracks and their URLs", async (t) => {

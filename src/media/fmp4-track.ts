@@ -34,8 +34,9 @@ const NON_SYNC = 0x10000;
 
 /**
  * Parses a CMAF track file as ffmpeg writes audio and video and buildTextTrack writes text (ftyp,
- * moov, then moof/mdat pairs; a trailing mfra is ignored). Requires one track and moof-relative data offsets, because the packager moves the
- * fragments into new files. Throws MalformedMp4 otherwise.
+ * moov, then moof/mdat pairs; a trailing mfra is ignored). Requires one track and moof-relative
+ * data offsets, because the packager moves the fragments into new files. Throws MalformedMp4
+ * otherwise.
  */
 export function readFmp4Track(buf: Buffer): Fmp4Track {
   const top = readBoxes(buf);

@@ -52,8 +52,7 @@ export const DEFAULT_SYNTHETIC = { width: 1280, height: 720, fps: 25, durationSe
  * Packages one title: encodes the ladder and audio languages in one ffmpeg run, cuts CMAF
  * segments (or single files with sidx), drops rungs that do not pay for themselves, writes
  * subtitles as CMAF text tracks (IMSC1, WebVTT) and HLS WebVTT segments aligned with the video
- * segments, `master.m3u8`,
- * `manifest.mpd` and a `package.json` summary. Everything is built in a sibling staging
+ * segments, `master.m3u8`, `manifest.mpd` and a `package.json` summary. Everything is built in a sibling staging
  * directory that is renamed onto `outDir` at the end, so a failure leaves nothing behind.
  * Throws PackagingError subclasses for bad input; the staging directory is always removed.
  */

@@ -116,10 +116,10 @@ t.test('segmented title: MPD parsed by fast-xml-parser', async (t) => {
   const byType = (type: string) => sets.filter((s) => s.contentType === type);
   t.equal(byType('video').length, 1, 'one video AdaptationSet');
   t.same(byType('audio').map((s) => s.lang), ['en', 'fr'], 'one audio AdaptationSet per language');
-  t.same(byType('text').map((s) => s.lang), ['en', 'fr'], 'one text AdaptationSet per language');
-  for (const set of [...byType('video'), ...byType('audio')]) {
+  t.same(byType('text').map((s) => s.lang), ['en', 'en', 'fr', 'fr'], 'two text AdaptationSets (IMSC1, WebVTT) per language');
+  for (const set of [...byType('video'), ...byType('audio'), ...byType('text')]) {
     for (const rep of set.Representation) {
-      t.match(rep.codecs, /^(avc1\.64[0-9a-f]{4}|mp4a\.40\.2)$/, `${rep.id} codecs`);
+      t.match(rep.codecs, /^(avc1\.64[0-9a-f]{4}|mp4a\.40\.2|stpp\.ttml\.im1t|wvtt)$/, `${rep.id} codecs`);
       t.ok(Number(rep.bandwidth) > 0, `${rep.id} bandwidth`);
       if (set.contentType === 'video') t.ok(Number(rep.width) > 0 && Number(rep.height) > 0, 'width/height');
       const tpl = rep.SegmentTemplate;
@@ -134,11 +134,11 @@ t.test('segmented title: MPD parsed by fast-xml-parser', async (t) => {
       t.ok(existsSync(join(dir, tpl.initialization)), 'init exists');
     }
   }
-  for (const set of byType('text')) {
-    t.equal(set.mimeType, 'application/ttml+xml');
-    const ttml = xml.parse(readFileSync(join(dir, set.Representation[0].BaseURL), 'utf8'));
-    t.equal(ttml.tt['ttp:profile'], 'http://www.w3.org/ns/ttml/profile/imsc1/text', 'IMSC1 text profile');
-    t.equal(ttml.tt['xml:lang'], set.lang);
+  for (const set of byType('text')) t.equal(set.mimeType, 'application/mp4', 'text as CMAF tracks');
+  for (const lang of ['en', 'fr']) {
+    const ttml = xml.parse(readFileSync(join(dir, `subs/${lang}.ttml`), 'utf8'));
+    t.equal(ttml.tt['ttp:profile'], 'http://www.w3.org/ns/ttml/profile/imsc1/text', 'IMSC1 text profile sidecar');
+    t.equal(ttml.tt['xml:lang'], lang);
   }
 });
 

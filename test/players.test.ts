@@ -49,7 +49,7 @@ t.test('players over HTTP/3', async (t) => {
     await page.waitForFunction(() => (window as unknown as { levelSwitches: Array<{ height: number }> }).levelSwitches.some((s) => s.height >= 540), null, { timeout: 60_000 });
     const high = Math.max(...(await switches()));
     const seen = (await switches()).length;
-    // 80 kB/s (640 kbit/s) only carries 240p (about 550 kbit/s with audio).
+    // 80 kB/s (640 kbit/s) carries 360p at most (about 510 kbit/s with audio; 720p needs 2.6 Mbit/s).
     await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 40, downloadThroughput: 80_000, uploadThroughput: 100_000 });
     await page.waitForFunction((n) => (window as unknown as { levelSwitches: Array<{ height: number }> }).levelSwitches.slice(n).some((s) => s.height <= 360), seen, { timeout: 60_000 });
     const afterThrottle = (await switches()).length;

@@ -15,7 +15,7 @@ export interface SampleEntryInfo {
 }
 
 /**
- * Reads an `stsd` entry (avc1/avc3 or mp4a) and derives the RFC 6381 `codecs` value that HLS
+ * Reads an `stsd` entry (avc1/avc3, mp4a, stpp or wvtt) and derives the RFC 6381 `codecs` value that HLS
  * CODECS and DASH @codecs need, e.g. `avc1.64001f` or `mp4a.40.2`. Players refuse variants whose
  * string does not match the stream, so it is read from the encoded bytes rather than assumed.
  */
@@ -37,6 +37,10 @@ export function describeSampleEntry(buf: Buffer, entry: Box): SampleEntryInfo {
     if (!esds) throw new MalformedMp4('mp4a without esds');
     return { codecs: mp4aCodecString(buf, esds), channels, sampleRate };
   }
+  // 14496-30 text: RFC 6381 names IMSC1 Text in stpp as `stpp.ttml.im1t` (our stpp tracks carry
+  // only IMSC1 Text documents) and WebVTT as `wvtt`.
+  if (entry.type === 'stpp') return { codecs: 'stpp.ttml.im1t' };
+  if (entry.type === 'wvtt') return { codecs: 'wvtt' };
   throw new MalformedMp4(`unsupported sample entry ${entry.type}`);
 }
 

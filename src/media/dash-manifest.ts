@@ -8,10 +8,11 @@ const PROFILE_ON_DEMAND = 'urn:mpeg:dash:profile:isoff-on-demand:2011';
 
 /**
  * Writes a static MPD (ISO/IEC 23009-1) for a packaged title: one video AdaptationSet, one audio
- * AdaptationSet per language and one TTML (IMSC1) text AdaptationSet per subtitle language.
- * Segmented titles use the live profile with SegmentTemplate + SegmentTimeline built from the
- * real fragment times; single-file titles use the on-demand profile with SegmentBase + sidx.
- * Every URL is relative to the MPD.
+ * AdaptationSet per language and, per subtitle language, two text AdaptationSets of CMAF text
+ * tracks: IMSC1 (`stpp`) then WebVTT (`wvtt`). Every track is addressed the same way: segmented
+ * titles use the live profile with SegmentTemplate + SegmentTimeline built from the real fragment
+ * times; single-file titles use the on-demand profile with SegmentBase + sidx. Every URL is
+ * relative to the MPD.
  */
 export function buildMpd(title: PackagedTitle): string {
   const sets: string[] = [];
@@ -38,7 +39,10 @@ export function buildMpd(title: PackagedTitle): string {
         '    </AdaptationSet>\n',
     );
   });
-  for (const s of title.subtitles) sets.push(textSet(id++, s));
+  for (const s of title.subtitles) {
+    sets.push(textSet(id++, s, s.imsc1, s.language.name, title));
+    sets.push(textSet(id++, s, s.webVtt, `${s.language.name} (WebVTT)`, title));
+  }
   const duration = `PT${title.durationSec.toFixed(3)}S`;
   return (
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
@@ -49,7 +53,7 @@ export function buildMpd(title: PackagedTitle): string {
 }
 
 function representation(r: Rendition, title: PackagedTitle, attrs: string, inner = ''): string {
-  const open = `      <Representation id="${r.kind === 'audio' ? `audio-${r.id}` : r.id}" codecs="${r.codecs}" bandwidth="${r.peakBitsPerSec}" ${attrs}>\n`;
+  const open = `      <Representation id="${representationId(r)}" codecs="${r.codecs}" bandwidth="${r.peakBitsPerSec}"${attrs ? ` ${attrs}` : ''}>\n`;
   const addressing = title.singleFile ? segmentBase(r) : segmentTemplate(r);
   return `${open}${inner}${addressing}      </Representation>\n`;
 }
@@ -97,16 +101,22 @@ function segmentBase(r: Rendition): string {
   );
 }
 
-function textSet(id: number, s: SubtitleTrack): string {
+// Text AdaptationSets are told apart by codec (IMSC1 or WebVTT) and share the language's Role
+// and lang; players pick the format they render and list both.
+function textSet(id: number, s: SubtitleTrack, r: Rendition, label: string, title: PackagedTitle): string {
   return (
-    `    <AdaptationSet id="${id}" contentType="text" mimeType="application/ttml+xml" lang="${s.language.tag}">\n` +
+    `    <AdaptationSet id="${id}" contentType="text" mimeType="application/mp4" lang="${s.language.tag}" segmentAlignment="true" startWithSAP="1">\n` +
     '      <Role schemeIdUri="urn:mpeg:dash:role:2011" value="subtitle"/>\n' +
-    `      <Label>${s.language.name}</Label>\n` +
-    `      <Representation id="subs-${s.language.tag}" bandwidth="256">\n` +
-    `        <BaseURL>${s.ttmlUri}</BaseURL>\n` +
-    '      </Representation>\n' +
+    `      <Label>${label}</Label>\n` +
+    representation(r, title, '') +
     '    </AdaptationSet>\n'
   );
+}
+
+function representationId(r: Rendition): string {
+  if (r.kind === 'audio') return `audio-${r.id}`;
+  if (r.kind === 'text') return `text-${r.language?.tag ?? 'und'}-${r.id}`;
+  return r.id;
 }
 
 function span(r: ByteRange): string {

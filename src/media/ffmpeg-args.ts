@@ -13,6 +13,14 @@ export interface EncodedOutput {
 /** Audio bitrate for every language rendition: stereo AAC-LC. */
 export const AUDIO_BITRATE_KBPS = 128;
 
+/**
+ * x264 constant-quality target shared by every rung. With one quality for the whole ladder a
+ * rung with more pixels needs more bits, so bitrates rise with resolution; each rung's own
+ * bitrate is the VBV ceiling. (A bitrate target instead let x264 undershoot easy content at the
+ * source resolution: a 720p rung came out below the 540p one.)
+ */
+export const VIDEO_CRF = 23;
+
 // CMAF track files: moov first, fragments with moof-relative offsets (so fragments can be cut
 // out into segment files), and signed CTS offsets (trun v1) instead of an edit list, which MSE
 // players apply inconsistently.
@@ -23,6 +31,8 @@ const CMAF_MOVFLAGS = '+frag_keyframe+empty_moov+default_base_moof+cmaf+negative
  * one single-track fragmented MP4 per video rendition and per audio language into `workDir`.
  * GOPs are closed and fixed at fps×segmentSeconds frames with scene-cut keyframes disabled, so
  * every rendition has keyframes at the same instants and each fragment is one aligned segment.
+ * Rate control is capped quality: CRF `VIDEO_CRF`, at most the rung's bitrate (VBV maxrate) over a
+ * two-second buffer.
  */
 export function buildEncodeArgs(
   source: MediaSource,
@@ -43,7 +53,7 @@ export function buildEncodeArgs(
     outputs.push({ kind: 'video', id: r.id, file });
     args.push('-map', `[v${i}]`, ...common);
     args.push('-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high', '-pix_fmt', 'yuv420p');
-    args.push('-b:v', `${r.bitrateKbps}k`, '-maxrate', `${Math.round(r.bitrateKbps * 1.2)}k`, '-bufsize', `${r.bitrateKbps * 2}k`);
+    args.push('-crf', String(VIDEO_CRF), '-maxrate', `${r.bitrateKbps}k`, '-bufsize', `${r.bitrateKbps * 2}k`);
     args.push('-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0');
     args.push('-force_key_frames', `expr:gte(t,n_forced*${segmentSeconds})`, '-x264-params', 'open-gop=0');
     args.push('-movflags', CMAF_MOVFLAGS, '-f', 'mp4', file);

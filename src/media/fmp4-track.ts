@@ -14,9 +14,14 @@ export interface Fragment {
   startsWithSync: boolean;
 }
 
+/** What a track carries, from its handler: `vide`, `soun`, or `subt`/`text` (14496-30 text). */
+export type TrackKind = 'video' | 'audio' | 'text';
+
+const KIND_BY_HANDLER: Readonly<Record<string, TrackKind>> = { vide: 'video', soun: 'audio', subt: 'text', text: 'text' };
+
 /** A single-track fragmented MP4 file as the packager sees it. */
 export interface Fmp4Track extends SampleEntryInfo {
-  kind: 'video' | 'audio';
+  kind: TrackKind;
   trackId: number;
   timescale: number;
   /** Byte length of ftyp + moov: the initialization segment. */
@@ -28,9 +33,10 @@ export interface Fmp4Track extends SampleEntryInfo {
 const NON_SYNC = 0x10000;
 
 /**
- * Parses an ffmpeg-written CMAF track file (ftyp, moov, then moof/mdat pairs; a trailing mfra is
- * ignored). Requires one track and moof-relative data offsets, because the packager moves the
- * fragments into new files. Throws MalformedMp4 otherwise.
+ * Parses a CMAF track file as ffmpeg writes audio and video and buildTextTrack writes text (ftyp,
+ * moov, then moof/mdat pairs; a trailing mfra is ignored). Requires one track and moof-relative
+ * data offsets, because the packager moves the fragments into new files. Throws MalformedMp4
+ * otherwise.
  */
 export function readFmp4Track(buf: Buffer): Fmp4Track {
   const top = readBoxes(buf);
@@ -45,7 +51,8 @@ export function readFmp4Track(buf: Buffer): Fmp4Track {
   const timescale = buf.readUInt32BE(mdhd.payload + (fullBoxHeader(buf, mdhd).version === 1 ? 20 : 12));
   const hdlr = findBox(buf, ['mdia', 'hdlr'], trak);
   const handler = buf.toString('latin1', hdlr.payload + 8, hdlr.payload + 12);
-  if (handler !== 'vide' && handler !== 'soun') throw new MalformedMp4(`unsupported handler ${handler}`);
+  const kind = KIND_BY_HANDLER[handler];
+  if (!kind) throw new MalformedMp4(`unsupported handler ${handler}`);
   const stsd = findBox(buf, ['mdia', 'minf', 'stbl', 'stsd'], trak);
   const entry = children(buf, stsd, 8)[0];
   if (!entry) throw new MalformedMp4('empty stsd');
@@ -61,7 +68,7 @@ export function readFmp4Track(buf: Buffer): Fmp4Track {
   }
   if (fragments.length === 0) throw new MalformedMp4('no fragments');
   return {
-    kind: handler === 'vide' ? 'video' : 'audio',
+    kind,
     trackId,
     timescale,
     initBytes: moov.end,

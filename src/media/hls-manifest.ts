@@ -18,7 +18,7 @@ const SUBTITLE_GROUP = 'subs';
 export function buildHlsPlaylists(title: PackagedTitle): PlaylistFiles {
   const files: PlaylistFiles = new Map([[MASTER_PLAYLIST, buildMaster(title)]]);
   for (const r of [...title.video, ...title.audio]) files.set(r.playlistUri, buildMediaPlaylist(r));
-  for (const s of title.subtitles) files.set(s.playlistUri, buildSubtitlePlaylist(s, title.durationSec));
+  for (const s of title.subtitles) files.set(s.playlistUri, buildSubtitlePlaylist(s));
   return files;
 }
 
@@ -68,12 +68,13 @@ function buildMediaPlaylist(r: Rendition): string {
   return `${lines.join('\n')}\n`;
 }
 
-// The whole WebVTT file is one segment: players fetch it once, and cue times need no
-// X-TIMESTAMP-MAP because the fMP4 media timeline starts at zero.
-function buildSubtitlePlaylist(s: SubtitleTrack, durationSec: number): string {
-  const rel = posix.relative(posix.dirname(s.playlistUri), s.vttUri);
-  const lines = ['#EXTM3U', '#EXT-X-VERSION:7', `#EXT-X-TARGETDURATION:${Math.ceil(durationSec)}`, '#EXT-X-MEDIA-SEQUENCE:0'];
-  lines.push('#EXT-X-PLAYLIST-TYPE:VOD', `#EXTINF:${durationSec.toFixed(5)},`, rel, '#EXT-X-ENDLIST');
+// RFC 8216bis §3.1.4: WebVTT segments, one per video segment, each with its X-TIMESTAMP-MAP.
+function buildSubtitlePlaylist(s: SubtitleTrack): string {
+  const rel = (uri: string): string => posix.relative(posix.dirname(s.playlistUri), uri);
+  const target = Math.max(1, ...s.webVttSegments.map((seg) => Math.round(seg.durationSec)));
+  const lines = ['#EXTM3U', '#EXT-X-VERSION:7', `#EXT-X-TARGETDURATION:${target}`, '#EXT-X-MEDIA-SEQUENCE:0', '#EXT-X-PLAYLIST-TYPE:VOD'];
+  for (const seg of s.webVttSegments) lines.push(`#EXTINF:${seg.durationSec.toFixed(5)},`, rel(seg.uri));
+  lines.push('#EXT-X-ENDLIST');
   return `${lines.join('\n')}\n`;
 }
 

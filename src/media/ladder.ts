@@ -3,6 +3,7 @@ import { InvalidLadder } from './errors.js';
 /** One rung of the video ladder as the operator asks for it. */
 export interface LadderRung {
   height: number;
+  /** The rung's ceiling (VBV maxrate): easy content is encoded below it. */
   bitrateKbps: number;
 }
 
@@ -22,9 +23,9 @@ export const DEFAULT_LADDER: readonly LadderRung[] = [
 ];
 
 /**
- * Parses `--ladder 240:400,360:800` (height:kbps pairs). Throws InvalidLadder for anything that
- * is not a list of distinct even heights 64..2160 with positive bitrates; returns rungs sorted
- * from lowest to highest.
+ * Parses `--ladder 240:400,360:800` (height:kbps pairs; kbps is the rung's ceiling). Throws
+ * InvalidLadder for anything that is not a list of distinct even heights 64..2160 with positive
+ * bitrates rising with height; returns rungs sorted from lowest to highest.
  */
 export function parseLadder(spec: string): LadderRung[] {
   const rungs = spec.split(',').map((part) => {
@@ -45,7 +46,12 @@ export function validateLadder(rungs: readonly LadderRung[]): LadderRung[] {
       throw new InvalidLadder(`height ${r.height} must be an even number from 64 to 2160`);
     }
     if (!Number.isInteger(r.bitrateKbps) || r.bitrateKbps <= 0) throw new InvalidLadder(`bitrate ${r.bitrateKbps} kbps`);
-    if (i > 0 && sorted[i - 1]?.height === r.height) throw new InvalidLadder(`height ${r.height} appears twice`);
+    const below = sorted[i - 1];
+    if (below?.height === r.height) throw new InvalidLadder(`height ${r.height} appears twice`);
+    // A ceiling that does not rise with height would let a bigger picture get fewer bits.
+    if (below && below.bitrateKbps >= r.bitrateKbps) {
+      throw new InvalidLadder(`${r.height}p at ${r.bitrateKbps} kbps must be above ${below.height}p's ${below.bitrateKbps} kbps`);
+    }
   }
   return sorted;
 }

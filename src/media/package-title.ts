@@ -11,12 +11,15 @@ import { mergeShortTail, readFmp4Track } from './fmp4-track.js';
 import { buildHlsPlaylists } from './hls-manifest.js';
 import { DEFAULT_LADDER, fitLadder, type LadderRung, type VideoRendition } from './ladder.js';
 import type { Language } from './languages.js';
-import type { PackagedTitle, SubtitleTrack } from './packaged-title.js';
+import type { PackagedTitle, Rendition } from './packaged-title.js';
 import { PACKAGE_SUMMARY, summarize } from './package-summary.js';
+import { keepPayingRungs } from './rung-pruning.js';
 import { writeRendition } from './segment-writer.js';
 import { fileSource, isSynthetic, resolveLanguages, syntheticSource, type MediaSource, type SyntheticSpec } from './source.js';
-import { formatImsc1, formatWebVtt, parseWebVtt, type Cue } from './subtitles.js';
+import { parseWebVtt, type Cue } from './subtitles.js';
 import { syntheticCues } from './synthetic-cues.js';
+import { segmentSpans } from './text-samples.js';
+import { writeTextTracks } from './text-writer.js';
 
 /** What `packageTitle` needs. Only `input` and `outDir` are required. */
 export interface PackageOptions {
@@ -47,8 +50,9 @@ export const DEFAULT_SYNTHETIC = { width: 1280, height: 720, fps: 25, durationSe
 
 /**
  * Packages one title: encodes the ladder and audio languages in one ffmpeg run, cuts CMAF
- * segments (or single files with sidx), writes WebVTT + IMSC1 subtitles, `master.m3u8`,
- * `manifest.mpd` and a `package.json` summary. Everything is built in a sibling staging
+ * segments (or single files with sidx), drops rungs that do not pay for themselves, writes
+ * subtitles as CMAF text tracks (IMSC1, WebVTT) and HLS WebVTT segments aligned with the video
+ * segments, `master.m3u8`, `manifest.mpd` and a `package.json` summary. Everything is built in a sibling staging
  * directory that is renamed onto `outDir` at the end, so a failure leaves nothing behind.
  * Throws PackagingError subclasses for bad input; the staging directory is always removed.
  */
@@ -107,6 +111,7 @@ async function buildTitle(staging: string, plan: TitlePlan, opts: PackageOptions
     video: [],
     audio: [],
     subtitles: [],
+    droppedRenditions: [],
   };
   for (const out of outputs) {
     const clear = await readFile(out.file);
@@ -118,11 +123,27 @@ async function buildTitle(staging: string, plan: TitlePlan, opts: PackageOptions
     if (out.kind === 'video') title.video.push({ ...r, frameRate: plan.source.fps });
     else title.audio.push({ ...r, language: plan.languages.find((l) => l.tag === out.id) });
   }
+  await dropUnpaidRungs(staging, title);
   // The encoded video, not the probed container, says how long the title really is.
   title.durationSec = Math.max(...title.video.map((v) => v.segments.reduce((n, s) => n + s.durationTicks, 0) / v.timescale));
-  for (const [lang, list] of plan.cues) title.subtitles.push(await writeSubtitles(staging, lang, list));
+  // Text segments start where the video's do (every rung is cut at the same instants).
+  const top = title.video[title.video.length - 1] as Rendition;
+  const spans = segmentSpans(top.segments.map((s) => s.decodeTime / top.timescale), title.durationSec);
+  for (const [lang, list] of plan.cues) title.subtitles.push(await writeTextTracks(staging, lang, list, spans, title.singleFile));
   await rm(work, { recursive: true, force: true });
   return title;
+}
+
+// Rungs that cost no less than a bigger picture (or barely less) leave the title, files and all,
+// so the ladder that remains rises in bitrate with resolution.
+async function dropUnpaidRungs(staging: string, title: PackagedTitle): Promise<void> {
+  const { kept, dropped } = keepPayingRungs(title.video, Math.max(0, ...title.audio.map((a) => a.peakBitsPerSec)));
+  for (const d of dropped) {
+    const r = title.video.find((v) => v.id === d.id) as Rendition;
+    await rm(join(staging, title.singleFile ? r.init.uri : dirname(r.init.uri)), { recursive: true, force: true });
+  }
+  title.video = kept;
+  title.droppedRenditions = dropped;
 }
 
 async function loadCues(opts: PackageOptions, source: MediaSource, languages: Language[]): Promise<Map<Language, Cue[]>> {
@@ -139,14 +160,6 @@ async function loadCues(opts: PackageOptions, source: MediaSource, languages: La
     for (const lang of languages) cues.set(lang, syntheticCues(lang.tag, source.durationSec, opts.cueLabel ?? 'h3edge'));
   }
   return cues;
-}
-
-async function writeSubtitles(dir: string, lang: Language, cues: Cue[]): Promise<SubtitleTrack> {
-  await mkdir(join(dir, 'subs'), { recursive: true });
-  const track = { language: lang, vttUri: `subs/${lang.tag}.vtt`, ttmlUri: `subs/${lang.tag}.ttml`, playlistUri: `subs/${lang.tag}.m3u8` };
-  await writeFile(join(dir, track.vttUri), formatWebVtt(cues));
-  await writeFile(join(dir, track.ttmlUri), formatImsc1(cues, lang.tag));
-  return track;
 }
 
 // rename(2) is atomic for the final step; an old copy (overwrite) is moved aside first and

@@ -1,4 +1,6 @@
+import type { TrackKind } from './fmp4-track.js';
 import type { Language } from './languages.js';
+import type { DroppedRendition } from './rung-pruning.js';
 
 /** A byte range inside a file: `length` bytes from `offset`. */
 export interface ByteRange {
@@ -16,10 +18,10 @@ export interface SegmentRef {
   sizeBytes: number;
 }
 
-/** One encoded audio or video rendition after segmentation. */
+/** One encoded audio, video or CMAF text rendition after segmentation. */
 export interface Rendition {
   id: string;
-  kind: 'video' | 'audio';
+  kind: TrackKind;
   codecs: string;
   timescale: number;
   width?: number;
@@ -31,7 +33,7 @@ export interface Rendition {
   /** Peak and average bits per second over the segments. */
   peakBitsPerSec: number;
   averageBitsPerSec: number;
-  /** HLS media playlist, relative to the title root. */
+  /** HLS media playlist, relative to the title root (not written for CMAF text). */
   playlistUri: string;
   init: { uri: string; byteRange?: ByteRange };
   segments: SegmentRef[];
@@ -39,12 +41,27 @@ export interface Rendition {
   indexRange?: ByteRange;
 }
 
-/** One subtitle language in both formats plus its HLS playlist. */
+/** One WebVTT file of an HLS subtitles playlist. */
+export interface WebVttSegment {
+  uri: string;
+  durationSec: number;
+}
+
+/**
+ * One subtitle language in every delivery form: CMAF text tracks for DASH (IMSC1 in `stpp`,
+ * WebVTT in `wvtt`), WebVTT segments with their HLS media playlist, and whole-title sidecar files
+ * (`.vtt`, `.ttml`) for downloads and `<track>` elements. Text segments span the video's.
+ */
 export interface SubtitleTrack {
   language: Language;
+  /** Whole-title WebVTT and IMSC1 files. */
   vttUri: string;
   ttmlUri: string;
+  /** HLS subtitles media playlist of `webVttSegments`. */
   playlistUri: string;
+  webVttSegments: WebVttSegment[];
+  imsc1: Rendition;
+  webVtt: Rendition;
 }
 
 /**
@@ -58,6 +75,8 @@ export interface PackagedTitle {
   video: Rendition[];
   audio: Rendition[];
   subtitles: SubtitleTrack[];
+  /** Encoded video rungs left out because they did not pay for themselves (see keepPayingRungs). */
+  droppedRenditions: DroppedRendition[];
 }
 
 /** Duration of a segment in seconds. */

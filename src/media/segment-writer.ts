@@ -1,15 +1,15 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MalformedMp4 } from './errors.js';
-import type { Fmp4Track } from './fmp4-track.js';
+import type { Fmp4Track, TrackKind } from './fmp4-track.js';
 import type { Rendition, SegmentRef } from './packaged-title.js';
 import { buildSidx } from './sidx.js';
 
 /** Which rendition a track file becomes and where under the title root it goes. */
 export interface RenditionTarget {
-  kind: 'video' | 'audio';
+  kind: TrackKind;
   id: string;
-  /** Directory under the title root: `video` or `audio`. */
+  /** Directory under the title root: `video`, `audio` or `subs/<lang>`. */
   group: string;
 }
 
@@ -19,7 +19,7 @@ export interface RenditionTarget {
  * be a merged run of adjacent ones, see mergeShortTail).
  * Single file: `<group>/<id>.mp4` = ftyp+moov, a `sidx` we build, then the fragments, so HLS can
  * address segments with EXT-X-BYTERANGE and DASH with SegmentBase@indexRange.
- * Video fragments must start with a sync sample; otherwise segments would not be independent.
+ * Every fragment must start with a sync sample; otherwise segments would not be independent.
  */
 export async function writeRendition(
   buf: Buffer,

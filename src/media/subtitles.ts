@@ -32,10 +32,18 @@ export function parseWebVtt(text: string): Cue[] {
   return cues;
 }
 
-/** Serializes cues as WebVTT, one block per cue, timestamps in hh:mm:ss.ttt. */
-export function formatWebVtt(cues: readonly Cue[]): string {
-  const blocks = cues.map((c, i) => `${i + 1}\n${timestamp(c.startSec)} --> ${timestamp(c.endSec)}\n${c.lines.map(vttEscape).join('\n')}`);
-  return `WEBVTT\n\n${blocks.join('\n\n')}\n`;
+/**
+ * Serializes cues as WebVTT, one block per cue, timestamps in hh:mm:ss.ttt. `headers` go on lines
+ * after `WEBVTT` (e.g. HLS's `X-TIMESTAMP-MAP=…`, RFC 8216bis §3.1.4).
+ */
+export function formatWebVtt(cues: readonly Cue[], headers: readonly string[] = []): string {
+  const blocks = cues.map((c, i) => `${i + 1}\n${timestamp(c.startSec)} --> ${timestamp(c.endSec)}\n${cueText(c)}`);
+  return `${['WEBVTT', ...headers].join('\n')}\n\n${blocks.join('\n\n')}\n`;
+}
+
+/** A cue's lines as WebVTT cue text (markup characters escaped), as a WebVTT block or a `payl` box holds it. */
+export function cueText(cue: Cue): string {
+  return cue.lines.map(vttEscape).join('\n');
 }
 
 /**

@@ -52,6 +52,7 @@ export async function runPackage(argv: string[], io: CommandIo): Promise<number>
     io.stdout.write(
       `packaged ${opts.outDir}: ${title.video.length} video, ${title.audio.length} audio, ${title.subtitles.length} subtitle tracks, ` +
         `${title.durationSec.toFixed(1)} s of media in ${seconds} s\n` +
+        title.droppedRenditions.map((d) => `  dropped ${d.reason}\n`).join('') +
         `  ${join(opts.outDir, MASTER_PLAYLIST)}\n  ${join(opts.outDir, DASH_MANIFEST)}\n`,
     );
     return 0;

@@ -16,10 +16,13 @@ export function hlsKeyTags(p: ProtectionSignal, tag: 'EXT-X-KEY' | 'EXT-X-SESSIO
   return lines;
 }
 
-/** Adds EXT-X-KEY lines to a media playlist before its first EXT-X-MAP (they apply to all segments). */
+/**
+ * Adds EXT-X-KEY lines to an fMP4 media playlist before its EXT-X-MAP (they apply to all
+ * segments). A playlist without EXT-X-MAP (WebVTT subtitles, never encrypted) is returned as is.
+ */
 export function addHlsMediaKeys(text: string, p: ProtectionSignal): string {
   const lines = text.split(/\r?\n/).filter((l) => !l.startsWith('#EXT-X-KEY:'));
-  const at = lines.findIndex((l) => l.startsWith('#EXT-X-MAP') || l.startsWith('#EXTINF'));
+  const at = lines.findIndex((l) => l.startsWith('#EXT-X-MAP'));
   if (at < 0) return text;
   lines.splice(at, 0, ...hlsKeyTags(p, 'EXT-X-KEY'));
   return lines.join('\n');

@@ -94,5 +94,7 @@ t.test('DASH and HLS DRM signalling', async (t) => {
   const keyed = addHlsMediaKeys(media, protection);
   t.match(keyed, /#EXT-X-KEY:METHOD=SAMPLE-AES-CTR,URI="data:text\/plain;base64,[^"]+",KEYID=0xA0A1A2A3A4A5A6A7A8A9AAABACADAEAF,KEYFORMAT="urn:uuid:edef8ba9/);
   t.ok(keyed.indexOf('#EXT-X-KEY') < keyed.indexOf('#EXT-X-MAP'), 'keys precede the map');
+  const subtitles = '#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:4\n#EXTINF:4,\nseg-1.vtt\n#EXT-X-ENDLIST\n';
+  t.equal(addHlsMediaKeys(subtitles, protection), subtitles, 'a WebVTT subtitles playlist gets no key');
   t.equal(hlsKeyTags({ ...protection, scheme: 'cbcs', fairplayUrl: 'https://fp' }, 'EXT-X-SESSION-KEY').filter((l) => l.includes('skd://')).length, 1);
 });

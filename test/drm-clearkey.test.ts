@@ -31,6 +31,20 @@ t.test('encrypted title plays through EME ClearKey over HTTP/3', async (t) => {
     const lic = await client.request(grant.drm.licenseUrl, json({ kids: [kidB64], type: 'temporary' }));
     t.equal(lic.status, 200);
     t.same(JSON.parse(lic.body.toString()), { keys: [{ kty: 'oct', kid: kidB64, k: Buffer.from(key, 'hex').toString('base64url') }], type: 'temporary' });
+    // What players send: dash.js application/json, Shaka no Content-Type, others octet-stream.
+    const asSent = (headers: Record<string, string>) => ({ method: 'POST', headers, body: Buffer.from(JSON.stringify({ kids: [kidB64], type: 'temporary' })) });
+    for (const [label, headers] of [
+      ['no Content-Type (Shaka)', {}],
+      ['application/octet-stream', { 'content-type': 'application/octet-stream' }],
+      ['application/json; charset=utf-8', { 'content-type': 'application/json; charset=utf-8' }],
+    ] as const) {
+      const r = await client.request(grant.drm.licenseUrl, asSent(headers));
+      t.equal(r.status, 200, `license request with ${label} → 200`);
+      t.equal(JSON.parse(r.body.toString()).keys?.[0]?.kid, kidB64, `${label}: the key is handed out`);
+    }
+    const html = await client.request(grant.drm.licenseUrl, asSent({ 'content-type': 'text/html' }));
+    t.equal(html.status, 415, 'a body declared as something else → 415');
+    t.match(JSON.parse(html.body.toString()), { error: { code: 'unsupported_media_type' } });
     const wrong = await client.request(grant.drm.licenseUrl, json({ kids: [Buffer.alloc(16, 7).toString('base64url')] }));
     t.equal(wrong.status, 403, 'a key id of another title is refused');
     const mpd = (await client.request(`/${grant.manifestPaths.dash}`)).body.toString();

@@ -78,8 +78,23 @@ t.test('home API', async (t) => {
       const webp = await get(c, path, { accept: 'image/webp,*/*;q=0.8' });
       t.equal(webp.headers['content-type'], 'image/webp', 'WebP when AVIF is not accepted');
       t.equal(webp.body.subarray(8, 12).toString('latin1'), 'WEBP');
-      const refused = await get(c, path, { accept: 'image/avif;q=0,*/*' });
-      t.equal(refused.headers['content-type'], 'image/webp', 'q=0 refuses AVIF even under */*');
+      const refused = await get(c, path, { accept: 'image/avif;q=0,image/webp,*/*' });
+      t.equal(refused.headers['content-type'], 'image/webp', 'q=0 refuses AVIF');
+      // AVIF and WebP only when named; wildcards and no Accept get JPEG (q-values honoured).
+      for (const [accept, type] of [
+        ['image/webp,*/*', 'image/webp'],
+        ['*/*', 'image/jpeg'],
+        ['image/*', 'image/jpeg'],
+        [undefined, 'image/jpeg'],
+        ['image/avif;q=0,*/*', 'image/jpeg'],
+        ['image/avif;q=0.5,image/jpeg', 'image/jpeg'],
+        ['image/avif;q=0.5,image/webp;q=0.8,*/*;q=0.1', 'image/webp'],
+        ['image/webp;q=0.4,image/avif;q=0.6,image/*;q=0.5', 'image/avif'],
+        ['text/html', 'image/jpeg'],
+      ] as const) {
+        const r = await get(c, path, accept === undefined ? {} : { accept });
+        t.equal(r.headers['content-type'], type, `Accept: ${accept ?? '(none)'} → ${type}`);
+      }
       const plain = await get(c, path, { accept: 'image/jpeg' });
       t.equal(plain.headers['content-type'], 'image/jpeg', 'JPEG for everyone else');
       t.equal(plain.body[0], 0xff);

@@ -1,4 +1,5 @@
 import t from 'tap';
+import sharp from 'sharp';
 import { startTestServer } from './helpers/server.js';
 import { h2Client, h3Client, type ProtocolClient } from './helpers/clients.js';
 import { makeHomeLibrary } from './helpers/home-library.js';
@@ -139,6 +140,33 @@ t.test('home API', async (t) => {
       t.equal(js.headers['cache-control'], 'public, max-age=31536000, immutable');
       t.match((await get(c, '/watch/signal-and-noise-s01e01')).body.toString(), /\/app\/player-[A-Z0-9]{8}\.js/);
       t.equal((await get(c, '/app/..%2Fbrowse.html')).status, 400, 'no way out of /app/');
+    });
+
+    t.test(`${proto}: the site icon: /favicon.ico (ICO with PNG images) and the SVG the pages link`, async (t) => {
+      const ico = await get(c, '/favicon.ico');
+      t.equal(ico.status, 200, '/favicon.ico is not a 404');
+      t.equal(ico.headers['content-type'], 'image/x-icon');
+      t.equal(ico.headers['cache-control'], 'public, max-age=86400');
+      t.same([...ico.body.subarray(0, 4)], [0, 0, 1, 0], 'ICO header');
+      const count = ico.body.readUInt16LE(4);
+      const sizes: number[] = [];
+      for (let i = 0; i < count; i++) {
+        const entry = ico.body.subarray(6 + 16 * i, 22 + 16 * i);
+        const png = ico.body.subarray(entry.readUInt32LE(12), entry.readUInt32LE(12) + entry.readUInt32LE(8));
+        const meta = await sharp(png).metadata();
+        t.equal(meta.format, 'png', `image ${i} is a PNG`);
+        t.equal(meta.width, entry[0], `image ${i}: the directory's width matches the PNG`);
+        sizes.push(meta.width ?? 0);
+      }
+      t.same(sizes, [16, 32, 48]);
+      t.equal((await get(c, '/favicon.ico', { 'if-none-match': ico.headers.etag! })).status, 304);
+      for (const shell of ['/', '/watch/signal-and-noise-s01e01']) {
+        t.match((await get(c, shell)).body.toString(), /<link rel="icon" href="\/favicon\.svg" type="image\/svg\+xml">/, `${shell} links the SVG icon`);
+      }
+      const svg = await get(c, '/favicon.svg');
+      t.equal(svg.status, 200);
+      t.equal(svg.headers['content-type'], 'image/svg+xml');
+      t.equal((await sharp(svg.body).metadata()).format, 'svg');
     });
   }
 

@@ -9,6 +9,7 @@ import { H3EDGE, run, spawnServe } from './helpers/run.js';
 import { makeTestCerts } from './helpers/certs.js';
 import { makeTestMedia } from './helpers/media.js';
 import { scratchDir } from './helpers/scratch.js';
+import { startTestServer } from './helpers/server.js';
 
 const certs = makeTestCerts();
 const media = makeTestMedia();
@@ -128,4 +129,15 @@ t.test('every subcommand answers --help with its own usage on stdout, exit 0, wi
   const wrong = await cli('serve', '--bogus');
   t.equal(wrong.code, 2, 'an unknown flag is still a usage error');
   t.match(wrong.stderr, /Unknown option '--bogus' \(see h3edge serve --help\)/);
+});
+
+t.test('an IPv4-only --host is warned about: Chromium reaches localhost over HTTP/3 at ::1 only', async (t) => {
+  const v4 = await startTestServer({ host: '127.0.0.1', media: media.dir });
+  t.teardown(() => v4.close());
+  const warning = v4.logs.filter((l) => l.level === 40 && /Chromium resolves localhost to ::1/.test(String(l.msg)));
+  t.equal(warning.length, 1, 'one warning line naming the cause and the fix');
+  t.match(warning[0], { host: '127.0.0.1', msg: /listen on :: \(default\) or ::1/ });
+  const dual = await startTestServer({ host: '::', media: media.dir });
+  t.teardown(() => dual.close());
+  t.same(dual.logs.filter((l) => /resolves localhost/.test(String(l.msg))), [], 'no warning on ::');
 });

@@ -52,6 +52,20 @@ t.test('encrypted title plays through EME ClearKey over HTTP/3', async (t) => {
     t.match(mpd, new RegExp(`cenc:default_KID="${kid.slice(0, 8)}-`));
     const hls = (await client.request(`/${grant.manifestPaths.hls}`)).body.toString();
     t.match(hls, /#EXT-X-SESSION-KEY:METHOD=SAMPLE-AES-CTR,.*KEYFORMAT="org\.w3\.clearkey"/);
+    // Shaka's HLS parser knows ClearKey only as an "identity" key: 16 raw bytes from the URI.
+    const identity = /#EXT-X-SESSION-KEY:METHOD=SAMPLE-AES-CTR,URI="([^"]+)",KEYFORMAT="identity"/.exec(hls)?.[1];
+    t.ok(identity, 'the session key is also signalled as an identity key');
+    const keyPath = new URL(identity ?? 'https://x/').pathname + new URL(identity ?? 'https://x/').search;
+    const media = (await client.request(`/${grant.manifestPaths.hls.replace(/master\.m3u8$/, '')}video/240p/index.m3u8`)).body.toString();
+    t.match(media, /#EXT-X-KEY:METHOD=SAMPLE-AES-CTR,URI="[^"]+",KEYFORMAT="identity"\n/, 'and in the media playlists');
+    const raw = await client.request(keyPath);
+    t.equal(raw.status, 200);
+    t.same(raw.body, Buffer.from(key, 'hex'), 'the identity URI gives the 16 key bytes');
+    t.equal(raw.headers['content-type'], 'application/octet-stream');
+    t.equal(raw.headers['cache-control'], 'private, no-store', 'never cached');
+    t.equal((await client.request(keyPath.replace(/session=[^&]+/, 'session=nope'))).status, 403, 'no key without a live session');
+    t.equal((await client.request(keyPath.replace(/kid=[0-9a-f]+/, `kid=${'07'.repeat(16)}`))).status, 403, 'no key of another title');
+    t.equal((await client.request(keyPath.replace(/kid=[0-9a-f]+/, 'kid=zz'))).status, 400, 'a malformed key id → 400');
   });
 
   t.test("a 'cbcs' title is signalled as such: DASH value=cbcs, HLS SAMPLE-AES", async (t) => {
@@ -63,6 +77,7 @@ t.test('encrypted title plays through EME ClearKey over HTTP/3', async (t) => {
     t.match(mpd, /schemeIdUri="urn:mpeg:dash:mp4protection:2011" value="cbcs"/);
     const hls = (await client.request(`/${grant.manifestPaths.hls}`)).body.toString();
     t.match(hls, /#EXT-X-SESSION-KEY:METHOD=SAMPLE-AES,.*KEYFORMAT="org\.w3\.clearkey"/);
+    t.notMatch(hls, /KEYFORMAT="identity"/, 'no identity key for cbcs');
   });
 
   for (const title of ['secret', 'secret-cbcs']) {

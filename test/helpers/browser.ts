@@ -1,4 +1,5 @@
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { CHROMIUM_ARGS } from './engines.js';
 
 export interface TestBrowser {
   context: BrowserContext;
@@ -15,13 +16,7 @@ export async function launchChromium(opts: { port: number | number[]; spki: stri
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
     args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--autoplay-policy=no-user-gesture-required',
+      ...CHROMIUM_ARGS,
       '--enable-quic',
       `--origin-to-force-quic-on=${origins}`,
       `--ignore-certificate-errors-spki-list=${opts.spki}`,

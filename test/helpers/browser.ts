@@ -1,5 +1,4 @@
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
-import { CHROMIUM_ARGS } from './engines.js';
 
 export interface TestBrowser {
   context: BrowserContext;
@@ -16,7 +15,13 @@ export async function launchChromium(opts: { port: number | number[]; spki: stri
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
     args: [
-      ...CHROMIUM_ARGS,
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--autoplay-policy=no-user-gesture-required',
       '--enable-quic',
       `--origin-to-force-quic-on=${origins}`,
       `--ignore-certificate-errors-spki-list=${opts.spki}`,

@@ -165,6 +165,10 @@ async function playCase(browser: EngineBrowser, server: TestServer, media: Matri
       const range = r.headers().range;
       if (range && r.url().includes('/video/')) ranges.push(range);
     });
+    // Requests the player gave up on (an audio switch, a level switch): the browser may report
+    // them with or without a protocol, so they are left out of the protocol check and counted.
+    const failed: string[] = [];
+    page.on('requestfailed', (r) => failed.push(r.url()));
     const title = media.titles[c.kind];
     await page.goto(`${server.origin}/content/player/matrix.html?player=${c.player}&format=${c.format}&title=${title}&profile=${name}`);
     await page.waitForFunction(() => (window as unknown as PageWindow).controls !== undefined || (window as unknown as PageWindow).errors.length > 0, { timeout: 60_000, polling: POLL_MS });
@@ -177,12 +181,12 @@ async function playCase(browser: EngineBrowser, server: TestServer, media: Matri
     if (c.kind === 'clear') await waitForSecondLanguages(page);
     const screenshot = artifactPath('players', `${name}.png`);
     await page.screenshot({ path: screenshot as `${string}.png` });
-    const seen = await page.evaluate((origin: string) => {
+    const seen = await page.evaluate((origin: string, failed: string[]) => {
       const w = window as unknown as PageWindow;
       const v = document.getElementById('v') as HTMLVideoElement;
       const entries = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).filter((e) => e.name.startsWith(origin));
-      // A request the player aborted (an audio switch, a seek) got no response and names no protocol.
-      const answered = entries.filter((e) => e.responseStart > 0);
+      // A request the player aborted got no (whole) response and may name no protocol.
+      const answered = entries.filter((e) => e.responseStart > 0 && !failed.includes(e.name));
       const protocols: Record<string, string[]> = {};
       for (const e of answered) (protocols[e.nextHopProtocol || '(none)'] ??= []).push(new URL(e.name).pathname.split('/').slice(-2).join('/'));
       return {
@@ -198,7 +202,7 @@ async function playCase(browser: EngineBrowser, server: TestServer, media: Matri
         mediaKeys: v.mediaKeys !== null,
         keyRequests: entries.filter((e) => e.name.includes('/v1/license/')).map((e) => new URL(e.name).pathname),
       };
-    }, server.origin);
+    }, server.origin, failed);
     // The page document itself: Resource Timing lists subresources only.
     const nav = await page.evaluate(() => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined)?.nextHopProtocol ?? '(none)');
     (seen.protocols[nav] ??= []).push('matrix.html');

@@ -1,11 +1,12 @@
 // Builds the web app (web/) into dist/web/: browse.html and player.html (the shells served at /
-// and /watch/<id>) and app/ with the bundled, content-hashed scripts (hls.js bundled into the
-// player) and styles. Usage: npx tsx scripts/build-web.ts [--out dist/web]
+// and /watch/<id>), app/ with the bundled, content-hashed scripts (hls.js bundled into the
+// player) and styles, and the site icon (favicon.svg, favicon.ico). Usage: npx tsx scripts/build-web.ts [--out dist/web]
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { faviconIco } from './favicon.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const WEB = join(ROOT, 'web');
@@ -41,6 +42,9 @@ export async function buildWeb(outDir: string): Promise<Record<string, string>> 
     });
     await writeFile(join(outDir, page), html);
   }
+  const icon = await readFile(join(WEB, 'favicon.svg'));
+  await writeFile(join(outDir, 'favicon.svg'), icon);
+  await writeFile(join(outDir, 'favicon.ico'), await faviconIco(icon));
   return assets;
 }
 

@@ -6,6 +6,9 @@ packages=(
   ngtcp2-client ngtcp2-server # reference HTTP/3 peers (gtlsclient, gtlsserver)
   nghttp2-client              # nghttp, h2load
   chromium                    # player tests
+  firefox-esr libnss3-tools   # player matrix in Firefox ESR (certutil imports the dev CA into its profile)
+  prometheus                  # promtool checks /metrics in the suite
+  systemd                     # systemd-analyze verifies deploy/h3edge.service in the suite
   caddy                       # the baseline server of make bench-cache
   libngtcp2-dev libngtcp2-crypto-gnutls-dev libnghttp3-dev libgnutls28-dev # native HTTP/3 engine
   curl openssl ca-certificates g++ make python3
@@ -27,3 +30,7 @@ fi
 echo "installing: ${missing[*]}"
 apt-get update -qq
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Only promtool is wanted from the prometheus package: do not leave its server running.
+if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+  systemctl disable --now prometheus >/dev/null 2>&1 || true
+fi

@@ -191,6 +191,10 @@ export async function startServer(
   registerTicketKeyMetrics(metrics.registry, () => ticketKeyGeneration);
   readiness.add({ name: 'tls', check: () => ({ ready: true, detail: running.cert }) });
   logger.info({ port: tcp.port, adminPort: admin?.port, host: config.host, h3Engine: udp.engine, media: config.media }, 'listening');
+  if (ipv4Only(config.host)) {
+    // TCP clients fall back from ::1 to 127.0.0.1; Chromium's QUIC to a forced origin does not.
+    logger.warn({ host: config.host }, 'IPv4-only address: Chromium resolves localhost to ::1, so its HTTP/3 to https://localhost fails; listen on :: (default) or ::1 for browsers on this machine');
+  }
   return {
     port: tcp.port,
     h3Engine: udp.engine,
@@ -288,4 +292,9 @@ function bindError(err: unknown, port: number, proto: string): unknown {
   if (code === 'EADDRINUSE') return new ConfigError(`port ${port}/${proto} is already in use`);
   if (code === 'EACCES') return new ConfigError(`port ${port}/${proto}: permission denied`);
   return err;
+}
+
+/** The loopback or wildcard IPv4 address: reachable as `localhost` only by clients that try 127.0.0.1. */
+function ipv4Only(host: string): boolean {
+  return host === '0.0.0.0' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

@@ -9,6 +9,7 @@ import { H3EDGE, run, spawnServe } from './helpers/run.js';
 import { makeTestCerts } from './helpers/certs.js';
 import { makeTestMedia } from './helpers/media.js';
 import { scratchDir } from './helpers/scratch.js';
+import { startTestServer } from './helpers/server.js';
 
 const certs = makeTestCerts();
 const media = makeTestMedia();
@@ -102,4 +103,41 @@ t.test('SIGTERM lets an in-flight download finish, then exits 0', async (t) => {
   t.ok(refused, 'new connections are refused while draining');
   t.ok(Buffer.concat(chunks).equals(big), 'in-flight download completed byte-exact');
   t.equal(code, 0, 'exit code 0');
+});
+
+t.test('every subcommand answers --help with its own usage on stdout, exit 0, without doing anything', async (t) => {
+  const cli = (...args: string[]) => run(process.execPath, [...H3EDGE, ...args], { timeoutMs: 30_000 });
+  const cases: Array<[string[], RegExp]> = [
+    [['serve', '--help'], /^usage: h3edge serve \[--port 8443\][^]*--upstream-ca F/],
+    [['serve', '--port', '1', '-h'], /^usage: h3edge serve /],
+    [['package', '--help'], /^usage: h3edge package <input\|lavfi:testsrc2> --out[^]*--encrypt/],
+    [['fill', '--help'], /^usage: h3edge fill --upstream https:\/\/origin:8443 --media DIR/],
+    [['help', 'fill'], /^usage: h3edge fill /],
+  ];
+  const results = await Promise.all(cases.map(([args]) => cli(...args)));
+  cases.forEach(([args, usage], i) => {
+    const r = results[i]!;
+    t.equal(r.code, 0, `h3edge ${args.join(' ')}: exit 0`);
+    t.match(r.stdout, usage, `h3edge ${args.join(' ')}: its own usage`);
+    t.match(r.stdout, /README\.md, section "/, 'points to the README section with every default and limit');
+    t.equal(r.stderr, '', 'nothing on stderr');
+  });
+  t.notMatch(results[0]!.stdout, /h3edge package|h3edge fill/, 'serve --help shows serve alone');
+  const all = await cli('--help');
+  t.equal(all.code, 0);
+  for (const c of ['serve', 'package', 'fill']) t.match(all.stdout, new RegExp(`h3edge ${c} `), `h3edge --help lists ${c}`);
+  const wrong = await cli('serve', '--bogus');
+  t.equal(wrong.code, 2, 'an unknown flag is still a usage error');
+  t.match(wrong.stderr, /Unknown option '--bogus' \(see h3edge serve --help\)/);
+});
+
+t.test('an IPv4-only --host is warned about: Chromium reaches localhost over HTTP/3 at ::1 only', async (t) => {
+  const v4 = await startTestServer({ host: '127.0.0.1', media: media.dir });
+  t.teardown(() => v4.close());
+  const warning = v4.logs.filter((l) => l.level === 40 && /Chromium resolves localhost to ::1/.test(String(l.msg)));
+  t.equal(warning.length, 1, 'one warning line naming the cause and the fix');
+  t.match(warning[0], { host: '127.0.0.1', msg: /listen on :: \(default\) or ::1/ });
+  const dual = await startTestServer({ host: '::', media: media.dir });
+  t.teardown(() => dual.close());
+  t.same(dual.logs.filter((l) => /resolves localhost/.test(String(l.msg))), [], 'no warning on ::');
 });

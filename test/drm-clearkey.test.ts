@@ -31,6 +31,20 @@ t.test('encrypted title plays through EME ClearKey over HTTP/3', async (t) => {
     const lic = await client.request(grant.drm.licenseUrl, json({ kids: [kidB64], type: 'temporary' }));
     t.equal(lic.status, 200);
     t.same(JSON.parse(lic.body.toString()), { keys: [{ kty: 'oct', kid: kidB64, k: Buffer.from(key, 'hex').toString('base64url') }], type: 'temporary' });
+    // What players send: dash.js application/json, Shaka no Content-Type, others octet-stream.
+    const asSent = (headers: Record<string, string>) => ({ method: 'POST', headers, body: Buffer.from(JSON.stringify({ kids: [kidB64], type: 'temporary' })) });
+    for (const [label, headers] of [
+      ['no Content-Type (Shaka)', {}],
+      ['application/octet-stream', { 'content-type': 'application/octet-stream' }],
+      ['application/json; charset=utf-8', { 'content-type': 'application/json; charset=utf-8' }],
+    ] as const) {
+      const r = await client.request(grant.drm.licenseUrl, asSent(headers));
+      t.equal(r.status, 200, `license request with ${label} → 200`);
+      t.equal(JSON.parse(r.body.toString()).keys?.[0]?.kid, kidB64, `${label}: the key is handed out`);
+    }
+    const html = await client.request(grant.drm.licenseUrl, asSent({ 'content-type': 'text/html' }));
+    t.equal(html.status, 415, 'a body declared as something else → 415');
+    t.match(JSON.parse(html.body.toString()), { error: { code: 'unsupported_media_type' } });
     const wrong = await client.request(grant.drm.licenseUrl, json({ kids: [Buffer.alloc(16, 7).toString('base64url')] }));
     t.equal(wrong.status, 403, 'a key id of another title is refused');
     const mpd = (await client.request(`/${grant.manifestPaths.dash}`)).body.toString();
@@ -38,6 +52,20 @@ t.test('encrypted title plays through EME ClearKey over HTTP/3', async (t) => {
     t.match(mpd, new RegExp(`cenc:default_KID="${kid.slice(0, 8)}-`));
     const hls = (await client.request(`/${grant.manifestPaths.hls}`)).body.toString();
     t.match(hls, /#EXT-X-SESSION-KEY:METHOD=SAMPLE-AES-CTR,.*KEYFORMAT="org\.w3\.clearkey"/);
+    // Shaka's HLS parser knows ClearKey only as an "identity" key: 16 raw bytes from the URI.
+    const identity = /#EXT-X-SESSION-KEY:METHOD=SAMPLE-AES-CTR,URI="([^"]+)",KEYFORMAT="identity"/.exec(hls)?.[1];
+    t.ok(identity, 'the session key is also signalled as an identity key');
+    const keyPath = new URL(identity ?? 'https://x/').pathname + new URL(identity ?? 'https://x/').search;
+    const media = (await client.request(`/${grant.manifestPaths.hls.replace(/master\.m3u8$/, '')}video/240p/index.m3u8`)).body.toString();
+    t.match(media, /#EXT-X-KEY:METHOD=SAMPLE-AES-CTR,URI="[^"]+",KEYFORMAT="identity"\n/, 'and in the media playlists');
+    const raw = await client.request(keyPath);
+    t.equal(raw.status, 200);
+    t.same(raw.body, Buffer.from(key, 'hex'), 'the identity URI gives the 16 key bytes');
+    t.equal(raw.headers['content-type'], 'application/octet-stream');
+    t.equal(raw.headers['cache-control'], 'private, no-store', 'never cached');
+    t.equal((await client.request(keyPath.replace(/session=[^&]+/, 'session=nope'))).status, 403, 'no key without a live session');
+    t.equal((await client.request(keyPath.replace(/kid=[0-9a-f]+/, `kid=${'07'.repeat(16)}`))).status, 403, 'no key of another title');
+    t.equal((await client.request(keyPath.replace(/kid=[0-9a-f]+/, 'kid=zz'))).status, 400, 'a malformed key id → 400');
   });
 
   t.test("a 'cbcs' title is signalled as such: DASH value=cbcs, HLS SAMPLE-AES", async (t) => {
@@ -49,6 +77,7 @@ t.test('encrypted title plays through EME ClearKey over HTTP/3', async (t) => {
     t.match(mpd, /schemeIdUri="urn:mpeg:dash:mp4protection:2011" value="cbcs"/);
     const hls = (await client.request(`/${grant.manifestPaths.hls}`)).body.toString();
     t.match(hls, /#EXT-X-SESSION-KEY:METHOD=SAMPLE-AES,.*KEYFORMAT="org\.w3\.clearkey"/);
+    t.notMatch(hls, /KEYFORMAT="identity"/, 'no identity key for cbcs');
   });
 
   for (const title of ['secret', 'secret-cbcs']) {

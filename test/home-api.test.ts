@@ -1,4 +1,5 @@
 import t from 'tap';
+import sharp from 'sharp';
 import { startTestServer } from './helpers/server.js';
 import { h2Client, h3Client, type ProtocolClient } from './helpers/clients.js';
 import { makeHomeLibrary } from './helpers/home-library.js';
@@ -78,8 +79,23 @@ t.test('home API', async (t) => {
       const webp = await get(c, path, { accept: 'image/webp,*/*;q=0.8' });
       t.equal(webp.headers['content-type'], 'image/webp', 'WebP when AVIF is not accepted');
       t.equal(webp.body.subarray(8, 12).toString('latin1'), 'WEBP');
-      const refused = await get(c, path, { accept: 'image/avif;q=0,*/*' });
-      t.equal(refused.headers['content-type'], 'image/webp', 'q=0 refuses AVIF even under */*');
+      const refused = await get(c, path, { accept: 'image/avif;q=0,image/webp,*/*' });
+      t.equal(refused.headers['content-type'], 'image/webp', 'q=0 refuses AVIF');
+      // AVIF and WebP only when named; wildcards and no Accept get JPEG (q-values honoured).
+      for (const [accept, type] of [
+        ['image/webp,*/*', 'image/webp'],
+        ['*/*', 'image/jpeg'],
+        ['image/*', 'image/jpeg'],
+        [undefined, 'image/jpeg'],
+        ['image/avif;q=0,*/*', 'image/jpeg'],
+        ['image/avif;q=0.5,image/jpeg', 'image/jpeg'],
+        ['image/avif;q=0.5,image/webp;q=0.8,*/*;q=0.1', 'image/webp'],
+        ['image/webp;q=0.4,image/avif;q=0.6,image/*;q=0.5', 'image/avif'],
+        ['text/html', 'image/jpeg'],
+      ] as const) {
+        const r = await get(c, path, accept === undefined ? {} : { accept });
+        t.equal(r.headers['content-type'], type, `Accept: ${accept ?? '(none)'} → ${type}`);
+      }
       const plain = await get(c, path, { accept: 'image/jpeg' });
       t.equal(plain.headers['content-type'], 'image/jpeg', 'JPEG for everyone else');
       t.equal(plain.body[0], 0xff);
@@ -124,6 +140,33 @@ t.test('home API', async (t) => {
       t.equal(js.headers['cache-control'], 'public, max-age=31536000, immutable');
       t.match((await get(c, '/watch/signal-and-noise-s01e01')).body.toString(), /\/app\/player-[A-Z0-9]{8}\.js/);
       t.equal((await get(c, '/app/..%2Fbrowse.html')).status, 400, 'no way out of /app/');
+    });
+
+    t.test(`${proto}: the site icon: /favicon.ico (ICO with PNG images) and the SVG the pages link`, async (t) => {
+      const ico = await get(c, '/favicon.ico');
+      t.equal(ico.status, 200, '/favicon.ico is not a 404');
+      t.equal(ico.headers['content-type'], 'image/x-icon');
+      t.equal(ico.headers['cache-control'], 'public, max-age=86400');
+      t.same([...ico.body.subarray(0, 4)], [0, 0, 1, 0], 'ICO header');
+      const count = ico.body.readUInt16LE(4);
+      const sizes: number[] = [];
+      for (let i = 0; i < count; i++) {
+        const entry = ico.body.subarray(6 + 16 * i, 22 + 16 * i);
+        const png = ico.body.subarray(entry.readUInt32LE(12), entry.readUInt32LE(12) + entry.readUInt32LE(8));
+        const meta = await sharp(png).metadata();
+        t.equal(meta.format, 'png', `image ${i} is a PNG`);
+        t.equal(meta.width, entry[0], `image ${i}: the directory's width matches the PNG`);
+        sizes.push(meta.width ?? 0);
+      }
+      t.same(sizes, [16, 32, 48]);
+      t.equal((await get(c, '/favicon.ico', { 'if-none-match': ico.headers.etag! })).status, 304);
+      for (const shell of ['/', '/watch/signal-and-noise-s01e01']) {
+        t.match((await get(c, shell)).body.toString(), /<link rel="icon" href="\/favicon\.svg" type="image\/svg\+xml">/, `${shell} links the SVG icon`);
+      }
+      const svg = await get(c, '/favicon.svg');
+      t.equal(svg.status, 200);
+      t.equal(svg.headers['content-type'], 'image/svg+xml');
+      t.equal((await sharp(svg.body).metadata()).format, 'svg');
     });
   }
 

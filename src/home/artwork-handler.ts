@@ -10,7 +10,7 @@ const SAFE_ID = /^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/;
 
 /**
  * GET/HEAD `/artwork/:titleId/:aspect/:width`: one URL per size (srcset-friendly), the encoding
- * chosen by `Accept` (AVIF, then WebP, then JPEG), hence `Vary: Accept`. Renditions never change
+ * chosen by `Accept` (AVIF or WebP when named, by q-value, else JPEG), hence `Vary: Accept`. Renditions never change
  * under a URL, so they are cached for a year. `root` is the artwork directory.
  */
 export function artworkHandler(deps: { root: string; store: ContentStore }): Handler {
@@ -41,7 +41,12 @@ async function openPreferred(
 ): Promise<{ file: ContentFile; format: ArtworkFormat }> {
   const offered: ArtworkFormat[] = [...ARTWORK_FORMATS];
   while (offered.length > 0) {
-    const type = negotiateType(accept, offered.map((f) => f.type)) ?? 'image/jpeg';
+    const type =
+      negotiateType(
+        accept,
+        offered.map((f) => f.type),
+        offered.filter((f) => f.namedOnly).map((f) => f.type),
+      ) ?? 'image/jpeg';
     const format = offered.find((f) => f.type === type) ?? ARTWORK_FORMATS[ARTWORK_FORMATS.length - 1]!;
     try {
       return { file: await deps.store.open(join(deps.root, artworkFile(titleId, aspect, width, format.ext))), format };

@@ -6,11 +6,14 @@ export const ARTWORK_ASPECTS = {
 
 export type ArtworkAspect = keyof typeof ARTWORK_ASPECTS;
 
-/** Encodings in order of preference; JPEG is the fallback every browser takes. */
+/**
+ * Encodings in order of preference; JPEG is the fallback every client takes. AVIF and WebP go
+ * only to a client whose `Accept` names them (`namedOnly`): `*\/*` or no Accept gets JPEG.
+ */
 export const ARTWORK_FORMATS = [
-  { ext: 'avif', type: 'image/avif' },
-  { ext: 'webp', type: 'image/webp' },
-  { ext: 'jpg', type: 'image/jpeg' },
+  { ext: 'avif', type: 'image/avif', namedOnly: true },
+  { ext: 'webp', type: 'image/webp', namedOnly: true },
+  { ext: 'jpg', type: 'image/jpeg', namedOnly: false },
 ] as const;
 
 export type ArtworkFormat = (typeof ARTWORK_FORMATS)[number];

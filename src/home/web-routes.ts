@@ -9,8 +9,9 @@ const HASHED = /-[A-Z0-9]{8}\.(js|css|map)$/;
 
 /**
  * The web app: `/` (browse) and `/watch/:titleId` (player) are HTML shells built by
- * `scripts/build-web.ts` into `webRoot`; `/app/*` are its scripts and styles. Shells are
- * revalidated on every load, hashed assets are immutable.
+ * `scripts/build-web.ts` into `webRoot`; `/app/*` are its scripts and styles; `/favicon.ico` and
+ * `/favicon.svg` its icon. Shells are revalidated on every load, hashed assets are immutable,
+ * the icon is kept for a day.
  */
 export function addWebRoutes(router: Router, deps: { webRoot: string; store: ContentStore }): void {
   const files = contentHandler({ root: deps.webRoot, store: deps.store });
@@ -26,9 +27,18 @@ export function addWebRoutes(router: Router, deps: { webRoot: string; store: Con
         throw err;
       }
     };
+  const icon =
+    (file: string): Handler =>
+    async (ex) => {
+      const reply = await files(ex, { path: file });
+      reply.headers['cache-control'] = 'public, max-age=86400';
+      return reply;
+    };
   router
     .add(['GET', 'HEAD'], '/', page('browse.html'))
     .add(['GET', 'HEAD'], '/watch/:titleId', page('player.html'))
+    .add(['GET', 'HEAD'], '/favicon.ico', icon('favicon.ico'))
+    .add(['GET', 'HEAD'], '/favicon.svg', icon('favicon.svg'))
     .add(['GET', 'HEAD'], '/app/*path', async (ex, params) => {
       const reply = await files(ex, { path: `app/${params.path ?? ''}` });
       if (HASHED.test(params.path ?? '')) reply.headers['cache-control'] = 'public, max-age=31536000, immutable';

@@ -39,7 +39,12 @@ export class ServerMetrics {
   });
 
   constructor(opts: { processMetrics?: boolean } = {}) {
-    if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'h3edge_' });
+    if (opts.processMetrics ?? true) {
+      collectDefaultMetrics({ register: this.registry, prefix: 'h3edge_' });
+      // prom-client also exports these three as gauges named like counters, which Prometheus'
+      // own linter (`promtool check metrics`) rejects; the gauges without `_total` say the same.
+      for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total']) this.registry.removeSingleMetric(`h3edge_nodejs_${name}`);
+    }
   }
 
   /** Records one completed request; called by the core once per request. */

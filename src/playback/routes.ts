@@ -9,6 +9,7 @@ import type { KeySet } from './keyset.js';
 import { tokenContentHandler } from './token-content-handler.js';
 import { steeringHandler } from './steering-handler.js';
 import { clearKeyLicenseHandler } from './drm/clearkey-license.js';
+import { identityKeyHandler } from './drm/identity-key.js';
 import type { KeyStore } from './drm/key-store.js';
 import type { LicenseServers } from './drm/drm-catalog.js';
 
@@ -47,6 +48,7 @@ export function addPlaybackRoutes(router: Router, deps: PlaybackRoutesDeps): voi
     .add(['POST'], '/v1/license/clearkey', clearKeyLicenseHandler({ keys: deps.keyStore, sessionTitle: (sid) => deps.service.session(sid)?.titleId }), {
       maxBodyBytes: LICENSE_REQUEST_MAX_BYTES,
     })
+      .add(['GET'], '/v1/license/clearkey/key', identityKeyHandler({ keys: deps.keyStore, sessionTitle: (sid) => deps.service.session(sid)?.titleId }))
     .add(['GET', 'HEAD'], '/t/:token/content/*path', tokenContentHandler(deps));
 }
 

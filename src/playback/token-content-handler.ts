@@ -66,6 +66,7 @@ async function protectionFor(claims: TokenClaims, deps: PlaybackRoutesDeps): Pro
     kid: first.kid,
     scheme: keys.scheme,
     clearKeyUrl: `https://${claims.api}/v1/license/clearkey?session=${encodeURIComponent(claims.sid)}`,
+    identityKeyUrl: `https://${claims.api}/v1/license/clearkey/key?session=${encodeURIComponent(claims.sid)}&kid=${first.kid}`,
     widevineUrl: deps.licenseServers.widevine,
     playreadyUrl: deps.licenseServers.playready,
     fairplayUrl: deps.licenseServers.fairplay,

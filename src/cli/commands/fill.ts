@@ -75,7 +75,7 @@ function parse(argv: string[]) {
       },
     });
   } catch (err) {
-    throw new ConfigError(`${(err as Error).message} (see h3edge --help)`);
+    throw new ConfigError(`${(err as Error).message} (see h3edge fill --help)`);
   }
 }
 

@@ -27,7 +27,7 @@ export async function runPackage(argv: string[], io: CommandIo): Promise<number>
   try {
     ({ opts, keyStoreDir } = parseOptions(argv));
   } catch (err) {
-    io.stderr.write(`h3edge package: ${(err as Error).message} (see h3edge --help)\n`);
+    io.stderr.write(`h3edge package: ${(err as Error).message} (see h3edge package --help)\n`);
     return 2;
   }
   let lastStep = -1;

@@ -104,7 +104,7 @@ export function serveConfigFromArgs(argv: string[]): ServeConfig {
       },
     }));
   } catch (err) {
-    throw new ConfigError(`${(err as Error).message} (see h3edge --help)`);
+    throw new ConfigError(`${(err as Error).message} (see h3edge serve --help)`);
   }
   const flags: Record<string, unknown> = {
     host: values.host,

@@ -13,6 +13,12 @@ export function hlsKeyTags(p: ProtectionSignal, tag: 'EXT-X-KEY' | 'EXT-X-SESSIO
   if (p.playreadyUrl) lines.push(`#${tag}:METHOD=${method},URI="${data(SYSTEM_IDS.playready)}",KEYID=${keyId},KEYFORMAT="com.microsoft.playready",KEYFORMATVERSIONS="1"`);
   if (p.fairplayUrl && p.scheme === 'cbcs') lines.push(`#${tag}:METHOD=SAMPLE-AES,URI="skd://${p.kid}",KEYFORMAT="com.apple.streamingkeydelivery",KEYFORMATVERSIONS="1"`);
   if (p.clearKeyUrl) lines.push(`#${tag}:METHOD=${method},URI="${p.clearKeyUrl}",KEYID=${keyId},KEYFORMAT="org.w3.clearkey",KEYFORMATVERSIONS="1"`);
+  // ClearKey twice, as the two open-source players read it: hls.js knows "org.w3.clearkey" (EME,
+  // license server from its config) and skips an identity key with SAMPLE-AES-CTR; Shaka knows
+  // only "identity" (GETs the key, takes the key id from the init segment's tenc). Not for
+  // 'cbcs': hls.js takes an identity SAMPLE-AES key as MPEG-TS sample encryption and would
+  // decrypt nothing. Two keys of different KEYFORMATs for the same segments: RFC 8216bis §4.4.4.4.
+  if (p.identityKeyUrl && p.scheme === 'cenc') lines.push(`#${tag}:METHOD=SAMPLE-AES-CTR,URI="${p.identityKeyUrl}",KEYFORMAT="identity"`);
   return lines;
 }
 

@@ -4,6 +4,11 @@ export interface ProtectionSignal {
   kid: string;
   scheme: 'cenc' | 'cbcs';
   clearKeyUrl?: string;
+  /**
+   * Where a player GETs the 16 raw key bytes (HLS `KEYFORMAT="identity"`, RFC 8216bis §5.1):
+   * Shaka's HLS parser knows ClearKey only in this form.
+   */
+  identityKeyUrl?: string;
   widevineUrl?: string;
   playreadyUrl?: string;
   fairplayUrl?: string;

@@ -97,4 +97,19 @@ t.test('DASH and HLS DRM signalling', async (t) => {
   const subtitles = '#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:4\n#EXTINF:4,\nseg-1.vtt\n#EXT-X-ENDLIST\n';
   t.equal(addHlsMediaKeys(subtitles, protection), subtitles, 'a WebVTT subtitles playlist gets no key');
   t.equal(hlsKeyTags({ ...protection, scheme: 'cbcs', fairplayUrl: 'https://fp' }, 'EXT-X-SESSION-KEY').filter((l) => l.includes('skd://')).length, 1);
+
+  // ClearKey as hls.js reads it (org.w3.clearkey + license server) and as Shaka reads it (identity).
+  const withIdentity = { ...protection, identityKeyUrl: 'https://l/ck/key?session=s&kid=' + kid };
+  const cenc = hlsKeyTags(withIdentity, 'EXT-X-KEY');
+  t.same(
+    cenc.map((l) => /KEYFORMAT="([^"]+)"/.exec(l)?.[1]),
+    ['urn:uuid:edef8ba9-79d6-4ace-a3c8-27dcd51d21ed', 'com.microsoft.playready', 'org.w3.clearkey', 'identity'],
+    'Widevine and PlayReady stay; ClearKey is signalled both ways',
+  );
+  t.equal(cenc[3], `#EXT-X-KEY:METHOD=SAMPLE-AES-CTR,URI="https://l/ck/key?session=s&kid=${kid}",KEYFORMAT="identity"`);
+  t.ok(cenc.every((l) => l.startsWith('#EXT-X-KEY:METHOD=SAMPLE-AES-CTR,')), 'one method for every key format');
+  const cbcs = hlsKeyTags({ ...withIdentity, scheme: 'cbcs', fairplayUrl: 'https://fp' }, 'EXT-X-SESSION-KEY');
+  t.notOk(cbcs.some((l) => l.includes('KEYFORMAT="identity"')), "no identity key for 'cbcs' (hls.js would take it for MPEG-TS SAMPLE-AES)");
+  t.ok(cbcs.some((l) => l.includes('KEYFORMAT="com.apple.streamingkeydelivery"')), 'FairPlay stays for cbcs');
+  t.match(addHlsMediaKeys(media, withIdentity), /KEYFORMAT="identity"\n#EXT-X-MAP/, 'the identity key also precedes the map in media playlists');
 });

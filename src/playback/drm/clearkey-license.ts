@@ -4,6 +4,12 @@ import { jsonReply, readJson } from '../../http/json.js';
 import type { KeyStore } from './key-store.js';
 
 /**
+ * A CDM's license message goes out as the player got it: dash.js labels it JSON, Shaka sends it
+ * with no Content-Type, others as `application/octet-stream`. The body is parsed as JSON in all three.
+ */
+const LICENSE_REQUEST_TYPES = { alsoAccept: ['application/octet-stream'], allowMissingType: true } as const;
+
+/**
  * W3C Encrypted Media Extensions ClearKey license exchange (EME §9.1.3/§9.1.4): the CDM sends
  * `{"kids": [base64url…], "type": "temporary"}`, we answer a JWK set with the keys. Only for a
  * live playback session of the title the keys belong to: a license is a key handed out.
@@ -13,7 +19,7 @@ export function clearKeyLicenseHandler(deps: { keys: KeyStore; sessionTitle: (se
     const sessionId = ex.query.get('session') ?? '';
     const titleId = deps.sessionTitle(sessionId);
     if (!titleId) throw new Forbidden('license_no_session', 'No live playback session for this license request');
-    const body = (await readJson(ex, 4096)) as { kids?: unknown; type?: unknown };
+    const body = (await readJson(ex, 4096, LICENSE_REQUEST_TYPES)) as { kids?: unknown; type?: unknown };
     if (!Array.isArray(body?.kids) || body.kids.length === 0 || body.kids.length > 16 || !body.kids.every((k) => typeof k === 'string')) {
       throw new BadRequest('license_bad_request', 'Expected {"kids": [base64url key ids]}');
     }

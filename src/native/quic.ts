@@ -38,6 +38,16 @@ export interface NativeH3ServerOptions {
   retryHalfOpenThreshold?: number;
   /** SO_REUSEPORT, for workers sharing one port (default false). */
   reusePort?: boolean;
+  /**
+   * Caps on connection state: connections in total (default 50000) and per client address
+   * (1000), handshakes in progress in total (512) and per client address (32), also for clients
+   * that answered a Retry. A new connection beyond one is refused with CONNECTION_CLOSE
+   * (CONNECTION_REFUSED) and keeps no state.
+   */
+  maxConnections?: number;
+  maxConnectionsPerAddress?: number;
+  maxHandshakes?: number;
+  maxHandshakesPerAddress?: number;
   /** ngtcp2's congestion controller (default bbr2). */
   congestionControl?: QuicCongestionControl;
 }
@@ -126,6 +136,10 @@ export interface NativeH3ServerStats {
   headerSectionsRefused: number;
   /** Request streams reset (H3_EXCESSIVE_LOAD): the raw header section kept growing past twice the limit. */
   headerSectionsReset: number;
+  /** Handshakes in progress now. */
+  handshaking: number;
+  /** New connections refused because a cap was reached, by cap. */
+  refused: { connections: number; connectionsPerAddress: number; handshakes: number; handshakesPerAddress: number };
 }
 
 /**

@@ -77,6 +77,31 @@ export function registerQuicMetrics(registry: Registry, stats: () => QuicStats |
       return s && { retry: s.retriesSent, stateless_reset: s.statelessResetsSent };
     },
   });
+  new Gauge({
+    name: 'h3edge_quic_handshakes_in_progress',
+    help: 'QUIC handshakes in progress (capped by maxQuicHandshakes)',
+    registers: [registry],
+    collect() {
+      const s = stats();
+      if (s) this.set(s.handshaking);
+    },
+  });
+  registerScrapedCounter(registry, {
+    name: 'h3edge_quic_connections_refused_total',
+    help: 'New QUIC connections refused with CONNECTION_REFUSED because a cap was reached, by cap',
+    label: 'reason',
+    read: () => {
+      const s = stats();
+      return (
+        s && {
+          limit: s.refused.connections,
+          per_ip: s.refused.connectionsPerAddress,
+          handshakes: s.refused.handshakes,
+          handshakes_per_ip: s.refused.handshakesPerAddress,
+        }
+      );
+    },
+  });
   registerScrapedCounter(registry, {
     name: 'h3edge_quic_refused_requests_total',
     help: 'HTTP/3 requests the engine refused before routing (they have no h3edge_requests_total entry), by reason',

@@ -46,7 +46,7 @@ void Acceptor::handle(const RecvPacket& p) {
       case NGTCP2_CRYPTO_TOKEN_MAGIC_RETRY:
         if (!server_.secrets().verify_retry_token(&ocid, hd.token, hd.version, p.remote.sa(), p.remote.len,
                                                   hd.dcid)) {
-          send_invalid_token_close(p, hd);  // RFC 9000 §8.1.3: a bad Retry token ends it
+          send_close(p, hd, NGTCP2_INVALID_TOKEN);  // RFC 9000 §8.1.3: a bad Retry token ends it
           return;
         }
         pocid = &ocid;
@@ -63,16 +63,16 @@ void Acceptor::handle(const RecvPacket& p) {
     send_retry(p, hd);
     return;
   }
+  // The caps hold for clients that answer Retry too: beyond them, a refusal and no state.
+  if (server_.admit(p.remote) != Refusal::None) {
+    send_close(p, hd, NGTCP2_CONNECTION_REFUSED);
+    return;
+  }
   create(p, hd, pocid, validated);
 }
 
 bool Acceptor::needs_retry() const {
-  if (server_.options().retry) return true;
-  uint64_t half_open = 0;
-  for (const auto& [serial, conn] : server_.conns_) {
-    if (!conn->handshake_done() && conn->state() == Connection::State::Open) ++half_open;
-  }
-  return half_open >= server_.options().retry_half_open_threshold;
+  return server_.options().retry || server_.handshaking() >= server_.options().retry_half_open_threshold;
 }
 
 void Acceptor::create(const RecvPacket& p, const ngtcp2_pkt_hd& hd, const ngtcp2_cid* ocid, bool validated) {
@@ -84,6 +84,7 @@ void Acceptor::create(const RecvPacket& p, const ngtcp2_pkt_hd& hd, const ngtcp2
   if (!conn->init(p, hd, ocid, token)) return;
   Connection* c = conn.get();
   server_.conns_.emplace(serial, std::move(conn));
+  server_.count_in(c);
   const Connection::ReadResult r = c->read(p);
   if (r == Connection::ReadResult::Retry) send_retry(p, hd);
   if (c->state() == Connection::State::Dead) {
@@ -116,11 +117,11 @@ void Acceptor::send_retry(const RecvPacket& p, const ngtcp2_pkt_hd& hd) {
   ++server_.stats_.retries_sent;
 }
 
-void Acceptor::send_invalid_token_close(const RecvPacket& p, const ngtcp2_pkt_hd& hd) {
+void Acceptor::send_close(const RecvPacket& p, const ngtcp2_pkt_hd& hd, uint64_t error_code) {
   std::array<uint8_t, NGTCP2_MAX_UDP_PAYLOAD_SIZE> buf;
   const ngtcp2_ssize n = ngtcp2_crypto_write_connection_close(buf.data(), std::min(buf.size(), p.len * 3),
                                                               hd.version, &hd.scid, &hd.dcid,
-                                                              NGTCP2_INVALID_TOKEN, nullptr, 0);
+                                                              error_code, nullptr, 0);
   if (n > 0) send_raw(p, buf.data(), static_cast<size_t>(n));
 }
 

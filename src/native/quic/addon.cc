@@ -111,6 +111,10 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
     opts.retry = option_bool(o, "retry", opts.retry);
     opts.retry_half_open_threshold = option_u64(o, "retryHalfOpenThreshold", opts.retry_half_open_threshold);
     opts.reuse_port = option_bool(o, "reusePort", opts.reuse_port);
+    opts.max_connections = option_u64(o, "maxConnections", opts.max_connections);
+    opts.max_connections_per_address = option_u64(o, "maxConnectionsPerAddress", opts.max_connections_per_address);
+    opts.max_handshakes = option_u64(o, "maxHandshakes", opts.max_handshakes);
+    opts.max_handshakes_per_address = option_u64(o, "maxHandshakesPerAddress", opts.max_handshakes_per_address);
     if (const std::string cc = option_string(o, "congestionControl"); !cc.empty()) {
       if (!parse_cc_algo(cc, &opts.cc_algo)) {
         throw_type_error(env, "congestionControl must be one of reno, cubic, bbr, bbr2");
@@ -216,6 +220,13 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
     o.Set("statelessResetsSent", static_cast<double>(st.stateless_resets_sent));
     o.Set("headerSectionsRefused", static_cast<double>(st.header_sections_refused));
     o.Set("headerSectionsReset", static_cast<double>(st.header_sections_reset));
+    o.Set("handshaking", static_cast<double>(server_->handshaking()));
+    Napi::Object refused = Napi::Object::New(env);
+    refused.Set("connections", static_cast<double>(st.refused_connections));
+    refused.Set("connectionsPerAddress", static_cast<double>(st.refused_connections_per_address));
+    refused.Set("handshakes", static_cast<double>(st.refused_handshakes));
+    refused.Set("handshakesPerAddress", static_cast<double>(st.refused_handshakes_per_address));
+    o.Set("refused", refused);
     return o;
   }
 

@@ -44,6 +44,18 @@ struct Addr {
     }
     return buf;
   }
+  /** The address without its port, as raw bytes: a map key per client address. */
+  std::string ip_key() const {
+    if (family() == AF_INET) {
+      const auto* a = &reinterpret_cast<const sockaddr_in*>(&storage)->sin_addr;
+      return std::string(reinterpret_cast<const char*>(a), sizeof(*a));
+    }
+    if (family() == AF_INET6) {
+      const auto* a = &reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_addr;
+      return std::string(reinterpret_cast<const char*>(a), sizeof(*a));
+    }
+    return std::string();
+  }
   bool is_wildcard() const {
     if (family() == AF_INET) return reinterpret_cast<const sockaddr_in*>(&storage)->sin_addr.s_addr == INADDR_ANY;
     if (family() == AF_INET6) {

@@ -69,6 +69,8 @@ class Connection {
   std::string id() const;
   ConnStats stats() const;
   ngtcp2_tstamp timer_key() const { return timer_key_; }
+  /** Set by Server::count_in: this connection counts against the caps until it is removed. */
+  bool counted = false;
   void set_timer_key(ngtcp2_tstamp t) { timer_key_ = t; }
   bool dirty = false;
 

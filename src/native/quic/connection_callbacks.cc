@@ -112,6 +112,7 @@ const ngtcp2_callbacks& Connection::callbacks() {
 
 int Connection::on_handshake_completed() {
   handshake_done_ = true;
+  server_.handshake_completed(this);
   ServerStats& stats = server_.stats();
   ++stats.handshakes;
   if (tls_.resumed()) ++stats.resumed;

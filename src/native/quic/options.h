@@ -31,6 +31,13 @@ struct ServerOptions {
   // Above this many connections still in their handshake, new ones must pass a Retry first.
   uint64_t retry_half_open_threshold = 256;
   bool reuse_port = false;
+  // Caps on connection state (a worker's share of the node's): connections in total and per
+  // client address, handshakes in progress in total and per client address. New connections
+  // beyond them are refused with CONNECTION_CLOSE (CONNECTION_REFUSED) and no state.
+  uint64_t max_connections = 50000;
+  uint64_t max_connections_per_address = 1000;
+  uint64_t max_handshakes = 512;
+  uint64_t max_handshakes_per_address = 32;
   // BBRv2 by default: random (non-congestive) loss does not shrink its window as it does CUBIC's.
   ngtcp2_cc_algo cc_algo = NGTCP2_CC_ALGO_BBR2;
 };

@@ -174,8 +174,54 @@ void Server::write_dirty() {
   }
 }
 
+Refusal Server::admit(const Addr& remote) {
+  if (conns_.size() >= opts_.max_connections) {
+    ++stats_.refused_connections;
+    return Refusal::Connections;
+  }
+  if (handshaking_ >= opts_.max_handshakes) {
+    ++stats_.refused_handshakes;
+    return Refusal::Handshakes;
+  }
+  auto it = per_address_.find(remote.ip_key());
+  if (it == per_address_.end()) return Refusal::None;
+  if (it->second.connections >= opts_.max_connections_per_address) {
+    ++stats_.refused_connections_per_address;
+    return Refusal::ConnectionsPerAddress;
+  }
+  if (it->second.handshakes >= opts_.max_handshakes_per_address) {
+    ++stats_.refused_handshakes_per_address;
+    return Refusal::HandshakesPerAddress;
+  }
+  return Refusal::None;
+}
+
+void Server::count_in(Connection* conn) {
+  AddressCount& a = per_address_[conn->remote().ip_key()];
+  ++a.connections;
+  ++a.handshakes;
+  ++handshaking_;
+  conn->counted = true;
+}
+
+void Server::handshake_completed(Connection* conn) {
+  if (!conn->counted) return;
+  --handshaking_;
+  auto it = per_address_.find(conn->remote().ip_key());
+  if (it != per_address_.end()) --it->second.handshakes;
+}
+
 void Server::remove(Connection* conn) {
   const uint64_t serial = conn->serial();
+  if (conn->counted) {
+    if (!conn->handshake_done()) --handshaking_;
+    auto it = per_address_.find(conn->remote().ip_key());
+    if (it != per_address_.end()) {
+      if (!conn->handshake_done()) --it->second.handshakes;
+      if (--it->second.connections == 0) per_address_.erase(it);
+    }
+    conn->counted = false;
+  }
   auto drop = [&](const ngtcp2_cid& cid) {
     auto it = by_cid_.find(cid_key(cid.data, cid.datalen));
     if (it != by_cid_.end() && it->second == conn) by_cid_.erase(it);

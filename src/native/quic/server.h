@@ -47,7 +47,15 @@ struct ServerStats {
   uint64_t stateless_resets_sent = 0;
   uint64_t header_sections_refused = 0;  // answered 431: decoded section over the limit
   uint64_t header_sections_reset = 0;    // reset with H3_EXCESSIVE_LOAD: raw section that kept growing
+  // New connections refused (CONNECTION_REFUSED) because a cap was reached, by cap.
+  uint64_t refused_connections = 0;
+  uint64_t refused_connections_per_address = 0;
+  uint64_t refused_handshakes = 0;
+  uint64_t refused_handshakes_per_address = 0;
 };
+
+/** Which cap refuses a new connection. */
+enum class Refusal { None, Connections, ConnectionsPerAddress, Handshakes, HandshakesPerAddress };
 
 class Server {
  public:
@@ -85,6 +93,10 @@ class Server {
   void associate(const ngtcp2_cid& cid, Connection* conn);
   void dissociate(const ngtcp2_cid& cid);
   bool shutting_down() const { return goaway_sent_; }
+  /** A connection's handshake completed: it stops counting against the handshake caps. */
+  void handshake_completed(Connection* conn);
+  /** Handshakes in progress now. */
+  uint64_t handshaking() const { return handshaking_; }
 
  private:
   friend class Acceptor;
@@ -101,6 +113,10 @@ class Server {
   void write_dirty();
   void reap();
   void remove(Connection* conn);
+  /** Whether a new connection from `remote` fits the caps (counts the refusal if not). */
+  Refusal admit(const Addr& remote);
+  /** Counts an admitted connection against the caps; remove() and handshake_completed() uncount it. */
+  void count_in(Connection* conn);
   void rearm_timer();
   void update_poll();
   void do_close();
@@ -134,6 +150,13 @@ class Server {
   ngtcp2_tstamp armed_deadline_ = 0;
   int open_handles_ = 0;
   std::function<void()> on_closed_;
+  // What the caps count, by client address (IP, no port); an entry lives while it has connections.
+  struct AddressCount {
+    uint64_t connections = 0;
+    uint64_t handshakes = 0;
+  };
+  std::unordered_map<std::string, AddressCount> per_address_;
+  uint64_t handshaking_ = 0;
   // Stateless resets are answers to packets anyone can forge: bounded per second.
   uint64_t reset_window_start_ = 0;
   uint32_t resets_in_window_ = 0;
@@ -150,7 +173,8 @@ class Acceptor {
   void send_retry(const RecvPacket& p, const ngtcp2_pkt_hd& hd);
   void send_version_negotiation(const RecvPacket& p, const ngtcp2_version_cid& vc);
   void send_stateless_reset(const RecvPacket& p, const uint8_t* dcid, size_t dcidlen);
-  void send_invalid_token_close(const RecvPacket& p, const ngtcp2_pkt_hd& hd);
+  /** CONNECTION_CLOSE in an Initial, no state kept (RFC 9000 §8.1.3 bad token, §10.2.3 refusal). */
+  void send_close(const RecvPacket& p, const ngtcp2_pkt_hd& hd, uint64_t error_code);
   void send_raw(const RecvPacket& p, const uint8_t* data, size_t len);
   void create(const RecvPacket& p, const ngtcp2_pkt_hd& hd, const ngtcp2_cid* ocid, bool validated);
 

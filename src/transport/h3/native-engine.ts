@@ -24,6 +24,12 @@ export async function startNativeEngine(opts: UdpTransportOptions): Promise<UdpT
     maxIdleTimeoutMs: opts.idleTimeoutMs,
     handshakeTimeoutMs: opts.handshakeTimeoutMs,
     reusePort: opts.reusePort ?? false,
+    maxConnections: opts.caps.quicConnections,
+    maxConnectionsPerAddress: opts.caps.perAddress,
+    maxHandshakes: opts.caps.quicHandshakes,
+    // Address validation first, refusal only when validated clients fill the rest too.
+    retryHalfOpenThreshold: Math.max(1, Math.floor(opts.caps.quicHandshakes / 2)),
+    maxHandshakesPerAddress: opts.caps.quicHandshakesPerAddress,
     ...(opts.congestionControl ? { congestionControl: opts.congestionControl } : {}),
   });
   const nextId = requestIdSource('q');

@@ -42,4 +42,8 @@ export interface QuicStats {
   /** Requests refused before the core saw them: 431 for an oversized header section, or reset when it never ended. */
   headerSectionsRefused: number;
   headerSectionsReset: number;
+  /** Handshakes in progress now. */
+  handshaking: number;
+  /** New connections refused because a cap was reached, by cap. */
+  refused: { connections: number; connectionsPerAddress: number; handshakes: number; handshakesPerAddress: number };
 }

@@ -14,6 +14,9 @@ export interface CachedFile {
   etag: string;
   /** True when `body` is a memory mapping rather than a copy. */
   mapped: boolean;
+  /** The file's identity when it was loaded. */
+  ino: number;
+  dev: number;
 }
 
 export interface SegmentCacheOptions {
@@ -84,6 +87,30 @@ export class SegmentCache {
     }
   }
 
+  /**
+   * Whether `file`, a mapping handed out for `absPath`, still holds the file's bytes: no page was
+   * lost to a truncation (the mmap addon's SIGBUS handler poisons such a mapping) and the mapped
+   * inode was not rewritten in place (a shared mapping shows the new bytes). A file replaced by
+   * rename or deleted leaves the mapped inode as it was: still intact. A synchronous stat, as
+   * `get` does for cached files; a rewritten file is dropped from the cache.
+   */
+  intact(absPath: string, file: CachedFile): boolean {
+    if (!file.mapped) return true;
+    if (this.mmap?.isPoisoned(file.body)) {
+      this.invalidate(absPath);
+      return false;
+    }
+    let st: Stats;
+    try {
+      st = statSync(absPath);
+    } catch {
+      return true; // deleted: the mapping keeps the inode and its bytes
+    }
+    const rewritten = st.ino === file.ino && st.dev === file.dev && (st.size !== file.size || st.mtimeMs !== file.mtimeMs);
+    if (rewritten) this.invalidate(absPath);
+    return !rewritten;
+  }
+
   invalidate(absPath: string): void {
     this.lru.delete(absPath);
   }
@@ -123,7 +150,7 @@ export class SegmentCache {
     const fits = st.size <= this.opts.budgetBytes;
     // Larger than the whole budget: served from a read, never cached.
     const { body, ino, dev, size, mtimeMs, mapped } = fits && this.mmap ? this.mapped(absPath) : await this.read(absPath, st);
-    const file: CachedFile = { body, size, mtimeMs, mapped, etag: fileEtag({ dev, ino, size, mtimeMs }) };
+    const file: CachedFile = { body, size, mtimeMs, mapped, ino, dev, etag: fileEtag({ dev, ino, size, mtimeMs }) };
     if (!fits) return file;
     while (this.lru.totalBytes + size > this.opts.budgetBytes) {
       const oldest = this.lru.oldest();

@@ -18,6 +18,7 @@ export class CachedStore implements ContentStore {
         mtimeMs: f.mtimeMs,
         etag: f.etag,
         read: (range?: ByteRange) => (range ? f.body.subarray(range.start, range.end + 1) : f.body),
+        ...(f.mapped ? { intact: () => this.cache.intact(absPath, f) } : {}),
       };
     } catch (err) {
       if (err instanceof CacheFileError && MISSING.has(err.code)) throw new NotFound();

@@ -33,6 +33,12 @@ export function contentHandler(deps: ContentHandlerDeps): Handler {
 }
 
 function respondWithFile(ex: Exchange, abs: string, file: ContentFile, deps: ContentHandlerDeps): Reply {
+  const reply = fileReply(ex, abs, file, deps);
+  if (file.intact && reply.body !== null) reply.intact = () => (file.intact as () => boolean)();
+  return reply;
+}
+
+function fileReply(ex: Exchange, abs: string, file: ContentFile, deps: ContentHandlerDeps): Reply {
   const type = contentTypeFor(abs);
   const headers: Record<string, string> = {
     etag: file.etag,

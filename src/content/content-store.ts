@@ -8,6 +8,11 @@ export interface ContentFile {
   etag: string;
   /** The bytes of `range` (whole file when omitted). A Buffer may be a zero-copy view. */
   read(range?: ByteRange): Buffer | AsyncIterable<Uint8Array>;
+  /**
+   * For zero-copy views of a mapping: whether the bytes read are still the file's (it was not
+   * truncated or rewritten in place since). Absent for bytes copied at open.
+   */
+  intact?(): boolean;
 }
 
 /**

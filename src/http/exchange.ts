@@ -47,6 +47,12 @@ export interface Reply {
   errorCode?: string;
   /** Route pattern that answered (`/content/*path`), or `none`; set by the core for metrics and logs. */
   route?: string;
+  /**
+   * For a body read straight from a file's mapping: whether its bytes are still the file's. A
+   * transport asks once the body has left and before ending the response; false means the file
+   * changed under it (truncated, rewritten in place) and the response is reset, never completed.
+   */
+  intact?: () => boolean;
 }
 
 /** Request handler behind the router. `params` holds the named parts of the route pattern. */

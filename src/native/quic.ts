@@ -48,6 +48,11 @@ export interface NativeH3ServerOptions {
   maxConnectionsPerAddress?: number;
   maxHandshakes?: number;
   maxHandshakesPerAddress?: number;
+  /**
+   * The mmap addon's `guard`: Buffer bodies read from a mapping whose file was truncated under it
+   * are reset (H3_INTERNAL_ERROR) instead of completed with the zeros that replaced the lost pages.
+   */
+  mapGuard?: unknown;
   /** ngtcp2's congestion controller (default bbr2). */
   congestionControl?: QuicCongestionControl;
 }

@@ -34,7 +34,7 @@ export function tokenContentHandler(deps: PlaybackRoutesDeps): Handler {
     if (name === 'master.m3u8') rewritten = rewriteMaster(ex, text, claims, protection, deps);
     else if (name === 'manifest.mpd') rewritten = rewriteMpd(ex, text, claims, params.token ?? '', protection, deps);
     else if (protection && name.endsWith('.m3u8')) rewritten = addHlsMediaKeys(text, protection);
-    else return { ...reply, body: ex.method === 'HEAD' ? null : Buffer.from(text) };
+    else return { ...reply, intact: undefined, body: ex.method === 'HEAD' ? null : Buffer.from(text) };
     return sessionReply(ex, reply, rewritten);
   };
 }
@@ -79,7 +79,7 @@ function sessionReply(ex: Exchange, reply: Reply, text: string): Reply {
   delete headers.etag;
   delete headers['last-modified'];
   delete headers['accept-ranges'];
-  return { ...reply, headers, body: ex.method === 'HEAD' ? null : body };
+  return { ...reply, headers, intact: undefined, body: ex.method === 'HEAD' ? null : body };
 }
 
 /** A percent-encoded path segment, decoded; malformed escapes are the client's error (400). */

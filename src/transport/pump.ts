@@ -17,6 +17,13 @@ const SLICE_BYTES = 64 * 1024;
 /** A body source that keeps its stream waiting longer than this yields the stream's turn. */
 const SOURCE_STALL_MS = 25;
 
+/** The body's source changed while it was being sent (a file truncated or rewritten under its mapping). */
+export class BodyChanged extends Error {
+  constructor() {
+    super('the file changed while its body was being sent');
+  }
+}
+
 /**
  * Writes a reply body into `sink`, waiting for 'drain' whenever the connection pushes back, and
  * ends it. With a `turn` from the connection's SendScheduler it writes only when its priority
@@ -24,14 +31,15 @@ const SOURCE_STALL_MS = 25;
  * (a body that fits one slice is written whole: urgent small responses never wait). Resolves
  * with the bytes handed to the sink. Stops early when `signal` aborts; an error from a body
  * iterator (e.g. a file that changed) rejects so the transport can reset the stream instead of
- * ending it as if complete.
+ * ending it as if complete. With `intact` (a body read straight from a file's mapping) the end
+ * waits until every byte has left and rejects with BodyChanged if the file changed under it.
  */
-export async function pumpBody(body: Reply['body'], sink: BodySink, signal: AbortSignal, turn?: ScheduledStream, room?: SendRoom): Promise<number> {
+export async function pumpBody(body: Reply['body'], sink: BodySink, signal: AbortSignal, turn?: ScheduledStream, room?: SendRoom, intact?: () => boolean): Promise<number> {
   if (body === null) {
     sink.end();
     return 0;
   }
-  if (Buffer.isBuffer(body) && (turn === undefined || body.length <= SLICE_BYTES)) {
+  if (Buffer.isBuffer(body) && intact === undefined && (turn === undefined || body.length <= SLICE_BYTES)) {
     if (turn) await turn.ready();
     sink.end(body);
     return body.length;
@@ -43,7 +51,14 @@ export async function pumpBody(body: Reply['body'], sink: BodySink, signal: Abor
     if (next.done || signal.aborted || sink.destroyed) break;
     sent += await writeChunk(next.value, sink, signal, turn, room);
   }
-  if (!signal.aborted && !sink.destroyed) sink.end();
+  if (signal.aborted || sink.destroyed) return sent;
+  if (intact) {
+    // The bytes are read from the mapping as they are encrypted: only once they have left can
+    // the mapping tell whether they were the file's.
+    await new Promise<void>((resolve) => sink.write(Buffer.alloc(0), () => resolve()));
+    if (!intact()) throw new BodyChanged();
+  }
+  sink.end();
   return sent;
 }
 

@@ -133,8 +133,11 @@ export interface RawH3 {
   encoder(bytes: Buffer): Promise<void>;
   /** Sends one request (a HEADERS frame, FIN) and resolves with what came back, within `timeoutMs`. */
   request(fieldSection: Buffer, timeoutMs?: number): Promise<RawH3Outcome>;
-  /** Sends one request and reads its stream to the end: `firstBytes` once any arrived, `done` at the end. */
-  fetch(fieldSection: Buffer): RawH3Fetch;
+  /**
+   * Sends one request and reads its stream to the end: `firstBytes` once any arrived, `done` at
+   * the end (rejected when the stream is reset). `pauseMsPerRead` reads slowly.
+   */
+  fetch(fieldSection: Buffer, opts?: { pauseMsPerRead?: number }): RawH3Fetch;
   /** A PRIORITY_UPDATE for a request stream on the control stream (RFC 9218 §7.1), e.g. `u=0`, sent in two pieces. */
   priorityUpdate(streamId: number, priority: string): Promise<void>;
   /** Opens a request stream and leaves it waiting (a header section that never decodes). */
@@ -182,7 +185,7 @@ export async function rawH3(port: number, ca: Buffer, opts: { receiveWindowBytes
   await write(encoder, varint(0x02), false);
   return {
     encoder: (bytes) => write(encoder, bytes, false),
-    fetch: (section) => {
+    fetch: (section, opts = {}) => {
       const stream = conn.newStream('bidi');
       let arrived: () => void = () => {};
       const firstBytes = new Promise<void>((r) => (arrived = r));
@@ -197,6 +200,7 @@ export async function rawH3(port: number, ca: Buffer, opts: { receiveWindowBytes
           arrived();
           if (head.length < 64) head = Buffer.concat([head, value]);
           bytes += value.length;
+          if (opts.pauseMsPerRead) await new Promise((r) => setTimeout(r, opts.pauseMsPerRead));
         }
         reader.releaseLock();
         return { status: statusOf(head), bytes };

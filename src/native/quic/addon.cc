@@ -115,6 +115,14 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
     opts.max_connections_per_address = option_u64(o, "maxConnectionsPerAddress", opts.max_connections_per_address);
     opts.max_handshakes = option_u64(o, "maxHandshakes", opts.max_handshakes);
     opts.max_handshakes_per_address = option_u64(o, "maxHandshakesPerAddress", opts.max_handshakes_per_address);
+    if (Napi::Value guard = o.Get("mapGuard"); guard.IsExternal()) {
+      const auto* g = guard.As<Napi::External<MapGuard>>().Data();
+      if (g == nullptr || g->version != MapGuard::kVersion) {
+        throw_type_error(env, "mapGuard is not the mmap addon's guard (version mismatch)");
+        return;
+      }
+      opts.map_guard = g;
+    }
     if (const std::string cc = option_string(o, "congestionControl"); !cc.empty()) {
       if (!parse_cc_algo(cc, &opts.cc_algo)) {
         throw_type_error(env, "congestionControl must be one of reno, cubic, bbr, bbr2");

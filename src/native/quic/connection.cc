@@ -186,6 +186,9 @@ void Connection::on_timer(ngtcp2_tstamp now) {
 
 Connection::WriteResult Connection::write() {
   if (state_ != State::Open) return WriteResult::Idle;
+  // A file truncated under a mapping a response is read from: reset it before a byte more leaves.
+  const MapGuard* guard = server_.options().map_guard;
+  if (guard != nullptr && guard->poisoned_live() > 0) h3_.reset_poisoned(*guard);
   ngtcp2_tstamp ts = now_ns();
   ngtcp2_conn_stat cs;
   ngtcp2_conn_get_conn_stat(conn_, &cs);
@@ -216,6 +219,8 @@ Connection::WriteResult Connection::write_burst(ngtcp2_tstamp ts, size_t max_pac
   const size_t max_udp = ngtcp2_conn_get_max_tx_udp_payload_size(conn_);
   const size_t path_max = ngtcp2_conn_get_path_max_tx_udp_payload_size(conn_);
   nghttp3_conn* h3 = h3_.native();
+  const MapGuard* guard = server_.options().map_guard;
+  bool drop_packet = false;  // a body read for the packet being built hit a truncated file
   for (;;) {
     if (*written >= max_packets) return WriteResult::More;
     uint8_t* buf = tx.reserve(max_udp);
@@ -240,9 +245,16 @@ Connection::WriteResult Connection::write_burst(ngtcp2_tstamp ts, size_t max_pac
     size_t vec_bytes = 0;
     for (nghttp3_ssize i = 0; i < veccnt; ++i) vec_bytes += vec[static_cast<size_t>(i)].len;
     ngtcp2_ssize datalen = -1;
+    const uint64_t poisonings = guard != nullptr ? guard->epoch() : 0;
     const ngtcp2_ssize n =
         ngtcp2_conn_writev_stream(conn_, &ps.path, &pi, buf, max_udp, &datalen, flags, stream_id,
                                   reinterpret_cast<const ngtcp2_vec*>(vec.data()), static_cast<size_t>(veccnt), ts);
+    // A read of body bytes in this call faulted on a truncated file and got zeros: the packet
+    // being built never leaves (ngtcp2 will count it lost) and the responses from it are reset.
+    if (guard != nullptr && guard->epoch() != poisonings) {
+      h3_.reset_poisoned(*guard);
+      drop_packet = true;
+    }
     if (n < 0) {
       switch (n) {
         case NGTCP2_ERR_STREAM_DATA_BLOCKED:
@@ -268,6 +280,10 @@ Connection::WriteResult Connection::write_burst(ngtcp2_tstamp ts, size_t max_pac
       return WriteResult::Idle;
     }
     if (n == 0) return WriteResult::Idle;  // congestion window, pacing or nothing to send
+    if (drop_packet) {
+      drop_packet = false;
+      continue;
+    }
     tx.commit(ps.path, static_cast<uint8_t>(pi.ecn), static_cast<size_t>(n), static_cast<size_t>(n) > path_max);
     sent_bytes_ += static_cast<uint64_t>(n);
     ++*written;

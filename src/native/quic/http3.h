@@ -11,6 +11,7 @@
 
 #include <nghttp3/nghttp3.h>
 
+#include "options.h"
 #include "priority_update.h"
 #include "stream.h"
 
@@ -69,6 +70,11 @@ class Http3 {
   /** Returns whether more body is wanted right away; `eof` ends the body. */
   bool push(int64_t stream_id, BodyChunk&& chunk, bool eof, bool* alive);
   bool cancel(int64_t stream_id);
+  /**
+   * Resets (H3_INTERNAL_ERROR) every response whose unacknowledged body lies in a mapping the
+   * guard reports poisoned: its bytes are zeros now, never to be completed. Returns how many.
+   */
+  size_t reset_poisoned(const MapGuard& guard);
   /** JavaScript read `n` body bytes of the stream: their flow-control credit goes back to the client. */
   void consume_body(int64_t stream_id, uint64_t n);
   /**

@@ -7,6 +7,8 @@
 
 #include <ngtcp2/ngtcp2.h>
 
+#include "../common/map_guard.h"
+
 namespace h3edge {
 
 struct ServerOptions {
@@ -38,6 +40,9 @@ struct ServerOptions {
   uint64_t max_connections_per_address = 1000;
   uint64_t max_handshakes = 512;
   uint64_t max_handshakes_per_address = 32;
+  // The mmap addon's guard: response bodies read from a mapping whose file lost its pages are
+  // reset instead of sent (nullptr: no mapped bodies are checked).
+  const MapGuard* map_guard = nullptr;
   // BBRv2 by default: random (non-congestive) loss does not shrink its window as it does CUBIC's.
   ngtcp2_cc_algo cc_algo = NGTCP2_CC_ALGO_BBR2;
 };

@@ -141,6 +141,22 @@ bool Http3::cancel(int64_t stream_id) {
   return true;
 }
 
+size_t Http3::reset_poisoned(const MapGuard& guard) {
+  size_t reset = 0;
+  for (auto& [id, s] : streams_) {
+    if (s->cancelled || !s->responded) continue;
+    for (const BodyChunk& c : s->chunks) {
+      if (!guard.poisoned(c.data, c.len)) continue;
+      s->cancelled = true;
+      nghttp3_conn_shutdown_stream_read(h3_, id);
+      ngtcp2_conn_shutdown_stream(conn_.quic(), id, NGHTTP3_H3_INTERNAL_ERROR);
+      ++reset;
+      break;
+    }
+  }
+  return reset;
+}
+
 void Http3::consume_body(int64_t stream_id, uint64_t n) {
   RequestStream* s = find(stream_id);
   if (s == nullptr || s->read_stopped) return;  // credit returned when it closed or stopped

@@ -172,7 +172,7 @@ export async function startTcpTransport(opts: TcpTransportOptions): Promise<TcpT
       let bytesSent = 0;
       try {
         res.writeHead(reply.status, fields);
-        bytesSent = await pumpBody(reply.body, res, aborts.signal, turn, session ? backlogs.of(session) : undefined);
+        bytesSent = await pumpBody(reply.body, res, aborts.signal, turn, session ? backlogs.of(session) : undefined, reply.intact);
       } catch (err) {
         log.warn({ reqId: exchange.id, err: (err as Error).message }, 'response aborted');
         aborts.abort();

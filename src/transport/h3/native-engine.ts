@@ -1,5 +1,6 @@
 import type { Exchange } from '../../http/exchange.js';
 import { NativeH3Server, type NativeH3Request, type NativeRefusal } from '../../native/quic.js';
+import { loadMmap } from '../../native/mmap.js';
 import { requestIdSource } from '../request-ids.js';
 import { splitTarget, toFieldMap } from '../fields.js';
 import type { UdpTransport, UdpTransportOptions } from './transport.js';
@@ -12,6 +13,8 @@ import type { UdpTransport, UdpTransportOptions } from './transport.js';
  */
 export async function startNativeEngine(opts: UdpTransportOptions): Promise<UdpTransport> {
   const log = opts.logger.child({ transport: 'udp', engine: 'native' });
+  // Bodies are zero-copy views of the segment cache's mappings: the engine checks them as it sends.
+  const mmap = loadMmap();
   const server = await NativeH3Server.listen({
     host: opts.host,
     port: opts.port,
@@ -30,6 +33,7 @@ export async function startNativeEngine(opts: UdpTransportOptions): Promise<UdpT
     // Address validation first, refusal only when validated clients fill the rest too.
     retryHalfOpenThreshold: Math.max(1, Math.floor(opts.caps.quicHandshakes / 2)),
     maxHandshakesPerAddress: opts.caps.quicHandshakesPerAddress,
+    ...('addon' in mmap ? { mapGuard: mmap.addon.guard } : {}),
     ...(opts.congestionControl ? { congestionControl: opts.congestionControl } : {}),
   });
   const nextId = requestIdSource('q');

@@ -76,6 +76,8 @@ const tokenRequired = (): never => {
 export interface NodeKeys {
   secrets: NodeSecrets;
   ticketKeys: TicketKeySet;
+  /** The node's 0-RTT anti-replay table, shared by its workers (an inherited descriptor). */
+  replayStoreFd?: number;
 }
 
 /** A worker of a multi-process node. */
@@ -279,7 +281,14 @@ async function bindBoth(
     throw bindError(err, config.port, 'TCP');
   });
   try {
-    const udpOptions = { ...options(tcp.port), ticketKeys: keys.ticketKeys.quic, tokenSecret: keys.secrets.quicTokens, reusePort: worker !== undefined, congestionControl: config.quicCongestionControl };
+    const udpOptions = {
+      ...options(tcp.port),
+      ticketKeys: keys.ticketKeys.quic,
+      tokenSecret: keys.secrets.quicTokens,
+      reusePort: worker !== undefined,
+      congestionControl: config.quicCongestionControl,
+      ...(keys.replayStoreFd !== undefined ? { replayStoreFd: keys.replayStoreFd } : {}),
+    };
     return { tcp, udp: await startUdpTransport(config.h3Engine, udpOptions) };
   } catch (err) {
     await tcp.close(0);

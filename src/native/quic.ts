@@ -53,6 +53,12 @@ export interface NativeH3ServerOptions {
    * are reset (H3_INTERNAL_ERROR) instead of completed with the zeros that replaced the lost pages.
    */
   mapGuard?: unknown;
+  /**
+   * The node's shared 0-RTT anti-replay table ({@link createReplayStore} in the primary, an
+   * inherited descriptor in each worker), so a replayed early-data flight runs at most once
+   * whichever worker it reaches. Without it the table is this process's own.
+   */
+  replayStoreFd?: number;
   /** ngtcp2's congestion controller (default bbr2). */
   congestionControl?: QuicCongestionControl;
 }
@@ -134,6 +140,8 @@ export interface NativeH3ServerStats {
   handshakes: number;
   earlyDataAccepted: number;
   earlyDataRejected: number;
+  /** Of the rejected: a ClientHello the node had accepted before (a replay). */
+  earlyDataReplays: number;
   resumed: number;
   retriesSent: number;
   statelessResetsSent: number;
@@ -179,6 +187,20 @@ interface QuicServerBinding {
 /** The addon's surface (src/native/quic/addon.cc). */
 export interface QuicAddon {
   QuicServer: new (opts: object, onEvent: EventHandler) => QuicServerBinding;
+  createReplayStore(): number;
+}
+
+/**
+ * Creates a node's shared 0-RTT anti-replay table (a memfd) and returns its descriptor, for the
+ * primary to hand its workers (`replayStoreFd`). Throws when the addon or memfd is unavailable.
+ */
+export function createReplayStore(): number {
+  return requireAddon().createReplayStore();
+}
+
+/** A replayed 0-RTT ClientHello the engine refused (emitted as 'replay'). */
+export interface NativeReplay {
+  remoteAddress: string;
 }
 
 interface RawRequest {
@@ -196,7 +218,7 @@ type RawConnection = Omit<NativeConnection, 'stats'>;
 
 /** Shortest ticket key or token secret accepted. */
 const MIN_KEY_BYTES = 32;
-const EVENT = { request: 1, data: 2, end: 3, pull: 4, streamClose: 5, connClose: 6, refused: 7 } as const;
+const EVENT = { request: 1, data: 2, end: 3, pull: 4, streamClose: 5, connClose: 6, refused: 7, replay: 8 } as const;
 const ZERO_STATS: NativeConnStats = { rttMs: 0, cwndBytes: 0, lostPackets: 0, sentBytes: 0, recvBytes: 0 };
 
 /** The addon, or why it could not be loaded (callers may fall back to another engine). */
@@ -375,8 +397,8 @@ class Exchange implements NativeH3Request {
 
 /**
  * HTTP/3 server on our own engine (ngtcp2 + nghttp3 + GnuTLS, src/native/quic). Emits
- * 'request' with a {@link NativeH3Request} and 'refused' with a {@link NativeRefusal}. Used by
- * the HTTP/3 transport adapter only.
+ * 'request' with a {@link NativeH3Request}, 'refused' with a {@link NativeRefusal} and 'replay'
+ * with a {@link NativeReplay}. Used by the HTTP/3 transport adapter only.
  */
 export class NativeH3Server extends EventEmitter {
   private readonly native: QuicServerBinding;
@@ -492,6 +514,11 @@ export class NativeH3Server extends EventEmitter {
           remoteAddress: (b as RawConnection | undefined)?.remoteAddress ?? '',
         };
         this.emit('refused', refusal);
+        return;
+      }
+      case EVENT.replay: {
+        const replay: NativeReplay = { remoteAddress: (b as RawConnection | undefined)?.remoteAddress ?? '' };
+        this.emit('replay', replay);
         return;
       }
       case EVENT.connClose: {

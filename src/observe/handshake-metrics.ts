@@ -61,11 +61,11 @@ export function registerQuicMetrics(registry: Registry, stats: () => QuicStats |
   });
   registerScrapedCounter(registry, {
     name: 'h3edge_quic_early_data_total',
-    help: 'Connections that offered 0-RTT, by whether the server accepted it',
+    help: 'Connections that offered 0-RTT, by outcome: accepted, rejected (a full handshake instead: ticket age, keys) or replayed (a ClientHello the node, any worker, had accepted before, sent again; refused, its handshake never completes)',
     label: 'outcome',
     read: () => {
       const s = stats();
-      return s && { accepted: s.earlyDataAccepted, rejected: s.earlyDataRejected };
+      return s && { accepted: s.earlyDataAccepted, rejected: s.earlyDataRejected, replayed: s.earlyDataReplays };
     },
   });
   registerScrapedCounter(registry, {

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { createLogger } from '../../observe/logger.js';
 import { RestartBackoff } from './restart-backoff.js';
+import { createReplayStore } from '../../native/quic.js';
 import type { ServeConfig } from '../../config/config.js';
 import { encodeTicketKeySet, type TicketKeySet } from '../../tls/ticket-keys.js';
 import { encodeNodeSecrets, generateNodeSecrets } from '../../tls/node-secrets.js';
@@ -19,6 +20,10 @@ export const TICKET_KEYS_MESSAGE = 'h3edge:ticket-keys';
 export const FILL_WORKER_ENV = 'H3EDGE_FILL_WORKER';
 /** Environment variable carrying the node's config (JSON) to workers. */
 export const NODE_CONFIG_ENV = 'H3EDGE_NODE_CONFIG';
+/** Set to the descriptor of the node's shared 0-RTT anti-replay table in each worker. */
+export const REPLAY_STORE_ENV = 'H3EDGE_REPLAY_STORE_FD';
+/** Where a worker finds that descriptor: the first one after stdin, stdout, stderr and the IPC channel. */
+const REPLAY_STORE_CHILD_FD = 4;
 
 /** What a worker tells the primary. */
 interface WorkerMessage {
@@ -51,6 +56,7 @@ class Supervisor {
   private readonly startedAt = new Map<Worker, number>();
   private readonly pendingForks = new Set<NodeJS.Timeout>();
   private stopping = false;
+  private replayStoreEnv: Record<string, string> = {};
   private announced = false;
   private exitCode = 0;
   private fillWorker: Worker | null = null;
@@ -74,6 +80,7 @@ class Supervisor {
 
   run(): Promise<number> {
     const done = new Promise<number>((resolve) => (this.resolve = resolve));
+    this.shareReplayStore();
     cluster.on('exit', (worker, code, signal) => this.onExit(worker, code, signal));
     process.on('SIGINT', () => this.stop('SIGINT'));
     process.on('SIGTERM', () => this.stop('SIGTERM'));
@@ -87,6 +94,24 @@ class Supervisor {
     return done;
   }
 
+  /**
+   * 0-RTT anti-replay must hold for the node, not per worker: the workers share session tickets,
+   * and SO_REUSEPORT sends a replayed flight from another source port to any of them. The primary
+   * creates the table and each worker inherits it as descriptor 4.
+   */
+  private shareReplayStore(): void {
+    if (this.config.h3Engine !== 'native') return;
+    let fd: number;
+    try {
+      fd = createReplayStore();
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'no shared 0-RTT anti-replay table: each worker keeps its own, so a replay can run once per worker');
+      return;
+    }
+    cluster.setupPrimary({ stdio: [0, 1, 2, 'ipc', fd] });
+    this.replayStoreEnv = { [REPLAY_STORE_ENV]: String(REPLAY_STORE_CHILD_FD) };
+  }
+
   /** `runsFill`: this worker runs the node's scheduled fill (exactly one does; its replacement takes over). */
   private fork(runsFill: boolean): void {
     // A restarted worker starts with the keys in use now.
@@ -95,6 +120,7 @@ class Supervisor {
       [NODE_CONFIG_ENV]: this.nodeConfig,
       [TICKET_KEYS_ENV]: encodeTicketKeySet(this.rotation.keys),
       [FILL_WORKER_ENV]: runsFill ? '1' : '0',
+      ...this.replayStoreEnv,
     });
     if (runsFill) this.fillWorker = worker;
     this.startedAt.set(worker, Date.now());

@@ -4,7 +4,7 @@ import type { NodeKeys, RunningServer } from '../../server.js';
 import { decodeNodeSecrets, generateNodeSecrets } from '../../tls/node-secrets.js';
 import { TicketKeyRotation } from '../../tls/ticket-key-rotation.js';
 import { decodeTicketKeySet, firstTicketKeys, type TicketKeySet } from '../../tls/ticket-keys.js';
-import { NODE_SECRETS_ENV, TICKET_KEYS_ENV, TICKET_KEYS_MESSAGE } from './serve-cluster.js';
+import { NODE_SECRETS_ENV, REPLAY_STORE_ENV, TICKET_KEYS_ENV, TICKET_KEYS_MESSAGE } from './serve-cluster.js';
 
 /**
  * Where a serving process's keys come from. A worker starts with the primary's (environment)
@@ -31,7 +31,12 @@ export class TicketKeySource {
     const secrets = decodeNodeSecrets(env[NODE_SECRETS_ENV]);
     const ticketKeys = decodeTicketKeySet(env[TICKET_KEYS_ENV]);
     if (!secrets || !ticketKeys) logger.warn('no keys from the primary: this worker uses its own, sessions resume only on it');
-    const source = new TicketKeySource({ secrets: secrets ?? generateNodeSecrets(), ticketKeys: ticketKeys ?? firstTicketKeys() }, logger, null);
+    const replayStoreFd = env[REPLAY_STORE_ENV] === undefined ? undefined : Number(env[REPLAY_STORE_ENV]);
+    const source = new TicketKeySource(
+      { secrets: secrets ?? generateNodeSecrets(), ticketKeys: ticketKeys ?? firstTicketKeys(), ...(replayStoreFd !== undefined ? { replayStoreFd } : {}) },
+      logger,
+      null,
+    );
     process.on('message', source.onMessage);
     return source;
   }

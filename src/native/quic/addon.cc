@@ -111,6 +111,7 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
     opts.retry = option_bool(o, "retry", opts.retry);
     opts.retry_half_open_threshold = option_u64(o, "retryHalfOpenThreshold", opts.retry_half_open_threshold);
     opts.reuse_port = option_bool(o, "reusePort", opts.reuse_port);
+    opts.replay_store_fd = static_cast<int>(o.Get("replayStoreFd").IsNumber() ? o.Get("replayStoreFd").As<Napi::Number>().Int32Value() : -1);
     opts.max_connections = option_u64(o, "maxConnections", opts.max_connections);
     opts.max_connections_per_address = option_u64(o, "maxConnectionsPerAddress", opts.max_connections_per_address);
     opts.max_handshakes = option_u64(o, "maxHandshakes", opts.max_handshakes);
@@ -155,6 +156,11 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
         case EventKind::Data:
           a = Napi::Buffer<uint8_t>::Copy(env, ev.data.data(), ev.data.size());
           break;
+        case EventKind::Replay: {
+          Connection* conn = server_->find(ev.conn);
+          if (conn != nullptr) b = connection_object(env, *conn);
+          break;
+        }
         case EventKind::Refused: {
           Connection* conn = server_->find(ev.conn);
           a = Napi::Number::New(env, static_cast<double>(ev.code));
@@ -222,6 +228,7 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
     o.Set("connections", static_cast<double>(server_->connection_count()));
     o.Set("earlyDataAccepted", static_cast<double>(st.early_data_accepted));
     o.Set("earlyDataRejected", static_cast<double>(st.early_data_rejected));
+    o.Set("earlyDataReplays", static_cast<double>(st.early_data_replays));
     o.Set("handshakes", static_cast<double>(st.handshakes));
     o.Set("resumed", static_cast<double>(st.resumed));
     o.Set("retriesSent", static_cast<double>(st.retries_sent));
@@ -439,8 +446,20 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
   bool closed_ = false;
 };
 
+/** createReplayStore() -> fd: a node's shared 0-RTT anti-replay table, for the primary to hand its workers. */
+Napi::Value CreateReplayStore(const Napi::CallbackInfo& info) {
+  std::string err;
+  const int fd = ReplayStore::create_shared(&err);
+  if (fd < 0) {
+    Napi::Error::New(info.Env(), err).ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  return Napi::Number::New(info.Env(), fd);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("QuicServer", QuicServer::Define(env));
+  exports.Set("createReplayStore", Napi::Function::New(env, CreateReplayStore, "createReplayStore"));
   return exports;
 }
 

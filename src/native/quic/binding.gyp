@@ -17,6 +17,7 @@
         "priority_update.cc",
         "response.cc",
         "tls.cc",
+        "replay_store.cc",
         "ticket_keys.cc",
         "secrets.cc"
       ],

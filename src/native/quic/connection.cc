@@ -130,6 +130,16 @@ Connection::ReadResult Connection::read(const RecvPacket& p) {
   ngtcp2_pkt_info pi{};
   pi.ecn = p.ecn;
   const int rv = ngtcp2_conn_read_pkt(conn_, &path, &pi, p.data, p.len, now_ns());
+  // The ClientHello in this packet offered early data the node has accepted before: a replay.
+  if (server_.tls().replay_store().take_replay()) {
+    ++server_.stats().early_data_replays;
+    server_.emit(Event{EventKind::Replay, serial_, -1, 0, false, {}});
+  } else if (link_.early_data_offered && !early_data_counted_) {
+    // Counted once the ClientHello is read, not at the end of the handshake: what matters is
+    // whether early data was let in, and a replayer never finishes the handshake.
+    early_data_counted_ = true;
+    ++(tls_.early_data_accepted() ? server_.stats().early_data_accepted : server_.stats().early_data_rejected);
+  }
   if (rv != 0) {
     switch (rv) {
       case NGTCP2_ERR_DRAINING:

@@ -106,6 +106,7 @@ class Connection {
   ngtcp2_cid scid_{};
   State state_ = State::Open;
   bool handshake_done_ = false;
+  bool early_data_counted_ = false;  // this connection's 0-RTT offer is in the stats
   ngtcp2_connection_close_error last_error_{};
   std::vector<uint8_t> close_packet_;
   ngtcp2_tstamp close_deadline_ = 0;

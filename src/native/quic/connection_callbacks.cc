@@ -116,13 +116,6 @@ int Connection::on_handshake_completed() {
   ServerStats& stats = server_.stats();
   ++stats.handshakes;
   if (tls_.resumed()) ++stats.resumed;
-  if (link_.early_data_offered) {
-    if (tls_.early_data_accepted()) {
-      ++stats.early_data_accepted;
-    } else {
-      ++stats.early_data_rejected;
-    }
-  }
   // A ticket failure costs the client its next 0-RTT, not this connection.
   tls_.send_ticket();
   // NEW_TOKEN (RFC 9000 §8.1.3): the next connection from this address skips a Retry.

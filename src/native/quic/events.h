@@ -17,6 +17,7 @@ enum class EventKind : uint8_t {
   StreamClose = 5,  // flag: response completed and acknowledged; code: HTTP/3 error code
   ConnClose = 6,    // the connection is gone; its streams were closed before
   Refused = 7,      // a request the engine answered itself; code: HTTP status, 0 when the stream was reset
+  Replay = 8,       // a replayed 0-RTT ClientHello: early data refused, a full handshake instead
 };
 
 struct Event {

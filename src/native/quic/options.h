@@ -43,6 +43,9 @@ struct ServerOptions {
   // The mmap addon's guard: response bodies read from a mapping whose file lost its pages are
   // reset instead of sent (nullptr: no mapped bodies are checked).
   const MapGuard* map_guard = nullptr;
+  // The node's shared 0-RTT anti-replay table (ReplayStore::create_shared in the primary,
+  // inherited by workers); -1: a table of this process only.
+  int replay_store_fd = -1;
   // BBRv2 by default: random (non-congestive) loss does not shrink its window as it does CUBIC's.
   ngtcp2_cc_algo cc_algo = NGTCP2_CC_ALGO_BBR2;
 };

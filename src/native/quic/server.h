@@ -42,6 +42,7 @@ struct ServerStats {
   uint64_t handshakes = 0;  // completed
   uint64_t early_data_accepted = 0;
   uint64_t early_data_rejected = 0;
+  uint64_t early_data_replays = 0;  // rejected because the node had accepted the same ClientHello
   uint64_t resumed = 0;
   uint64_t retries_sent = 0;
   uint64_t stateless_resets_sent = 0;

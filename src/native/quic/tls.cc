@@ -17,7 +17,6 @@ constexpr unsigned char kAlpnH3[] = {'h', '3'};
 constexpr unsigned kEarlyDataExtension = 42;     // RFC 8446 §4.2.10
 constexpr unsigned kPreSharedKeyExtension = 41;  // RFC 8446 §4.2.11
 constexpr unsigned kAntiReplayWindowMs = 10000;
-constexpr size_t kMaxReplayEntries = 1 << 20;
 
 int replay_add(void* dbf, time_t expires, const gnutls_datum_t* key, const gnutls_datum_t*) {
   return static_cast<ReplayStore*>(dbf)->add(expires, *key);
@@ -65,25 +64,6 @@ int client_hello_hook(gnutls_session_t session, unsigned, unsigned, unsigned inc
 
 }  // namespace
 
-int ReplayStore::add(time_t expires, const gnutls_datum_t& key) {
-  const time_t now = time(nullptr);
-  if (now != last_purge_) purge(now);
-  if (entries_.size() >= kMaxReplayEntries) return GNUTLS_E_DB_ENTRY_EXISTS;
-  auto [it, inserted] = entries_.emplace(std::string(reinterpret_cast<const char*>(key.data), key.size), expires);
-  if (!inserted) {
-    if (it->second > now) return GNUTLS_E_DB_ENTRY_EXISTS;
-    it->second = expires;
-  }
-  return 0;
-}
-
-void ReplayStore::purge(time_t now) {
-  last_purge_ = now;
-  for (auto it = entries_.begin(); it != entries_.end();) {
-    it = it->second <= now ? entries_.erase(it) : std::next(it);
-  }
-}
-
 TlsContext::~TlsContext() {
   if (anti_replay_ != nullptr) gnutls_anti_replay_deinit(anti_replay_);
   if (cred_ != nullptr) gnutls_certificate_free_credentials(cred_);
@@ -122,6 +102,7 @@ bool TlsContext::init(const ServerOptions& opts, const std::vector<uint8_t>& bin
   if (!load_credentials(opts.cert_file, opts.key_file, &cred_, err)) return false;
   binding_ = binding;
   if (!ticket_keys_.set(opts.ticket_key, opts.previous_ticket_key, binding_, err)) return false;
+  if (!replay_store_.open(opts.replay_store_fd, err)) return false;
   if (int r = gnutls_anti_replay_init(&anti_replay_); r != 0) {
     *err = gnutls_message("gnutls_anti_replay_init", r);
     return false;

@@ -11,27 +11,10 @@
 #include <ngtcp2/ngtcp2_crypto.h>
 
 #include "options.h"
+#include "replay_store.h"
 #include "ticket_keys.h"
 
 namespace h3edge {
-
-/**
- * The ClientHellos of accepted 0-RTT attempts inside GnuTLS's anti-replay window. GnuTLS
- * rejects early data whose ticket age falls outside the window and asks this store about the
- * rest; a ClientHello seen before is a replay and gets a full handshake instead. The store is
- * per process: workers do not see each other's entries (the HTTP layer answers unsafe methods
- * in 0-RTT with 425 for that reason).
- */
-class ReplayStore {
- public:
-  /** 0 when added, GNUTLS_E_DB_ENTRY_EXISTS for a replay (or when full: refuse rather than risk). */
-  int add(time_t expires, const gnutls_datum_t& key);
-
- private:
-  void purge(time_t now);
-  std::unordered_map<std::string, time_t> entries_;
-  time_t last_purge_ = 0;
-};
 
 class TlsContext {
  public:
@@ -63,6 +46,12 @@ class TlsContext {
   gnutls_certificate_credentials_t credentials() const { return cred_; }
   const TicketKeys& ticket_keys() const { return ticket_keys_; }
   gnutls_anti_replay_t anti_replay() const { return anti_replay_; }
+  /**
+   * GnuTLS rejects early data whose ticket age falls outside its window and asks this store about
+   * the rest: a ClientHello seen before, by any worker of the node, is a replay and gets a full
+   * handshake instead.
+   */
+  ReplayStore& replay_store() { return replay_store_; }
   bool early_data() const { return early_data_; }
 
  private:

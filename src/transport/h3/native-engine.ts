@@ -1,5 +1,5 @@
 import type { Exchange } from '../../http/exchange.js';
-import { NativeH3Server, type NativeH3Request, type NativeRefusal } from '../../native/quic.js';
+import { NativeH3Server, type NativeH3Request, type NativeRefusal, type NativeReplay } from '../../native/quic.js';
 import { loadMmap } from '../../native/mmap.js';
 import { requestIdSource } from '../request-ids.js';
 import { splitTarget, toFieldMap } from '../fields.js';
@@ -34,12 +34,15 @@ export async function startNativeEngine(opts: UdpTransportOptions): Promise<UdpT
     retryHalfOpenThreshold: Math.max(1, Math.floor(opts.caps.quicHandshakes / 2)),
     maxHandshakesPerAddress: opts.caps.quicHandshakesPerAddress,
     ...('addon' in mmap ? { mapGuard: mmap.addon.guard } : {}),
+    ...(opts.replayStoreFd !== undefined ? { replayStoreFd: opts.replayStoreFd } : {}),
     ...(opts.congestionControl ? { congestionControl: opts.congestionControl } : {}),
   });
   const nextId = requestIdSource('q');
   server.on('request', (req: NativeH3Request) => void serve(req));
   // The one line a bad request gets: the engine answered it, so no access line follows.
   server.on('refused', (r: NativeRefusal) => log.info({ status: r.status ?? undefined, code: r.reason, remote: r.remoteAddress }, 'request refused by the engine'));
+  // RFC 8446 §8: the flight was captured and sent again; it gets a full handshake, its early data never runs.
+  server.on('replay', (r: NativeReplay) => log.info({ remote: r.remoteAddress }, '0-RTT replay refused'));
 
   async function serve(req: NativeH3Request): Promise<void> {
     const started = performance.now();

@@ -11,6 +11,8 @@ export interface UdpTransportOptions extends ListenerOptions {
   congestionControl?: 'bbr2' | 'bbr' | 'cubic' | 'reno';
   /** Seed of QUIC stateless-reset, Retry and NEW_TOKEN tokens, fixed for the node's life; none = per process. */
   tokenSecret?: Buffer;
+  /** The node's shared 0-RTT anti-replay table (a descriptor from the primary); none = per process. */
+  replayStoreFd?: number;
 }
 
 /** The UDP side of the server: HTTP/3 over QUIC, whichever engine carries it. */
@@ -37,6 +39,8 @@ export interface QuicStats {
   resumed: number;
   earlyDataAccepted: number;
   earlyDataRejected: number;
+  /** Of the rejected: replays of a ClientHello the node had accepted (any worker). */
+  earlyDataReplays: number;
   retriesSent: number;
   statelessResetsSent: number;
   /** Requests refused before the core saw them: 431 for an oversized header section, or reset when it never ended. */

@@ -48,6 +48,13 @@ test-asan:
 clean:
 	rm -rf dist src/native/*/build src/native/*/build-asan
 
+.PHONY: soak
+# N minutes (default 10) of mixed player traffic against one node: heap after GC, RSS and open
+# descriptors every 10 s → bench/results/soak.{json,md,svg}. A short version runs in make test.
+MINUTES ?= 10
+soak: build
+	$(NODE_BIN)/tsx bench/soak/run.ts --minutes $(MINUTES)
+
 .PHONY: bench bench-quick bench-cache bench-h3 bench-report
 # Results go to bench/results/ (JSON, markdown, index.html). The lossy-link benchmark (bench/run.ts) needs
 # root for network namespaces; the cache benchmark runs on loopback.

@@ -11,7 +11,8 @@ trap '[ -n "${KEEP_ASAN:-}" ] || rm -rf "$work"' EXIT
 cp src/native/quic/*.cc src/native/quic/*.h src/native/quic/binding.gyp "$work/"
 nodedir=/usr
 [ -f /usr/include/node/node_api.h ] || nodedir=
-(cd "$work" && NODE_PATH="$root/node_modules" node "$root/node_modules/node-gyp/bin/node-gyp.js" rebuild ${nodedir:+--nodedir=$nodedir} -- -Dasan=1 >/dev/null)
+bash scripts/build-quic-libs.sh
+(cd "$work" && NODE_PATH="$root/node_modules" node "$root/node_modules/node-gyp/bin/node-gyp.js" rebuild ${nodedir:+--nodedir=$nodedir} -- -Dasan=1 "-Dquic_libs=$root/deps/quic" >/dev/null)
 mkdir -p src/native/quic/build-asan/Release
 cp "$work/build/Release/h3edge_quic.node" src/native/quic/build-asan/Release/
 

@@ -39,7 +39,7 @@ export interface NativeH3ServerOptions {
   retryHalfOpenThreshold?: number;
   /** SO_REUSEPORT, for workers sharing one port (default false). */
   reusePort?: boolean;
-  /** ngtcp2's congestion controller (default bbr2). */
+  /** ngtcp2's congestion controller (default bbr2; bbr is the same controller in ngtcp2 1.x). */
   congestionControl?: QuicCongestionControl;
 }
 
@@ -58,6 +58,8 @@ export interface NativeConnStats {
   lostPackets: number;
   sentBytes: number;
   recvBytes: number;
+  /** Largest UDP payload the connection sends on its path: 1200 until PMTU discovery finds more. */
+  maxUdpPayloadBytes: number;
 }
 
 export interface NativeConnection {
@@ -168,7 +170,7 @@ type RawConnection = Omit<NativeConnection, 'stats'>;
 /** Shortest ticket key or token secret accepted. */
 const MIN_KEY_BYTES = 32;
 const EVENT = { request: 1, data: 2, end: 3, pull: 4, streamClose: 5, connClose: 6, refused: 7 } as const;
-const ZERO_STATS: NativeConnStats = { rttMs: 0, cwndBytes: 0, lostPackets: 0, sentBytes: 0, recvBytes: 0 };
+const ZERO_STATS: NativeConnStats = { rttMs: 0, cwndBytes: 0, lostPackets: 0, sentBytes: 0, recvBytes: 0, maxUdpPayloadBytes: 0 };
 
 /** The addon, or why it could not be loaded (callers may fall back to another engine). */
 export function loadNativeQuic(): { addon: QuicAddon } | { error: Error } {

@@ -25,6 +25,7 @@ Napi::Object conn_stats_object(Napi::Env env, const ConnStats& st) {
   o.Set("lostPackets", static_cast<double>(st.lost_packets));
   o.Set("sentBytes", static_cast<double>(st.sent_bytes));
   o.Set("recvBytes", static_cast<double>(st.recv_bytes));
+  o.Set("maxUdpPayloadBytes", static_cast<double>(st.max_udp_payload_bytes));
   return o;
 }
 
@@ -44,8 +45,11 @@ std::string option_string(const Napi::Object& o, const char* key) {
 }
 
 bool parse_cc_algo(const std::string& name, ngtcp2_cc_algo* out) {
-  static constexpr std::pair<const char*, ngtcp2_cc_algo> kAlgos[] = {
-      {"reno", NGTCP2_CC_ALGO_RENO}, {"cubic", NGTCP2_CC_ALGO_CUBIC}, {"bbr", NGTCP2_CC_ALGO_BBR}, {"bbr2", NGTCP2_CC_ALGO_BBR2}};
+  // ngtcp2 1.x has one BBR (its BBRv2/v3 state machine; BBRv1 is gone): both names select it.
+  static constexpr std::pair<const char*, ngtcp2_cc_algo> kAlgos[] = {{"reno", NGTCP2_CC_ALGO_RENO},
+                                                                       {"cubic", NGTCP2_CC_ALGO_CUBIC},
+                                                                       {"bbr", NGTCP2_CC_ALGO_BBR},
+                                                                       {"bbr2", NGTCP2_CC_ALGO_BBR}};
   for (const auto& [n, algo] : kAlgos) {
     if (name == n) {
       *out = algo;
@@ -158,6 +162,7 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
           st.lost_packets = static_cast<uint64_t>(ev.stats[2]);
           st.sent_bytes = static_cast<uint64_t>(ev.stats[3]);
           st.recv_bytes = static_cast<uint64_t>(ev.stats[4]);
+          st.max_udp_payload_bytes = static_cast<uint64_t>(ev.stats[5]);
           a = conn_stats_object(env, st);
           break;
         }

@@ -13,7 +13,6 @@
 
 #include "addr.h"
 #include "http3.h"
-#include "pacing.h"
 #include "tls.h"
 #include "udp_socket.h"
 
@@ -27,6 +26,7 @@ struct ConnStats {
   uint64_t lost_packets = 0;
   uint64_t sent_bytes = 0;
   uint64_t recv_bytes = 0;
+  uint64_t max_udp_payload_bytes = 0;  // what PMTU discovery allows on the current path
 };
 
 /**
@@ -50,7 +50,7 @@ class Connection {
    * Sets up ngtcp2 and TLS for the client's first Initial. `ocid` is set after a Retry;
    * `token` is passed only when it proved the address (it lifts the 3x amplification limit).
    */
-  bool init(const RecvPacket& p, const ngtcp2_pkt_hd& hd, const ngtcp2_cid* ocid, const ngtcp2_vec& token);
+  bool init(const RecvPacket& p, const ngtcp2_pkt_hd& hd, const ngtcp2_cid* ocid, const uint8_t* token, size_t tokenlen);
   ReadResult read(const RecvPacket& p);
   void on_timer(ngtcp2_tstamp now);
   /** Writes packets while congestion control, pacing and the socket allow. */
@@ -104,14 +104,13 @@ class Connection {
   ngtcp2_cid scid_{};
   State state_ = State::Open;
   bool handshake_done_ = false;
-  ngtcp2_connection_close_error last_error_{};
+  ngtcp2_ccerr last_error_{};
   std::vector<uint8_t> close_packet_;
   ngtcp2_tstamp close_deadline_ = 0;
   uint32_t close_replies_ = 0;
   ngtcp2_tstamp timer_key_ = 0;
   uint64_t lost_packets_ = 0;
   uint64_t sent_bytes_ = 0;
-  Pacer pacer_;
   uint64_t recv_bytes_ = 0;
 };
 

@@ -23,7 +23,7 @@ Http3::~Http3() {
 int Http3::setup() {
   if (h3_ != nullptr) return 0;
   ngtcp2_conn* quic = conn_.quic();
-  if (ngtcp2_conn_get_max_local_streams_uni(quic) < 3) return -1;
+  if (ngtcp2_conn_get_streams_uni_left(quic) < 3) return -1;
   nghttp3_settings settings;
   nghttp3_settings_default(&settings);
   settings.qpack_max_dtable_capacity = kQpackTableBytes;
@@ -89,7 +89,7 @@ void Http3::apply_priority_updates(int64_t stream_id, const uint8_t* data, size_
   for (const PriorityUpdate& u : updates) {
     // Where we set no priority, nghttp3 has applied the update itself.
     RequestStream* s = find(u.stream_id);
-    if (s != nullptr && s->server_priority) nghttp3_conn_set_stream_priority(h3_, u.stream_id, &u.pri);
+    if (s != nullptr && s->server_priority) nghttp3_conn_set_server_stream_priority(h3_, u.stream_id, &u.pri);
   }
 }
 
@@ -165,7 +165,7 @@ void Http3::reject_oversized(RequestStream* s) {
   s->headers_done = true;
   // H3_EXCESSIVE_LOAD (RFC 9114 §8.1): the peer keeps sending a header section we refuse.
   nghttp3_conn_shutdown_stream_read(h3_, s->id);
-  ngtcp2_conn_shutdown_stream(conn_.quic(), s->id, NGHTTP3_H3_EXCESSIVE_LOAD);
+  ngtcp2_conn_shutdown_stream(conn_.quic(), 0, s->id, NGHTTP3_H3_EXCESSIVE_LOAD);
   ++conn_.server().stats().header_sections_reset;
   conn_.server().emit(Event{EventKind::Refused, conn_.serial(), s->id, 0, false, {}});
 }

@@ -31,8 +31,8 @@ struct ServerOptions {
   // Above this many connections still in their handshake, new ones must pass a Retry first.
   uint64_t retry_half_open_threshold = 256;
   bool reuse_port = false;
-  // BBRv2 by default: random (non-congestive) loss does not shrink its window as it does CUBIC's.
-  ngtcp2_cc_algo cc_algo = NGTCP2_CC_ALGO_BBR2;
+  // BBR by default: random (non-congestive) loss does not shrink its window as it does CUBIC's.
+  ngtcp2_cc_algo cc_algo = NGTCP2_CC_ALGO_BBR;
 };
 
 }  // namespace h3edge

@@ -80,15 +80,16 @@ bool Http3::respond(int64_t stream_id, ResponseSpec&& spec, std::string* err) {
     nva.push_back(make_nv(name, value));
   }
   // RFC 9218 §8: the server may reprioritize; our default only applies when the client said
-  // nothing, because nghttp3 0.8 stops listening to the client once the server sets one.
+  // nothing, because nghttp3 stops listening to the client once the server sets one (1.8 as 0.8:
+  // "any attempts to update priority by client are ignored"; http3.cc re-applies them).
   if (spec.urgency >= 0) {
     nghttp3_pri current{NGHTTP3_DEFAULT_URGENCY, 0};
     nghttp3_conn_get_stream_priority(h3_, &current, stream_id);
     const bool client_signalled =
         s->priority_header || current.urgency != NGHTTP3_DEFAULT_URGENCY || current.inc != 0;
     if (!client_signalled) {
-      const nghttp3_pri pri{static_cast<uint32_t>(spec.urgency), spec.incremental ? 1 : 0};
-      nghttp3_conn_set_stream_priority(h3_, stream_id, &pri);
+      const nghttp3_pri pri{static_cast<uint32_t>(spec.urgency), static_cast<uint8_t>(spec.incremental ? 1 : 0)};
+      nghttp3_conn_set_server_stream_priority(h3_, stream_id, &pri);
       s->server_priority = true;
     }
   }
@@ -135,7 +136,7 @@ bool Http3::cancel(int64_t stream_id) {
   if (s == nullptr || s->cancelled) return false;
   s->cancelled = true;
   nghttp3_conn_shutdown_stream_read(h3_, stream_id);
-  ngtcp2_conn_shutdown_stream(conn_.quic(), stream_id, NGHTTP3_H3_REQUEST_CANCELLED);
+  ngtcp2_conn_shutdown_stream(conn_.quic(), 0, stream_id, NGHTTP3_H3_REQUEST_CANCELLED);
   conn_.server().touch(&conn_);
   return true;
 }

@@ -232,7 +232,14 @@ async function bindBoth(
     throw bindError(err, config.port, 'TCP');
   });
   try {
-    const udpOptions = { ...options(tcp.port), ticketKeys: keys.ticketKeys.quic, tokenSecret: keys.secrets.quicTokens, reusePort: worker !== undefined, congestionControl: config.quicCongestionControl };
+    const udpOptions = {
+      ...options(tcp.port),
+      ticketKeys: keys.ticketKeys.quic,
+      tokenSecret: keys.secrets.quicTokens,
+      reusePort: worker !== undefined,
+      congestionControl: config.quicCongestionControl,
+      initialWindowPackets: config.quicInitialWindowPackets,
+    };
     return { tcp, udp: await startUdpTransport(config.h3Engine, udpOptions) };
   } catch (err) {
     await tcp.close(0);

@@ -32,6 +32,7 @@ t.test('bad config files are refused with exit code 2', async (t) => {
     ['enum.json', { logLevel: 'loud' }, /"logLevel" must be one of/],
     ['cc.json', { quicCongestionControl: 'vegas' }, /"quicCongestionControl" must be one of bbr2, bbr, cubic, reno/],
     ['rotation.json', { ticketKeyRotationSeconds: 30 * 86400 }, /"ticketKeyRotationSeconds" must be an integer from 0/],
+    ['iw.json', { quicInitialWindowPackets: 1 }, /"quicInitialWindowPackets" must be an integer from 2 to 128 packets/],
   ];
   for (const [name, body, pattern] of cases) {
     writeFileSync(join(dir, name), JSON.stringify(body));

@@ -14,6 +14,7 @@ import type { BenchPlan } from './matrix.js';
 import { makeLossyTitle, type LossyTitle } from './media.js';
 import { writeReports, type EmulatorCheck, type LossySample } from './report.js';
 import { stallThresholdMs } from './scenarios.js';
+import { quicLibVersions } from '../common/quic-libs.js';
 import { H3EDGE_QUIC_CONGESTION_CONTROL, startCaddyInNetns, startH3edgeInNetns } from './servers.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -34,6 +35,7 @@ function versions(): Record<string, string | number> {
     h3edge: `${out('git', ['-C', ROOT, 'rev-parse', 'HEAD'])}${dirty}`,
     caddy: out('caddy', ['version']),
     ngtcp2: out('dpkg-query', ['-W', '-f=${Version}', 'ngtcp2-client']),
+    h3edgeQuicLibs: `ngtcp2 ${quicLibVersions(ROOT).ngtcp2}, nghttp3 ${quicLibVersions(ROOT).nghttp3}`,
     nghttp2: out('dpkg-query', ['-W', '-f=${Version}', 'nghttp2-client']),
     currentspaceHttp3: out(process.execPath, ['-p', `require(${JSON.stringify(join(ROOT, 'node_modules/@currentspace/http3/package.json'))}).version`]),
     kernel: release(),
@@ -46,8 +48,8 @@ function relayLoss(c: RelayCounters | undefined): EmulatorCheck['relayLossPercen
   return { cliToSrv: pct(c.aToB), srvToCli: pct(c.bToA) };
 }
 
-/** Runs client-main.ts in the client namespace for one server and protocol. */
-async function runOurClient(link: LinkEmulator, server: BenchServer, protocol: 'h2' | 'h3', s: LinkSettings, plan: BenchPlan, title: LossyTitle, caPath: string, work: string): Promise<Array<Record<string, unknown>>> {
+/** Runs client-main.ts in the client namespace for one server and protocol (`scenarios`: a subset). */
+export async function runOurClient(link: LinkEmulator, server: BenchServer, protocol: 'h2' | 'h3', s: LinkSettings, plan: BenchPlan, title: LossyTitle, caPath: string, work: string, scenarios?: ClientJob['scenarios']): Promise<Array<Record<string, unknown>>> {
   const job: ClientJob = {
     protocol,
     origin: `https://${SERVER_ADDR}:${server.port}`,
@@ -59,6 +61,7 @@ async function runOurClient(link: LinkEmulator, server: BenchServer, protocol: '
     scenarioTimeoutMs: plan.scenarioTimeoutMs,
     rttMs: s.rttMs,
     title: { startup: title.startup, videoSegments: title.videoSegments, manifest: title.manifest, small: title.small, sizes: Object.fromEntries(title.sizes) },
+    ...(scenarios ? { scenarios } : {}),
   };
   const jobFile = join(work, `job-${server.name}-${protocol}.json`);
   writeFileSync(jobFile, JSON.stringify(job));

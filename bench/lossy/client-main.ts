@@ -17,6 +17,8 @@ export interface ClientJob {
   scenarioTimeoutMs: number;
   rttMs: number;
   title: { startup: string[]; videoSegments: string[]; manifest: string; small: string; sizes: Record<string, number> };
+  /** Only these scenarios (default: all four). */
+  scenarios?: Array<'startup' | 'multiplexed' | 'priority' | 'throughput'>;
 }
 
 type Result = ScenarioSample | { scenario: string; mode?: string; error: string };
@@ -45,20 +47,23 @@ async function main(): Promise<void> {
     }
   };
   const resumedMode = job.protocol === 'h3' ? '0-rtt' : 'resumed';
+  const wanted = (scenario: string): boolean => job.scenarios === undefined || job.scenarios.includes(scenario as never);
   for (let rep = 0; rep < job.repetitions; rep++) {
     let ticket: Buffer | undefined;
-    await attempt('startup', 'cold', async () => {
-      const r = await startup(c, 'cold');
-      ticket = r.ticket;
-      return r.sample;
-    });
-    if (ticket) {
-      const t = ticket;
-      await attempt('startup', resumedMode, async () => (await startup(c, resumedMode, t)).sample);
+    if (wanted('startup')) {
+      await attempt('startup', 'cold', async () => {
+        const r = await startup(c, 'cold');
+        ticket = r.ticket;
+        return r.sample;
+      });
+      if (ticket) {
+        const t = ticket;
+        await attempt('startup', resumedMode, async () => (await startup(c, resumedMode, t)).sample);
+      }
     }
-    await attempt('multiplexed', undefined, () => multiplexed(c));
-    await attempt('priority', undefined, () => priority(c));
-    await attempt('throughput', undefined, () => throughput(c, job.smallRequests));
+    if (wanted('multiplexed')) await attempt('multiplexed', undefined, () => multiplexed(c));
+    if (wanted('priority')) await attempt('priority', undefined, () => priority(c));
+    if (wanted('throughput')) await attempt('throughput', undefined, () => throughput(c, job.smallRequests));
   }
   process.stdout.write(`${JSON.stringify({ samples: results })}\n`);
   // Connections abandoned by a timeout would keep the event loop alive.

@@ -41,6 +41,11 @@ export interface NativeH3ServerOptions {
   reusePort?: boolean;
   /** ngtcp2's congestion controller (default bbr2; bbr is the same controller in ngtcp2 1.x). */
   congestionControl?: QuicCongestionControl;
+  /**
+   * Initial congestion window in packets ({@link INITIAL_WINDOW_PACKETS}), applied through our
+   * ngtcp2 patch (scripts/quic-libs); omitted: RFC 9002's 10 packets.
+   */
+  initialWindowPackets?: number;
 }
 
 export type QuicCongestionControl = 'bbr2' | 'bbr' | 'cubic' | 'reno';
@@ -60,6 +65,11 @@ export interface NativeConnStats {
   recvBytes: number;
   /** Largest UDP payload the connection sends on its path: 1200 until PMTU discovery finds more. */
   maxUdpPayloadBytes: number;
+  /**
+   * Packets with stream data sent after the handshake completed and before the client first
+   * acknowledged response data: the first flight, bounded by the initial congestion window.
+   */
+  firstFlightPackets: number;
 }
 
 export interface NativeConnection {
@@ -167,10 +177,16 @@ interface RawRequest {
 
 type RawConnection = Omit<NativeConnection, 'stats'>;
 
+/**
+ * Initial congestion window bounds, in packets: RFC 9002 §7.2 asks for at least 2; past 128
+ * (~150 KB) one burst mostly fills queues.
+ */
+export const INITIAL_WINDOW_PACKETS = { min: 2, max: 128 } as const;
+
 /** Shortest ticket key or token secret accepted. */
 const MIN_KEY_BYTES = 32;
 const EVENT = { request: 1, data: 2, end: 3, pull: 4, streamClose: 5, connClose: 6, refused: 7 } as const;
-const ZERO_STATS: NativeConnStats = { rttMs: 0, cwndBytes: 0, lostPackets: 0, sentBytes: 0, recvBytes: 0, maxUdpPayloadBytes: 0 };
+const ZERO_STATS: NativeConnStats = { rttMs: 0, cwndBytes: 0, lostPackets: 0, sentBytes: 0, recvBytes: 0, maxUdpPayloadBytes: 0, firstFlightPackets: 0 };
 
 /** The addon, or why it could not be loaded (callers may fall back to another engine). */
 export function loadNativeQuic(): { addon: QuicAddon } | { error: Error } {
@@ -342,6 +358,9 @@ export class NativeH3Server extends EventEmitter {
 
   /** Binds the UDP socket; rejects with the errno text (err.code set) if that fails. */
   static async listen(opts: NativeH3ServerOptions): Promise<NativeH3Server> {
+    const iw = opts.initialWindowPackets;
+    const { min, max } = INITIAL_WINDOW_PACKETS;
+    if (iw !== undefined && !(Number.isInteger(iw) && iw >= min && iw <= max)) throw new TypeError(`initialWindowPackets must be an integer from ${min} to ${max}`);
     for (const name of ['ticketKey', 'previousTicketKey', 'tokenSecret'] as const) {
       const key = opts[name];
       if (key !== undefined && key.length < MIN_KEY_BYTES) throw new TypeError(`${name} must be at least ${MIN_KEY_BYTES} bytes`);

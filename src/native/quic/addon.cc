@@ -26,6 +26,7 @@ Napi::Object conn_stats_object(Napi::Env env, const ConnStats& st) {
   o.Set("sentBytes", static_cast<double>(st.sent_bytes));
   o.Set("recvBytes", static_cast<double>(st.recv_bytes));
   o.Set("maxUdpPayloadBytes", static_cast<double>(st.max_udp_payload_bytes));
+  o.Set("firstFlightPackets", static_cast<double>(st.first_flight_packets));
   return o;
 }
 
@@ -113,6 +114,7 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
     opts.retry = option_bool(o, "retry", opts.retry);
     opts.retry_half_open_threshold = option_u64(o, "retryHalfOpenThreshold", opts.retry_half_open_threshold);
     opts.reuse_port = option_bool(o, "reusePort", opts.reuse_port);
+    opts.initial_window_packets = option_u64(o, "initialWindowPackets", opts.initial_window_packets);
     if (const std::string cc = option_string(o, "congestionControl"); !cc.empty()) {
       if (!parse_cc_algo(cc, &opts.cc_algo)) {
         throw_type_error(env, "congestionControl must be one of reno, cubic, bbr, bbr2");
@@ -163,6 +165,7 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
           st.sent_bytes = static_cast<uint64_t>(ev.stats[3]);
           st.recv_bytes = static_cast<uint64_t>(ev.stats[4]);
           st.max_udp_payload_bytes = static_cast<uint64_t>(ev.stats[5]);
+          st.first_flight_packets = static_cast<uint64_t>(ev.stats[6]);
           a = conn_stats_object(env, st);
           break;
         }

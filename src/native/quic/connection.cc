@@ -76,6 +76,9 @@ bool Connection::init(const RecvPacket& p, const ngtcp2_pkt_hd& hd, const ngtcp2
   settings.tokenlen = tokenlen;
   settings.token_type = NGTCP2_TOKEN_TYPE_NEW_TOKEN;
   settings.cc_algo = opts.cc_algo;
+  // Our patch to ngtcp2 (scripts/quic-libs); 0 keeps RFC 9002's 10 packets. A player's startup
+  // (~800 KB) needs about one round trip less from 32 (README, bench/lossy/initial-window.ts).
+  settings.initial_cwnd_packets = opts.initial_window_packets;
   // RFC 9000 §14.3 / RFC 8899: after the handshake, probe for datagrams larger than 1200 bytes
   // (ngtcp2's probes go up to 1444, within its default 1452 for a 1500-byte Ethernet path); the
   // socket sets DF (udp_socket.cc) and leaves packet sizes to QUIC.
@@ -275,6 +278,8 @@ Connection::WriteResult Connection::write_burst(ngtcp2_tstamp ts, size_t max_pac
     if (n == 0) return WriteResult::Idle;  // congestion window, pacing or nothing to send
     tx.commit(ps.path, static_cast<uint8_t>(pi.ecn), static_cast<size_t>(n), static_cast<size_t>(n) > path_max);
     sent_bytes_ += static_cast<uint64_t>(n);
+    // PMTU probes and ACK-only packets carry no stream data and are not part of the count.
+    if (datalen > 0 && handshake_done_ && first_flight_open_) ++first_flight_packets_;
     ++*written;
   }
 }
@@ -372,6 +377,7 @@ ConnStats Connection::stats() const {
   out.sent_bytes = sent_bytes_;
   out.recv_bytes = recv_bytes_;
   out.lost_packets = lost_packets_;
+  out.first_flight_packets = first_flight_packets_;
   if (conn_ != nullptr) {
     ngtcp2_conn_info ci;
     ngtcp2_conn_get_conn_info(conn_, &ci);

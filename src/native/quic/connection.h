@@ -27,6 +27,9 @@ struct ConnStats {
   uint64_t sent_bytes = 0;
   uint64_t recv_bytes = 0;
   uint64_t max_udp_payload_bytes = 0;  // what PMTU discovery allows on the current path
+  // Packets with stream data sent after the handshake completed and before the first
+  // acknowledgement of response data: the first flight, which the initial window bounds.
+  uint64_t first_flight_packets = 0;
 };
 
 /**
@@ -81,6 +84,8 @@ class Connection {
    */
   void record_app_error(int nghttp3_error);
   void note_lost_packets(uint64_t n) { lost_packets_ += n; }
+  /** The peer acknowledged response data: the first flight after the handshake is over. */
+  void end_first_flight() { first_flight_open_ = false; }
   static const ngtcp2_callbacks& callbacks();
 
  private:
@@ -111,6 +116,8 @@ class Connection {
   ngtcp2_tstamp timer_key_ = 0;
   uint64_t lost_packets_ = 0;
   uint64_t sent_bytes_ = 0;
+  uint64_t first_flight_packets_ = 0;
+  bool first_flight_open_ = true;
   uint64_t recv_bytes_ = 0;
 };
 

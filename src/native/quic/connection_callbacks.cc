@@ -22,7 +22,9 @@ int recv_stream_data(ngtcp2_conn*, uint32_t flags, int64_t stream_id, uint64_t, 
 }
 
 int acked_stream_data_offset(ngtcp2_conn*, int64_t stream_id, uint64_t, uint64_t len, void* user_data, void*) {
-  return of(user_data).h3().on_acked(stream_id, len);
+  Connection& c = of(user_data);
+  if (ngtcp2_is_bidi_stream(stream_id)) c.end_first_flight();
+  return c.h3().on_acked(stream_id, len);
 }
 
 int stream_close(ngtcp2_conn* conn, uint32_t flags, int64_t stream_id, uint64_t app_error_code, void* user_data,

@@ -26,8 +26,9 @@ struct Event {
   uint64_t code = 0;
   bool flag = false;
   std::vector<uint8_t> data;
-  // ConnClose: the connection's last statistics (rtt ms, cwnd, lost, sent, received, max UDP payload).
-  std::array<double, 6> stats{};
+  // ConnClose: the connection's last statistics (rtt ms, cwnd, lost, sent, received, max UDP
+  // payload, first flight packets).
+  std::array<double, 7> stats{};
 };
 
 }  // namespace h3edge

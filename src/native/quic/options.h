@@ -33,6 +33,8 @@ struct ServerOptions {
   bool reuse_port = false;
   // BBR by default: random (non-congestive) loss does not shrink its window as it does CUBIC's.
   ngtcp2_cc_algo cc_algo = NGTCP2_CC_ALGO_BBR;
+  // Initial congestion window in packets; 0: RFC 9002's (10 packets at the first packet size).
+  uint64_t initial_window_packets = 0;
 };
 
 }  // namespace h3edge

@@ -25,6 +25,7 @@ export async function startNativeEngine(opts: UdpTransportOptions): Promise<UdpT
     handshakeTimeoutMs: opts.handshakeTimeoutMs,
     reusePort: opts.reusePort ?? false,
     ...(opts.congestionControl ? { congestionControl: opts.congestionControl } : {}),
+    ...(opts.initialWindowPackets ? { initialWindowPackets: opts.initialWindowPackets } : {}),
   });
   const nextId = requestIdSource('q');
   server.on('request', (req: NativeH3Request) => void serve(req));

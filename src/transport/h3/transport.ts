@@ -9,6 +9,8 @@ export interface UdpTransportOptions extends ListenerOptions {
   reusePort?: boolean;
   /** QUIC congestion controller, for engines that let us choose (the native one). */
   congestionControl?: 'bbr2' | 'bbr' | 'cubic' | 'reno';
+  /** QUIC initial congestion window in packets, for engines that let us choose (the native one). */
+  initialWindowPackets?: number;
   /** Seed of QUIC stateless-reset, Retry and NEW_TOKEN tokens, fixed for the node's life; none = per process. */
   tokenSecret?: Buffer;
 }

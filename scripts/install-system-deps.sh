@@ -18,6 +18,7 @@ packages=(
   libgnutls28-dev cmake patch dpkg-dev xz-utils # native HTTP/3 engine (scripts/build-quic-libs.sh)
   curl openssl ca-certificates g++ make python3
   iproute2 ethtool iputils-ping # the lossy-link benchmark's namespaces, offload settings, emulator check
+  tshark                      # decrypting captures with SSLKEYLOGFILE (test/key-log.test.ts)
 )
 sources=/etc/apt/sources.list.d/h3edge-bookworm-backports.sources
 pin=/etc/apt/preferences.d/h3edge-bookworm-backports
@@ -60,5 +61,7 @@ SOURCES
 echo "installing: ${missing[*]:-(none; bookworm-backports suite added)}"
 apt-get update -qq
 if [ ${#missing[@]} -gt 0 ]; then
+  # wireshark-common asks whether non-root users may capture: no (capturing tests run as root).
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi

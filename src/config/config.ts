@@ -27,6 +27,10 @@ export interface ServeConfig {
    * bytes until PMTU discovery finds more). RFC 9002 starts at 10; see the README for the measurement.
    */
   quicInitialWindowPackets: number;
+  /** Directory for one qlog (JSON-SEQ, `<connection id>.sqlog`) per QUIC connection of the native engine; null = none. */
+  qlogDir: string | null;
+  /** Share of QUIC connections that get a qlog (0-1) when `qlogDir` is set. */
+  qlogSampleRatio: number;
   /** How long in-flight responses may run after SIGINT/SIGTERM before connections are cut. */
   shutdownGraceMs: number;
   /** Serve /content/ without playback tokens (lab use). Tokens are always accepted under /t/. */
@@ -97,6 +101,8 @@ export const DEFAULT_SERVE_CONFIG: Readonly<ServeConfig> = Object.freeze({
   h3Engine: 'native',
   quicCongestionControl: 'bbr2',
   quicInitialWindowPackets: QUIC_INITIAL_WINDOW_PACKETS.default,
+  qlogDir: null,
+  qlogSampleRatio: 1,
   shutdownGraceMs: 10_000,
   openContent: false,
   tokenKeys: null,

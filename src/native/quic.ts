@@ -46,6 +46,13 @@ export interface NativeH3ServerOptions {
    * ngtcp2 patch (scripts/quic-libs); omitted: RFC 9002's 10 packets.
    */
   initialWindowPackets?: number;
+  /**
+   * Directory (must exist) for one qlog file per connection, `<connection id>.sqlog`: ngtcp2's
+   * JSON-SEQ transport events plus our `http:priority_updated`. Omitted: no qlogs.
+   */
+  qlogDir?: string;
+  /** Share of connections (0-1, default 1) that get a qlog when `qlogDir` is set. */
+  qlogSampleRatio?: number;
 }
 
 export type QuicCongestionControl = 'bbr2' | 'bbr' | 'cubic' | 'reno';
@@ -54,6 +61,11 @@ export type QuicCongestionControl = 'bbr2' | 'bbr' | 'cubic' | 'reno';
 export interface Priority {
   urgency: number;
   incremental: boolean;
+}
+
+/** The priority a response was sent at, and whether the client's signal or our default chose it. */
+export interface AppliedPriority extends Priority {
+  chosenBy: 'client' | 'server';
 }
 
 export interface NativeConnStats {
@@ -111,9 +123,10 @@ export interface NativeH3Request {
   cancel(): void;
   /**
    * Called once when the stream is gone: `completed` is true when the whole response was sent
-   * (and the request read); `bytesSent` counts the body bytes handed to the engine.
+   * (and the request read); `bytesSent` counts the body bytes handed to the engine; `priority`
+   * is what the response was last sent at (a later PRIORITY_UPDATE included), null without one.
    */
-  onClose(cb: (completed: boolean, bytesSent: number) => void): void;
+  onClose(cb: (completed: boolean, bytesSent: number, priority: AppliedPriority | null) => void): void;
 }
 
 export interface NativeH3ServerStats {
@@ -130,6 +143,9 @@ export interface NativeH3ServerStats {
   headerSectionsRefused: number;
   /** Request streams reset (H3_EXCESSIVE_LOAD): the raw header section kept growing past twice the limit. */
   headerSectionsReset: number;
+  /** Connections that got a qlog file, and sampled ones whose file could not be created. */
+  qlogsWritten: number;
+  qlogFailures: number;
 }
 
 /**
@@ -225,7 +241,8 @@ class Exchange implements NativeH3Request {
   private cancelled = false;
   private aborted = false;
   private abortCallbacks: Array<() => void> = [];
-  private closeCallbacks: Array<(completed: boolean, bytesSent: number) => void> = [];
+  private closeCallbacks: Array<(completed: boolean, bytesSent: number, priority: AppliedPriority | null) => void> = [];
+  private appliedPriority: AppliedPriority | null = null;
   private bytesSent = 0;
   /** Set once the stream is gone: whether the response was completed. */
   private closedAs: boolean | null = null;
@@ -286,9 +303,9 @@ class Exchange implements NativeH3Request {
     else this.abortCallbacks.push(cb);
   }
 
-  onClose(cb: (completed: boolean, bytesSent: number) => void): void {
+  onClose(cb: (completed: boolean, bytesSent: number, priority: AppliedPriority | null) => void): void {
     if (this.closedAs === null) this.closeCallbacks.push(cb);
-    else queueMicrotask(() => cb(this.closedAs!, this.bytesSent));
+    else queueMicrotask(() => cb(this.closedAs!, this.bytesSent, this.appliedPriority));
   }
 
   cancel(): void {
@@ -303,11 +320,12 @@ class Exchange implements NativeH3Request {
     resume?.();
   }
 
-  close(completed: boolean): void {
+  close(completed: boolean, priority: AppliedPriority | null): void {
     this.closedAs = completed;
+    this.appliedPriority = priority;
     this.pull();
     if (this.bodyStream && !this.bodyStream.readableEnded) this.bodyStream.destroy();
-    for (const cb of this.closeCallbacks.splice(0)) cb(completed, this.bytesSent);
+    for (const cb of this.closeCallbacks.splice(0)) cb(completed, this.bytesSent, priority);
     if (completed || this.cancelled) return;
     this.aborted = true;
     for (const cb of this.abortCallbacks.splice(0)) cb();
@@ -358,6 +376,8 @@ export class NativeH3Server extends EventEmitter {
 
   /** Binds the UDP socket; rejects with the errno text (err.code set) if that fails. */
   static async listen(opts: NativeH3ServerOptions): Promise<NativeH3Server> {
+    const ratio = opts.qlogSampleRatio;
+    if (ratio !== undefined && !(ratio >= 0 && ratio <= 1)) throw new TypeError('qlogSampleRatio must be a number from 0 to 1');
     const iw = opts.initialWindowPackets;
     const { min, max } = INITIAL_WINDOW_PACKETS;
     if (iw !== undefined && !(Number.isInteger(iw) && iw >= min && iw <= max)) throw new TypeError(`initialWindowPackets must be an integer from ${min} to ${max}`);
@@ -449,7 +469,7 @@ export class NativeH3Server extends EventEmitter {
         const ex = this.exchanges.get(key);
         if (!ex) return;
         this.exchanges.delete(key);
-        ex.close(a as boolean);
+        ex.close(a as boolean, b as AppliedPriority | null);
         if (this.exchanges.size === 0) this.drained?.();
         return;
       }

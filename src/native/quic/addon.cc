@@ -115,6 +115,8 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
     opts.retry_half_open_threshold = option_u64(o, "retryHalfOpenThreshold", opts.retry_half_open_threshold);
     opts.reuse_port = option_bool(o, "reusePort", opts.reuse_port);
     opts.initial_window_packets = option_u64(o, "initialWindowPackets", opts.initial_window_packets);
+    opts.qlog_dir = option_string(o, "qlogDir");
+    if (Napi::Value ratio = o.Get("qlogSampleRatio"); ratio.IsNumber()) opts.qlog_sample_ratio = ratio.As<Napi::Number>().DoubleValue();
     if (const std::string cc = option_string(o, "congestionControl"); !cc.empty()) {
       if (!parse_cc_algo(cc, &opts.cc_algo)) {
         throw_type_error(env, "congestionControl must be one of reno, cubic, bbr, bbr2");
@@ -155,7 +157,14 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
         }
         case EventKind::StreamClose:
           a = Napi::Boolean::New(env, ev.flag);
-          b = Napi::Number::New(env, static_cast<double>(ev.code));
+          b = env.Null();
+          if (ev.urgency >= 0) {
+            Napi::Object p = Napi::Object::New(env);
+            p.Set("urgency", static_cast<double>(ev.urgency));
+            p.Set("incremental", ev.incremental);
+            p.Set("chosenBy", ev.priority_by_client ? "client" : "server");
+            b = p;
+          }
           break;
         case EventKind::ConnClose: {
           ConnStats st;
@@ -222,6 +231,8 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
     o.Set("statelessResetsSent", static_cast<double>(st.stateless_resets_sent));
     o.Set("headerSectionsRefused", static_cast<double>(st.header_sections_refused));
     o.Set("headerSectionsReset", static_cast<double>(st.header_sections_reset));
+    o.Set("qlogsWritten", static_cast<double>(st.qlogs_written));
+    o.Set("qlogFailures", static_cast<double>(st.qlog_failures));
     return o;
   }
 

@@ -17,6 +17,7 @@
         "http3.cc",
         "http3_callbacks.cc",
         "priority_update.cc",
+        "qlog.cc",
         "response.cc",
         "tls.cc",
         "ticket_keys.cc",

@@ -49,6 +49,26 @@ ngtcp2_conn* Connection::get_conn(ngtcp2_crypto_conn_ref* ref) {
   return static_cast<Connection*>(ref->user_data)->conn_;
 }
 
+void Connection::write_qlog(void* user_data, uint32_t flags, const void* data, size_t len) {
+  static_cast<Connection*>(user_data)->qlog_.write(flags, data, len);
+}
+
+bool Connection::open_qlog() {
+  const ServerOptions& opts = server_.options();
+  if (opts.qlog_dir.empty() || !qlog_sampled(opts.qlog_sample_ratio)) return false;
+  std::string err;
+  if (!qlog_.open(opts.qlog_dir, id(), &err)) {
+    ++server_.stats().qlog_failures;
+    return false;
+  }
+  ++server_.stats().qlogs_written;
+  return true;
+}
+
+void Connection::qlog_event(const char* name, const std::string& data_json) {
+  qlog_.event(initial_ts_, now_ns(), name, data_json);
+}
+
 std::string Connection::id() const {
   static const char kHex[] = "0123456789abcdef";
   std::string out;
@@ -71,7 +91,9 @@ bool Connection::init(const RecvPacket& p, const ngtcp2_pkt_hd& hd, const ngtcp2
 
   ngtcp2_settings settings;
   ngtcp2_settings_default(&settings);
-  settings.initial_ts = now_ns();
+  initial_ts_ = now_ns();
+  settings.initial_ts = initial_ts_;
+  if (open_qlog()) settings.qlog_write = write_qlog;
   settings.token = token;
   settings.tokenlen = tokenlen;
   settings.token_type = NGTCP2_TOKEN_TYPE_NEW_TOKEN;

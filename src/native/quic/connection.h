@@ -13,6 +13,7 @@
 
 #include "addr.h"
 #include "http3.h"
+#include "qlog.h"
 #include "tls.h"
 #include "udp_socket.h"
 
@@ -84,12 +85,17 @@ class Connection {
    */
   void record_app_error(int nghttp3_error);
   void note_lost_packets(uint64_t n) { lost_packets_ += n; }
+  /** An HTTP/3 event of ours into the connection's qlog, if it has one (`data_json`: see QlogFile::event). */
+  void qlog_event(const char* name, const std::string& data_json);
   /** The peer acknowledged response data: the first flight after the handshake is over. */
   void end_first_flight() { first_flight_open_ = false; }
   static const ngtcp2_callbacks& callbacks();
 
  private:
   static ngtcp2_conn* get_conn(ngtcp2_crypto_conn_ref* ref);
+  static void write_qlog(void* user_data, uint32_t flags, const void* data, size_t len);
+  /** Opens this connection's qlog file when qlogs are on and it is sampled; false: none. */
+  bool open_qlog();
   void handle_error();
   void start_closing();
   void start_draining();
@@ -119,6 +125,9 @@ class Connection {
   uint64_t first_flight_packets_ = 0;
   bool first_flight_open_ = true;
   uint64_t recv_bytes_ = 0;
+  ngtcp2_tstamp initial_ts_ = 0;
+  // Declared last: ngtcp2_conn_del (in ~Connection) writes the qlog's end into it.
+  QlogFile qlog_;
 };
 
 }  // namespace h3edge

@@ -162,7 +162,7 @@ void Http3::stream_closed(int64_t stream_id, uint64_t app_error_code) {
     RequestStream& s = *it->second;
     if (s.delivered) {
       const bool completed = app_error_code == NGHTTP3_H3_NO_ERROR && s.completed();
-      conn_.server().emit(Event{EventKind::StreamClose, conn_.serial(), stream_id, app_error_code, completed, {}});
+      conn_.server().emit(Event::stream_close(conn_.serial(), s, app_error_code, completed));
     }
     streams_.erase(it);
   }

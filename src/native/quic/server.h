@@ -47,6 +47,8 @@ struct ServerStats {
   uint64_t stateless_resets_sent = 0;
   uint64_t header_sections_refused = 0;  // answered 431: decoded section over the limit
   uint64_t header_sections_reset = 0;    // reset with H3_EXCESSIVE_LOAD: raw section that kept growing
+  uint64_t qlogs_written = 0;            // connections that got a qlog file
+  uint64_t qlog_failures = 0;            // sampled connections whose qlog file could not be created
 };
 
 class Server {

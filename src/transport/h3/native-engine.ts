@@ -26,6 +26,7 @@ export async function startNativeEngine(opts: UdpTransportOptions): Promise<UdpT
     reusePort: opts.reusePort ?? false,
     ...(opts.congestionControl ? { congestionControl: opts.congestionControl } : {}),
     ...(opts.initialWindowPackets ? { initialWindowPackets: opts.initialWindowPackets } : {}),
+    ...(opts.qlogDir ? { qlogDir: opts.qlogDir, qlogSampleRatio: opts.qlogSampleRatio ?? 1 } : {}),
   });
   const nextId = requestIdSource('q');
   server.on('request', (req: NativeH3Request) => void serve(req));
@@ -52,8 +53,8 @@ export async function startNativeEngine(opts: UdpTransportOptions): Promise<UdpT
       body: () => req.body,
     };
     const reply = await opts.core.handle(exchange);
-    req.onClose((completed, bytesSent) => {
-      opts.core.completed(exchange, reply, started, { bytesSent, aborted: !completed || aborts.signal.aborted });
+    req.onClose((completed, bytesSent, priority) => {
+      opts.core.completed(exchange, reply, started, { bytesSent, aborted: !completed || aborts.signal.aborted, ...(priority ? { priority } : {}) });
     });
     try {
       req.respond(reply.status, Object.entries(reply.headers), reply.body, reply.priority);

@@ -90,6 +90,7 @@ async function externalSamples(link: LinkEmulator, server: BenchServer, plan: Be
     const sessionDir = mkdtempSync(join(work, 'gtls-session-'));
     out.push({ client: 'gtlsclient', protocol: 'h3', result: await gtlsclientStartup(c, sessionDir, 'cold'), repetition: rep });
     out.push({ client: 'gtlsclient', protocol: 'h3', result: await gtlsclientStartup(c, sessionDir, '0-rtt'), repetition: rep });
+    out.push({ client: 'gtlsclient', protocol: 'h3', result: await gtlsclientStartup(c, sessionDir, '0-rtt+token'), repetition: rep });
     rmSync(sessionDir, { recursive: true, force: true });
     out.push({ client: 'nghttp', protocol: 'h2', result: await nghttpStartup(c), repetition: rep });
     out.push({ client: 'h2load', protocol: 'h2', result: await h2loadSmall(c), repetition: rep });

@@ -25,6 +25,15 @@ for (const name of existsSync(nativeDir) ? readdirSync(nativeDir) : []) {
   if (!existsSync(join(dir, 'binding.gyp'))) continue;
   if (only.length && !only.includes(name)) continue;
   console.log(`build-native: ${name}`);
+  // The HTTP/3 engine links ngtcp2 1.11 / nghttp3 1.8 statically from deps/quic (built once).
+  if (name === 'quic') {
+    const libs = spawnSync('bash', [join(root, 'scripts', 'build-quic-libs.sh')], { stdio: 'inherit' });
+    if (libs.status !== 0) {
+      failed++;
+      console.error(`build-native: ${name} failed: scripts/build-quic-libs.sh exited ${libs.status}`);
+      continue;
+    }
+  }
   const args = [gyp, 'rebuild', '--directory', dir, ...(nodedir ? [`--nodedir=${nodedir}`] : [])];
   if (process.env.H3EDGE_ASAN === '1') args.push('--', '-Dasan=1');
   const r = spawnSync(process.execPath, args, { stdio: 'inherit' });

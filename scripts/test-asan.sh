@@ -14,14 +14,15 @@ cp src/native/quic/*.cc src/native/quic/*.h src/native/quic/binding.gyp "$work/q
 cp src/native/common/*.h "$work/common/"
 nodedir=/usr
 [ -f /usr/include/node/node_api.h ] || nodedir=
-(cd "$work/quic" && NODE_PATH="$root/node_modules" node "$root/node_modules/node-gyp/bin/node-gyp.js" rebuild ${nodedir:+--nodedir=$nodedir} -- -Dasan=1 >/dev/null)
+bash scripts/build-quic-libs.sh
+(cd "$work/quic" && NODE_PATH="$root/node_modules" node "$root/node_modules/node-gyp/bin/node-gyp.js" rebuild ${nodedir:+--nodedir=$nodedir} -- -Dasan=1 "-Dquic_libs=$root/deps/quic" >/dev/null)
 mkdir -p src/native/quic/build-asan/Release
 cp "$work/quic/build/Release/h3edge_quic.node" src/native/quic/build-asan/Release/
 
 reports="$work/asan"
 mkdir -p "$reports"
 libasan=$(gcc -print-file-name=libasan.so)
-suites=(test/native-quic.test.ts test/native-quic-safety.test.ts test/h3-early-data.test.ts test/http-semantics.test.ts test/priority.test.ts test/abuse-h3.test.ts test/request-bodies.test.ts)
+suites=(test/native-quic.test.ts test/native-quic-safety.test.ts test/h3-early-data.test.ts test/http-semantics.test.ts test/priority.test.ts test/abuse-h3.test.ts test/request-bodies.test.ts test/h3-qlog.test.ts)
 status=0
 # Node itself does not free everything at exit; leaks are judged below by who allocated them.
 LD_PRELOAD="$libasan" \

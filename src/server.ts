@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { accessSync, constants as fsConstants, existsSync, mkdirSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import type { Logger } from 'pino';
 import type { ServeConfig } from './config/config.js';
 import { ConfigError } from './config/errors.js';
 import { loadCredentials } from './tls/credentials.js';
+import { openKeyLog, type KeyLog } from './tls/key-log.js';
 import { firstTicketKeys, type TicketKeySet } from './tls/ticket-keys.js';
 import { generateNodeSecrets, type NodeSecrets } from './tls/node-secrets.js';
 import { Router } from './http/router.js';
@@ -92,9 +93,13 @@ export interface WorkerContext {
 export async function startServer(
   config: ServeConfig,
   logger: Logger,
-  context: { keys?: NodeKeys; worker?: WorkerContext } = {},
+  context: { keys?: NodeKeys; worker?: WorkerContext; keyLogFile?: string } = {},
 ): Promise<RunningServer> {
   const { worker } = context;
+  // SSLKEYLOGFILE: TCP's secrets through Node's keylog event; GnuTLS writes QUIC's by itself.
+  const keyLog = context.keyLogFile ? openKeyLog(context.keyLogFile) : null;
+  if (keyLog) logger.warn({ file: keyLog.path }, 'SSLKEYLOGFILE is set: TLS secrets of every TCP and QUIC connection are written to it');
+  if (config.qlogDir !== null) prepareQlogDir(config.qlogDir);
   const keys = context.keys ?? { secrets: generateNodeSecrets(), ticketKeys: firstTicketKeys() };
   let ticketKeyGeneration = keys.ticketKeys.generation;
   // Per-request settings read this; a reload replaces it (restart-only fields keep their start value).
@@ -184,8 +189,9 @@ export async function startServer(
     requestHeadTimeoutMs: config.requestHeadTimeoutMs,
     caps,
   });
-  const { tcp, udp } = await bindBoth(config, transportOptions, keys, worker).catch(async (err: unknown) => {
+  const { tcp, udp } = await bindBoth(config, transportOptions, keys, worker, keyLog).catch(async (err: unknown) => {
     await admin?.close();
+    keyLog?.close();
     throw err;
   });
   registerTcpMetrics(metrics.registry, () => tcp.stats());
@@ -230,6 +236,7 @@ export async function startServer(
     close: async () => {
       playback.stop();
       await Promise.all([edge?.close(), tcp.close(running.shutdownGraceMs), udp.close(running.shutdownGraceMs), admin?.close()]);
+      keyLog?.close();
     },
   };
 }
@@ -275,9 +282,10 @@ async function bindBoth(
   options: (port: number) => Omit<ListenerOptions, 'ticketKeys'>,
   keys: NodeKeys,
   worker: WorkerContext | undefined,
+  keyLog: KeyLog | null,
 ): Promise<{ tcp: TcpTransport; udp: UdpTransport }> {
   // Workers share the TCP listener through node:cluster and the UDP port through SO_REUSEPORT.
-  const tcp = await startTcpTransport({ ...options(config.port), ticketKeys: keys.ticketKeys.tcp }).catch((err: unknown) => {
+  const tcp = await startTcpTransport({ ...options(config.port), ticketKeys: keys.ticketKeys.tcp, ...(keyLog ? { keyLog: keyLog.write } : {}) }).catch((err: unknown) => {
     throw bindError(err, config.port, 'TCP');
   });
   try {
@@ -288,11 +296,23 @@ async function bindBoth(
       reusePort: worker !== undefined,
       congestionControl: config.quicCongestionControl,
       ...(keys.replayStoreFd !== undefined ? { replayStoreFd: keys.replayStoreFd } : {}),
+      initialWindowPackets: config.quicInitialWindowPackets,
+      ...(config.qlogDir !== null ? { qlogDir: config.qlogDir, qlogSampleRatio: config.qlogSampleRatio } : {}),
     };
     return { tcp, udp: await startUdpTransport(config.h3Engine, udpOptions) };
   } catch (err) {
     await tcp.close(0);
     throw bindError(err, tcp.port, 'UDP');
+  }
+}
+
+/** The qlog directory exists (made if missing) and is writable, or the node does not start. */
+function prepareQlogDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, fsConstants.W_OK);
+  } catch (err) {
+    throw new ConfigError(`qlogDir ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
 }
 

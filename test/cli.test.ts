@@ -33,6 +33,8 @@ t.test('bad config files are refused with exit code 2', async (t) => {
     ['enum.json', { logLevel: 'loud' }, /"logLevel" must be one of/],
     ['cc.json', { quicCongestionControl: 'vegas' }, /"quicCongestionControl" must be one of bbr2, bbr, cubic, reno/],
     ['rotation.json', { ticketKeyRotationSeconds: 30 * 86400 }, /"ticketKeyRotationSeconds" must be an integer from 0/],
+    ['iw.json', { quicInitialWindowPackets: 1 }, /"quicInitialWindowPackets" must be an integer from 2 to 128 packets/],
+    ['qlog-ratio.json', { qlogSampleRatio: 1.5 }, /"qlogSampleRatio" must be a number from 0 to 1/],
   ];
   for (const [name, body, pattern] of cases) {
     writeFileSync(join(dir, name), JSON.stringify(body));
@@ -43,6 +45,8 @@ t.test('bad config files are refused with exit code 2', async (t) => {
   expectConfigFailure(t, await serve('--config', join(dir, 'absent.json')), /absent\.json: ENOENT/);
   expectConfigFailure(t, await serve('--bogus-flag'), /Unknown option '--bogus-flag'/);
   expectConfigFailure(t, await serve('--port', 'x', ...tls), /--port must be a non-negative integer/);
+  writeFileSync(join(dir, 'not-a-dir'), '');
+  expectConfigFailure(t, await serve('--qlog-dir', join(dir, 'not-a-dir', 'qlog'), ...tls), /qlogDir .*not-a-dir\/qlog: ENOTDIR/);
   expectConfigFailure(t, await serve('--cert', join(dir, 'missing.pem'), '--key', certs.keyFile), /certificate file .*missing\.pem: ENOENT/);
 });
 

@@ -5,9 +5,9 @@ import { manifestUnderLoad, serveOnEmulatedLink } from './helpers/emulated-link.
 // asked for while four segments are in their first round trips must get its response about one
 // round trip later. Unpaced, each round's congestion window leaves at once and the connection
 // then has no window left until the acknowledgements return, so a request arriving in that gap
-// waits most of a round trip more (ngtcp2 0.12's BBR paces startup as if the RTT were 1 ms;
-// src/native/quic/pacing.cc). Counted in the same connection's handshakes, each one round trip
-// on this link: ~1.0 paced, ~1.7 unpaced.
+// waits most of a round trip more (ngtcp2 0.12's BBR paced startup as if the RTT were 1 ms and
+// the engine capped the rate itself; ngtcp2 1.11 paces by the smoothed RTT). Counted in the
+// same connection's handshakes, each one round trip on this link: ~1.0 paced, ~1.7 unpaced.
 const LINK = { rttMs: 200, rateMbitPerSec: 50, lossPercent: 0 };
 const TRIGGER_BYTES = 96 * 1024;
 const MAX_HEAD_IN_HANDSHAKES = 1.4;

@@ -57,6 +57,16 @@ t.test('several requests share one connection', async (t) => {
   t.ok(stats.recvBytes > 0 && stats.cwndBytes > 0);
 });
 
+t.test('PMTU discovery: a long download leaves QUIC\'s 1200-byte minimum datagram behind', async (t) => {
+  const seen: NativeH3Request[] = [];
+  const { port } = await startNativeServer(t, serveFiles(seen));
+  const r = await gtlsclient(port, ['/big']);
+  t.equal(r.code, 0, r.stderr.slice(-300));
+  // RFC 9000 §14.3: probes after the handshake; loopback carries ngtcp2's largest (1444 bytes).
+  const { maxUdpPayloadBytes } = seen[0]!.connection.stats();
+  t.ok(maxUdpPayloadBytes > 1200, `datagrams of up to ${maxUdpPayloadBytes} bytes`);
+});
+
 t.test('a streamed body is pulled as the connection drains it', async (t) => {
   const body = randomBytes(16 * 1024 * 1024);
   let sentWhenLastPulled = -1;

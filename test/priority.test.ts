@@ -15,8 +15,15 @@ const media = makeTestMedia();
 for (let i = 0; i < BULK; i++) writeFileSync(join(media.dir, `demo/v/seg-${100 + i}.m4s`), randomBytes(BULK_BYTES));
 const UPDATE_BYTES = 4 * 1024 * 1024;
 for (const n of [200, 201]) writeFileSync(join(media.dir, `demo/v/seg-${n}.m4s`), randomBytes(UPDATE_BYTES));
-const server = await startTestServer({ media: media.dir, logLevel: 'warn' });
+const server = await startTestServer({ media: media.dir, logLevel: 'info' });
 t.teardown(() => server.close());
+
+/** The priority on the `nth` (from 1) h3 access line of `path`; a line follows its stream's close. */
+async function loggedPriority(path: string, nth: number): Promise<unknown> {
+  const lines = () => server.logs.filter((l) => l.msg === 'access' && l.transport === 'h3' && l.path === path);
+  for (let i = 0; i < 100 && lines().length < nth; i++) await new Promise((r) => setTimeout(r, 20));
+  return lines()[nth - 1]?.priority;
+}
 
 interface Finished {
   name: string;
@@ -56,17 +63,21 @@ for (const connect of [h2Client, h3Client]) {
     const loadedTtfbMs = urgent.manifest.timings.firstByte - urgent.manifest.timings.start;
     t.comment(`${proto} manifest TTFB idle ${idleTtfbMs.toFixed(2)} ms, under ${BULK} bulk downloads ${loadedTtfbMs.toFixed(2)} ms`);
 
+    // h3 access lines of the manifest: the idle request, this one, the u=7 one below.
+    if (proto === 'h3') t.same(await loggedPriority('/content/demo/master.m3u8', 2), { urgency: 0, incremental: false, chosenBy: 'server' }, 'the access line: our manifest default applied');
     const lazy = await manifestUnderLoad(client, { priority: 'u=7' });
     const before = lazy.order.indexOf('manifest');
     // Not BULK: a body source that stalls (a busy machine) yields its turn by design.
     t.ok(before >= BULK / 2, `client's u=7 is honoured: manifest finishes after ≥${BULK / 2} bulk responses (order: ${lazy.order.join(' ')})`);
+    if (proto === 'h3') t.same(await loggedPriority('/content/demo/master.m3u8', 3), { urgency: 7, incremental: false, chosenBy: 'client' }, 'the access line: the client\'s u=7 applied');
   });
 }
 
 // PRIORITY_UPDATE (RFC 9218 §7.1) for a response already under way. Two segments of one urgency
 // (our default u=3, not incremental) go one after another, the older request first; the client
-// then raises the second to u=0 while the first is streaming. nghttp3 0.8 ignores updates for
-// streams whose priority the server set, so the engine applies them itself (priority_update.cc).
+// then raises the second to u=0 while the first is streaming. nghttp3 (0.8 and 1.8) ignores
+// updates for streams whose priority the server set, so the engine applies them itself
+// (priority_update.cc). The access line tells which priority each response ended with.
 // Written by hand over QUIC: no client library we can run sends PRIORITY_UPDATE.
 t.test('h3: a PRIORITY_UPDATE moves a response already under way ahead of an older one', async (t) => {
   // Both files in the cache first: the server answers both requests at once, in order, and has
@@ -94,4 +105,6 @@ t.test('h3: a PRIORITY_UPDATE moves a response already under way ahead of an old
   };
   t.same(await finishOrder(false), ['first', 'second'], 'without an update the older request finishes first');
   t.same(await finishOrder(true), ['second', 'first'], 'raised to u=0 mid-transfer, the second overtakes');
+  t.same(await loggedPriority('/content/demo/v/seg-201.m4s', 2), { urgency: 0, incremental: false, chosenBy: 'client' }, 'access line: the update applied');
+  t.same(await loggedPriority('/content/demo/v/seg-200.m4s', 2), { urgency: 3, incremental: false, chosenBy: 'server' }, 'access line: our segment default');
 });

@@ -11,6 +11,7 @@ import { processUsage } from '../cache/proc-usage.js';
 import { startCaddy, startGtlsserver, startH3edge, type BenchServer } from '../cache/servers.js';
 import { machine } from '../common/machine.js';
 import { freePort, medians, ratioTo, type Sample } from '../common/samples.js';
+import { quicLibVersions } from '../common/quic-libs.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const quick = process.argv.includes('--quick');
@@ -110,8 +111,8 @@ async function main(): Promise<void> {
   const versions = {
     node: process.version,
     caddy: spawnSync('caddy', ['version'], { encoding: 'utf8' }).stdout.trim(),
-    ngtcp2: spawnSync('dpkg-query', ['-W', '-f=${Version}', 'libngtcp2-dev'], { encoding: 'utf8' }).stdout.trim(),
-    nghttp3: spawnSync('dpkg-query', ['-W', '-f=${Version}', 'libnghttp3-dev'], { encoding: 'utf8' }).stdout.trim(),
+    nativeEngine: quicLibVersions(ROOT),
+    gtlsclientAndGtlsserver: spawnSync('dpkg-query', ['-W', '-f=${Version}', 'ngtcp2-client'], { encoding: 'utf8' }).stdout.trim(),
     ...machine(),
   };
   const out = join(ROOT, 'bench/results');

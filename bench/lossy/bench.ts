@@ -17,6 +17,7 @@ import type { BenchPlan } from './matrix.js';
 import { makeLossyTitle, type LossyTitle } from './media.js';
 import { writeReports, type EmulatorCheck, type LossySample } from './report.js';
 import { stallThresholdMs } from './scenarios.js';
+import { quicLibVersions } from '../common/quic-libs.js';
 import { H3EDGE_QUIC_CONGESTION_CONTROL, startCaddyInNetns, startH3edgeInNetns } from './servers.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -37,6 +38,7 @@ function versions(): Record<string, string | number> {
     h3edge: `${out('git', ['-C', ROOT, 'rev-parse', 'HEAD'])}${dirty}`,
     caddy: out('caddy', ['version']),
     ngtcp2: out('dpkg-query', ['-W', '-f=${Version}', 'ngtcp2-client']),
+    h3edgeQuicLibs: `ngtcp2 ${quicLibVersions(ROOT).ngtcp2}, nghttp3 ${quicLibVersions(ROOT).nghttp3}`,
     nghttp2: out('dpkg-query', ['-W', '-f=${Version}', 'nghttp2-client']),
     currentspaceHttp3: out(process.execPath, ['-p', `require(${JSON.stringify(join(ROOT, 'node_modules/@currentspace/http3/package.json'))}).version`]),
     ...machine(),
@@ -49,8 +51,8 @@ function relayLoss(c: RelayCounters | undefined): EmulatorCheck['relayLossPercen
   return { cliToSrv: pct(c.aToB), srvToCli: pct(c.bToA) };
 }
 
-/** Runs client-main.ts in the client namespace for one server and protocol. */
-async function runOurClient(link: LinkEmulator, server: BenchServer, protocol: 'h2' | 'h3', s: LinkSettings, plan: BenchPlan, title: LossyTitle, caPath: string, work: string): Promise<Array<Record<string, unknown>>> {
+/** Runs client-main.ts in the client namespace for one server and protocol (`scenarios`: a subset). */
+export async function runOurClient(link: LinkEmulator, server: BenchServer, protocol: 'h2' | 'h3', s: LinkSettings, plan: BenchPlan, title: LossyTitle, caPath: string, work: string, scenarios?: ClientJob['scenarios']): Promise<Array<Record<string, unknown>>> {
   const job: ClientJob = {
     protocol,
     origin: `https://${SERVER_ADDR}:${server.port}`,
@@ -61,7 +63,7 @@ async function runOurClient(link: LinkEmulator, server: BenchServer, protocol: '
     smallRequests: plan.smallRequests,
     scenarioTimeoutMs: plan.scenarioTimeoutMs,
     rttMs: s.rttMs,
-    scenarios: plan.scenarios,
+    scenarios: scenarios ?? plan.scenarios,
     title: { startup: title.startup, videoSegments: title.videoSegments, manifest: title.manifest, small: title.small, sizes: Object.fromEntries(title.sizes) },
   };
   const jobFile = join(work, `job-${server.name}-${protocol}.json`);
@@ -93,6 +95,7 @@ async function externalSamples(link: LinkEmulator, server: BenchServer, plan: Be
       const sessionDir = mkdtempSync(join(work, 'gtls-session-'));
       out.push({ client: 'gtlsclient', protocol: 'h3', result: await gtlsclientStartup(c, sessionDir, 'cold'), repetition: rep });
       out.push({ client: 'gtlsclient', protocol: 'h3', result: await gtlsclientStartup(c, sessionDir, '0-rtt'), repetition: rep });
+      out.push({ client: 'gtlsclient', protocol: 'h3', result: await gtlsclientStartup(c, sessionDir, '0-rtt+token'), repetition: rep });
       rmSync(sessionDir, { recursive: true, force: true });
       out.push({ client: 'nghttp', protocol: 'h2', result: await nghttpStartup(c), repetition: rep });
     }

@@ -50,14 +50,16 @@ async function main(): Promise<void> {
       }
     };
     let ticket: Buffer | undefined;
-    await attempt('startup', 'cold', async () => {
-      const r = await startup(c, 'cold');
-      ticket = r.ticket;
-      return r.sample;
-    });
-    if (ticket) {
-      const t = ticket;
-      await attempt('startup', resumedMode, async () => (await startup(c, resumedMode, t)).sample);
+    if (job.scenarios.includes('startup')) {
+      await attempt('startup', 'cold', async () => {
+        const r = await startup(c, 'cold');
+        ticket = r.ticket;
+        return r.sample;
+      });
+      if (ticket) {
+        const t = ticket;
+        await attempt('startup', resumedMode, async () => (await startup(c, resumedMode, t)).sample);
+      }
     }
     await attempt('multiplexed', undefined, () => multiplexed(c));
     await attempt('priority', undefined, () => priority(c));

@@ -58,12 +58,16 @@ export async function h2loadSmall(c: ExternalContext): Promise<ExternalResult> {
 
 /**
  * gtlsclient: the startup objects on one QUIC connection. With a session and transport-parameter
- * file from an earlier run it resumes and sends the requests as 0-RTT early data.
+ * file from an earlier run it resumes and sends the requests as 0-RTT early data; `0-rtt+token`
+ * also presents the NEW_TOKEN token the cold run kept (RFC 9000 §8.1.3), which proves the
+ * client's address, so the server's answer is not held to 3× what the client sent (§8.1).
  */
-export async function gtlsclientStartup(c: ExternalContext, sessionDir: string, mode: 'cold' | '0-rtt'): Promise<ExternalResult> {
+export async function gtlsclientStartup(c: ExternalContext, sessionDir: string, mode: 'cold' | '0-rtt' | '0-rtt+token'): Promise<ExternalResult> {
   const download = mkdtempSync(join(c.work, 'gtls-'));
   try {
     const session = [`--session-file=${join(sessionDir, 'session.pem')}`, `--tp-file=${join(sessionDir, 'tp.bin')}`];
+    // The cold run writes the token it is given; plain 0-RTT runs without it.
+    if (mode !== '0-rtt') session.push(`--token-file=${join(sessionDir, 'token.bin')}`);
     const args = ['-q', '--exit-on-all-streams-close', '--no-quic-dump', '--no-http-dump', '--timeout=30s', '--download', download, ...session];
     const r = await timed(c, 'gtlsclient', [...args, SERVER_ADDR, String(c.server.port), ...c.startup.map((p) => uri(c, p))]);
     if (r.status !== 0) return { scenario: 'startup', mode, error: `gtlsclient exit ${r.status}: ${r.out.slice(-200)}` };

@@ -21,12 +21,13 @@ export const H3EDGE_QUIC_CONGESTION_CONTROL = 'bbr2';
 
 /**
  * h3edge (one worker, native HTTP/3 engine, open content) on SERVER_ADDR:port in namespace `ns`;
- * `entry` is node's arguments before `serve` (tests run the sources through tsx instead).
+ * `entry` is node's arguments before `serve` (tests run the sources through tsx instead);
+ * `config` adds to or overrides the benchmark's config keys.
  */
-export async function startH3edgeInNetns(ns: string, port: number, f: ServerFiles, entry: string[] = [join(ROOT, 'bin/h3edge.js')]): Promise<BenchServer> {
-  const config = join(f.work, 'h3edge-lossy.json');
-  writeFileSync(config, JSON.stringify({ h3Engine: 'native', quicCongestionControl: H3EDGE_QUIC_CONGESTION_CONTROL, openContent: true, workers: 1, logLevel: 'warn', cdnProbeIntervalMs: 0 }));
-  const args = ['serve', '--config', config, '--host', SERVER_ADDR, '--port', String(port), '--media', f.media, '--cert', f.cert, '--key', f.key];
+export async function startH3edgeInNetns(ns: string, port: number, f: ServerFiles, entry: string[] = [join(ROOT, 'bin/h3edge.js')], config: Record<string, unknown> = {}): Promise<BenchServer> {
+  const configFile = join(f.work, `h3edge-lossy-${port}.json`);
+  writeFileSync(configFile, JSON.stringify({ h3Engine: 'native', quicCongestionControl: H3EDGE_QUIC_CONGESTION_CONTROL, openContent: true, workers: 1, logLevel: 'warn', cdnProbeIntervalMs: 0, ...config }));
+  const args = ['serve', '--config', configFile, '--host', SERVER_ADDR, '--port', String(port), '--media', f.media, '--cert', f.cert, '--key', f.key];
   const child = spawn('ip', ['netns', 'exec', ns, process.execPath, ...entry, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   await waitForOutput(child, /serving/, 'h3edge', 30_000);
   return { name: 'h3edge', pid: child.pid as number, port, prefix: '/content/', stop: stopper(child) };

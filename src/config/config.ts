@@ -1,7 +1,10 @@
 import type { LogLevel } from '../observe/logger.js';
+import { INITIAL_WINDOW_PACKETS } from '../native/quic.js';
 
 export const QUIC_CONGESTION_CONTROLS = ['bbr2', 'bbr', 'cubic', 'reno'] as const;
 export type QuicCongestionControl = (typeof QUIC_CONGESTION_CONTROLS)[number];
+/** Bounds of `quicInitialWindowPackets` (the engine's), and its default (see the README). */
+export const QUIC_INITIAL_WINDOW_PACKETS = { ...INITIAL_WINDOW_PACKETS, default: 32 } as const;
 
 /** The settings of `h3edge serve`; the config file uses exactly these keys. */
 export interface ServeConfig {
@@ -19,6 +22,15 @@ export interface ServeConfig {
    * random loss (Wi-Fi, mobile) where loss-based CUBIC and Reno halve their window at each drop.
    */
   quicCongestionControl: QuicCongestionControl;
+  /**
+   * Initial congestion window of the native engine's QUIC connections, in packets (of 1200
+   * bytes until PMTU discovery finds more). RFC 9002 starts at 10; see the README for the measurement.
+   */
+  quicInitialWindowPackets: number;
+  /** Directory for one qlog (JSON-SEQ, `<connection id>.sqlog`) per QUIC connection of the native engine; null = none. */
+  qlogDir: string | null;
+  /** Share of QUIC connections that get a qlog (0-1) when `qlogDir` is set. */
+  qlogSampleRatio: number;
   /** How long in-flight responses may run after SIGINT/SIGTERM before connections are cut. */
   shutdownGraceMs: number;
   /** Serve /content/ without playback tokens (lab use). Tokens are always accepted under /t/. */
@@ -108,6 +120,9 @@ export const DEFAULT_SERVE_CONFIG: Readonly<ServeConfig> = Object.freeze({
   logLevel: 'info',
   h3Engine: 'native',
   quicCongestionControl: 'bbr2',
+  quicInitialWindowPackets: QUIC_INITIAL_WINDOW_PACKETS.default,
+  qlogDir: null,
+  qlogSampleRatio: 1,
   shutdownGraceMs: 10_000,
   openContent: false,
   tokenKeys: null,

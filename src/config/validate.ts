@@ -1,6 +1,6 @@
 import { LOG_LEVELS } from '../observe/logger.js';
 import { ConfigError } from './errors.js';
-import { QUIC_CONGESTION_CONTROLS, type ServeConfig } from './config.js';
+import { QUIC_CONGESTION_CONTROLS, QUIC_INITIAL_WINDOW_PACKETS, type ServeConfig } from './config.js';
 
 type Check = (value: unknown) => string | null;
 
@@ -51,6 +51,12 @@ const SCHEMA: Readonly<Record<keyof ServeConfig, Check>> = {
   logLevel: oneOf(LOG_LEVELS),
   h3Engine: oneOf(['native', 'currentspace']),
   quicCongestionControl: oneOf(QUIC_CONGESTION_CONTROLS),
+  qlogDir: pathOrNull,
+  qlogSampleRatio: (v) => (typeof v === 'number' && v >= 0 && v <= 1 ? null : 'a number from 0 to 1'),
+  quicInitialWindowPackets: (v) => {
+    const { min, max } = QUIC_INITIAL_WINDOW_PACKETS;
+    return Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? null : `an integer from ${min} to ${max} packets`;
+  },
   shutdownGraceMs: positiveInt,
   openContent: boolean,
   tokenKeys: pathOrNull,

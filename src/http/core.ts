@@ -31,6 +31,8 @@ export interface RequestCoreDeps {
 export interface Completion {
   bytesSent: number;
   aborted: boolean;
+  /** The priority the response was sent at, for transports that know it (the native HTTP/3 engine). */
+  priority?: Priority & { chosenBy: 'client' | 'server' };
 }
 
 /**
@@ -83,6 +85,7 @@ export class RequestCore {
       code: reply.errorCode,
       route: reply.route,
       aborted: done.aborted || undefined,
+      priority: done.priority,
     };
     // A client going away mid-response is normal for players (seeks, ABR switches).
     if (done.aborted) this.deps.logger.debug(fields, 'access');

@@ -59,8 +59,20 @@ export interface NativeH3ServerOptions {
    * whichever worker it reaches. Without it the table is this process's own.
    */
   replayStoreFd?: number;
-  /** ngtcp2's congestion controller (default bbr2). */
+  /** ngtcp2's congestion controller (default bbr2; bbr is the same controller in ngtcp2 1.x). */
   congestionControl?: QuicCongestionControl;
+  /**
+   * Initial congestion window in packets ({@link INITIAL_WINDOW_PACKETS}), applied through our
+   * ngtcp2 patch (scripts/quic-libs); omitted: RFC 9002's 10 packets.
+   */
+  initialWindowPackets?: number;
+  /**
+   * Directory (must exist) for one qlog file per connection, `<connection id>.sqlog`: ngtcp2's
+   * JSON-SEQ transport events plus our `http:priority_updated`. Omitted: no qlogs.
+   */
+  qlogDir?: string;
+  /** Share of connections (0-1, default 1) that get a qlog when `qlogDir` is set. */
+  qlogSampleRatio?: number;
 }
 
 export type QuicCongestionControl = 'bbr2' | 'bbr' | 'cubic' | 'reno';
@@ -71,6 +83,11 @@ export interface Priority {
   incremental: boolean;
 }
 
+/** The priority a response was sent at, and whether the client's signal or our default chose it. */
+export interface AppliedPriority extends Priority {
+  chosenBy: 'client' | 'server';
+}
+
 export interface NativeConnStats {
   rttMs: number;
   cwndBytes: number;
@@ -78,6 +95,13 @@ export interface NativeConnStats {
   lostPackets: number;
   sentBytes: number;
   recvBytes: number;
+  /** Largest UDP payload the connection sends on its path: 1200 until PMTU discovery finds more. */
+  maxUdpPayloadBytes: number;
+  /**
+   * Packets with stream data sent after the handshake completed and before the client first
+   * acknowledged response data: the first flight, bounded by the initial congestion window.
+   */
+  firstFlightPackets: number;
 }
 
 export interface NativeConnection {
@@ -128,9 +152,10 @@ export interface NativeH3Request {
   cancel(): void;
   /**
    * Called once when the stream is gone: `completed` is true when the whole response was sent
-   * (and the request read); `bytesSent` counts the body bytes handed to the engine.
+   * (and the request read); `bytesSent` counts the body bytes handed to the engine; `priority`
+   * is what the response was last sent at (a later PRIORITY_UPDATE included), null without one.
    */
-  onClose(cb: (completed: boolean, bytesSent: number) => void): void;
+  onClose(cb: (completed: boolean, bytesSent: number, priority: AppliedPriority | null) => void): void;
 }
 
 export interface NativeH3ServerStats {
@@ -153,6 +178,9 @@ export interface NativeH3ServerStats {
   handshaking: number;
   /** New connections refused because a cap was reached, by cap. */
   refused: { connections: number; connectionsPerAddress: number; handshakes: number; handshakesPerAddress: number };
+  /** Connections that got a qlog file, and sampled ones whose file could not be created. */
+  qlogsWritten: number;
+  qlogFailures: number;
 }
 
 /**
@@ -216,10 +244,16 @@ interface RawRequest {
 
 type RawConnection = Omit<NativeConnection, 'stats'>;
 
+/**
+ * Initial congestion window bounds, in packets: RFC 9002 §7.2 asks for at least 2; past 128
+ * (~150 KB) one burst mostly fills queues.
+ */
+export const INITIAL_WINDOW_PACKETS = { min: 2, max: 128 } as const;
+
 /** Shortest ticket key or token secret accepted. */
 const MIN_KEY_BYTES = 32;
 const EVENT = { request: 1, data: 2, end: 3, pull: 4, streamClose: 5, connClose: 6, refused: 7, replay: 8 } as const;
-const ZERO_STATS: NativeConnStats = { rttMs: 0, cwndBytes: 0, lostPackets: 0, sentBytes: 0, recvBytes: 0 };
+const ZERO_STATS: NativeConnStats = { rttMs: 0, cwndBytes: 0, lostPackets: 0, sentBytes: 0, recvBytes: 0, maxUdpPayloadBytes: 0, firstFlightPackets: 0 };
 
 /** The addon, or why it could not be loaded (callers may fall back to another engine). */
 export function loadNativeQuic(): { addon: QuicAddon } | { error: Error } {
@@ -260,7 +294,8 @@ class Exchange implements NativeH3Request {
   private cancelled = false;
   private aborted = false;
   private abortCallbacks: Array<() => void> = [];
-  private closeCallbacks: Array<(completed: boolean, bytesSent: number) => void> = [];
+  private closeCallbacks: Array<(completed: boolean, bytesSent: number, priority: AppliedPriority | null) => void> = [];
+  private appliedPriority: AppliedPriority | null = null;
   private bytesSent = 0;
   /** Set once the stream is gone: whether the response was completed. */
   private closedAs: boolean | null = null;
@@ -342,9 +377,9 @@ class Exchange implements NativeH3Request {
     else this.abortCallbacks.push(cb);
   }
 
-  onClose(cb: (completed: boolean, bytesSent: number) => void): void {
+  onClose(cb: (completed: boolean, bytesSent: number, priority: AppliedPriority | null) => void): void {
     if (this.closedAs === null) this.closeCallbacks.push(cb);
-    else queueMicrotask(() => cb(this.closedAs!, this.bytesSent));
+    else queueMicrotask(() => cb(this.closedAs!, this.bytesSent, this.appliedPriority));
   }
 
   cancel(): void {
@@ -359,11 +394,12 @@ class Exchange implements NativeH3Request {
     resume?.();
   }
 
-  close(completed: boolean): void {
+  close(completed: boolean, priority: AppliedPriority | null): void {
     this.closedAs = completed;
+    this.appliedPriority = priority;
     this.pull();
     this.endBody();
-    for (const cb of this.closeCallbacks.splice(0)) cb(completed, this.bytesSent);
+    for (const cb of this.closeCallbacks.splice(0)) cb(completed, this.bytesSent, priority);
     if (completed || this.cancelled) return;
     this.aborted = true;
     for (const cb of this.abortCallbacks.splice(0)) cb();
@@ -414,6 +450,11 @@ export class NativeH3Server extends EventEmitter {
 
   /** Binds the UDP socket; rejects with the errno text (err.code set) if that fails. */
   static async listen(opts: NativeH3ServerOptions): Promise<NativeH3Server> {
+    const ratio = opts.qlogSampleRatio;
+    if (ratio !== undefined && !(ratio >= 0 && ratio <= 1)) throw new TypeError('qlogSampleRatio must be a number from 0 to 1');
+    const iw = opts.initialWindowPackets;
+    const { min, max } = INITIAL_WINDOW_PACKETS;
+    if (iw !== undefined && !(Number.isInteger(iw) && iw >= min && iw <= max)) throw new TypeError(`initialWindowPackets must be an integer from ${min} to ${max}`);
     for (const name of ['ticketKey', 'previousTicketKey', 'tokenSecret'] as const) {
       const key = opts[name];
       if (key !== undefined && key.length < MIN_KEY_BYTES) throw new TypeError(`${name} must be at least ${MIN_KEY_BYTES} bytes`);
@@ -502,7 +543,7 @@ export class NativeH3Server extends EventEmitter {
         const ex = this.exchanges.get(key);
         if (!ex) return;
         this.exchanges.delete(key);
-        ex.close(a as boolean);
+        ex.close(a as boolean, b as AppliedPriority | null);
         if (this.exchanges.size === 0) this.drained?.();
         return;
       }

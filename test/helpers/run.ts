@@ -40,9 +40,9 @@ export interface ServeProcess {
  * Spawns `h3edge serve …args` and resolves once it announced its port. The process is killed
  * with SIGKILL after `limitMs` whatever happens, so no test can leave it behind.
  */
-export async function spawnServe(args: string[], limitMs = 90_000): Promise<ServeProcess> {
+export async function spawnServe(args: string[], limitMs = 90_000, env: NodeJS.ProcessEnv = process.env): Promise<ServeProcess> {
   const { spawn } = await import('node:child_process');
-  const child = spawn(process.execPath, [...H3EDGE, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...H3EDGE, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   const killer = setTimeout(() => child.kill('SIGKILL'), limitMs);
   child.once('exit', () => clearTimeout(killer));
   let out = '';

@@ -14,7 +14,8 @@ import type { CommandIo } from '../io.js';
 export const SERVE_USAGE = `h3edge serve [--port 8443] [--host ::] [--media ./media] [--cert F --key F]
              [--config F] [--log-level info] [--h3-engine native|currentspace] [--shutdown-grace-ms 10000]
              [--open-content | --no-open-content] [--token-keys F] [--admin-port N] [--workers N (0 = cores)]
-             [--cache-bytes N (0 = a quarter of RAM)] [--upstream https://a:8443,https://b:8443 [--upstream-ca F]]`;
+             [--cache-bytes N (0 = a quarter of RAM)] [--upstream https://a:8443,https://b:8443 [--upstream-ca F]]
+             [--qlog-dir DIR]`;
 
 /** `h3edge serve`: runs until SIGINT/SIGTERM, then drains and resolves with exit code 0. */
 export async function runServe(argv: string[], io: CommandIo): Promise<number> {
@@ -32,7 +33,9 @@ export async function runServe(argv: string[], io: CommandIo): Promise<number> {
   let server;
   try {
     const worker = cluster.isWorker ? { runsFill: process.env[FILL_WORKER_ENV] === '1', count: workers } : undefined;
-    server = await startServer(config, logger, { keys: keySource.keys, worker });
+    // SSLKEYLOGFILE: as curl and browsers do, and as GnuTLS (QUIC) does by itself.
+    const keyLogFile = process.env.SSLKEYLOGFILE || undefined;
+    server = await startServer(config, logger, { keys: keySource.keys, worker, ...(keyLogFile ? { keyLogFile } : {}) });
   } catch (err) {
     keySource.stop();
     if (!cluster.isWorker) throw err;
@@ -101,6 +104,7 @@ export function serveConfigFromArgs(argv: string[]): ServeConfig {
         'cache-bytes': { type: 'string' },
         upstream: { type: 'string' },
         'upstream-ca': { type: 'string' },
+        'qlog-dir': { type: 'string' },
       },
     }));
   } catch (err) {
@@ -122,6 +126,7 @@ export function serveConfigFromArgs(argv: string[]): ServeConfig {
     cacheBytes: values['cache-bytes'] === undefined ? undefined : numberFlag('--cache-bytes', values['cache-bytes']),
     upstreams: values.upstream === undefined ? undefined : values.upstream.split(',').map((u) => u.trim().replace(/\/+$/, '')),
     upstreamCa: values['upstream-ca'],
+    qlogDir: values['qlog-dir'],
   };
   for (const k of Object.keys(flags)) if (flags[k] === undefined) delete flags[k];
   const fromFile = values.config === undefined ? {} : loadConfigFile(values.config);

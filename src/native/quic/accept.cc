@@ -41,10 +41,10 @@ void Acceptor::handle(const RecvPacket& p) {
   ngtcp2_cid ocid;
   const ngtcp2_cid* pocid = nullptr;
   bool validated = false;
-  if (hd.token.len > 0) {
-    switch (hd.token.base[0]) {
+  if (hd.tokenlen > 0) {
+    switch (hd.token[0]) {
       case NGTCP2_CRYPTO_TOKEN_MAGIC_RETRY:
-        if (!server_.secrets().verify_retry_token(&ocid, hd.token, hd.version, p.remote.sa(), p.remote.len,
+        if (!server_.secrets().verify_retry_token(&ocid, hd.token, hd.tokenlen, hd.version, p.remote.sa(), p.remote.len,
                                                   hd.dcid)) {
           send_close(p, hd, NGTCP2_INVALID_TOKEN);  // RFC 9000 §8.1.3: a bad Retry token ends it
           return;
@@ -53,7 +53,7 @@ void Acceptor::handle(const RecvPacket& p) {
         validated = true;
         break;
       case NGTCP2_CRYPTO_TOKEN_MAGIC_REGULAR:
-        validated = server_.secrets().verify_regular_token(hd.token, p.remote.sa(), p.remote.len);
+        validated = server_.secrets().verify_regular_token(hd.token, hd.tokenlen, p.remote.sa(), p.remote.len);
         break;
       default:
         break;
@@ -80,8 +80,7 @@ void Acceptor::create(const RecvPacket& p, const ngtcp2_pkt_hd& hd, const ngtcp2
   auto conn = std::make_unique<Connection>(server_, serial);
   // A token that proved the address lifts the 3x amplification limit (RFC 9000 §8.1); any
   // other token is not passed on, so ngtcp2 keeps enforcing it.
-  const ngtcp2_vec token = validated ? hd.token : ngtcp2_vec{nullptr, 0};
-  if (!conn->init(p, hd, ocid, token)) return;
+  if (!conn->init(p, hd, ocid, validated ? hd.token : nullptr, validated ? hd.tokenlen : 0)) return;
   Connection* c = conn.get();
   server_.conns_.emplace(serial, std::move(conn));
   server_.count_in(c);
@@ -93,7 +92,7 @@ void Acceptor::create(const RecvPacket& p, const ngtcp2_pkt_hd& hd, const ngtcp2
   }
   server_.by_cid_[cid_key(hd.dcid.data, hd.dcid.datalen)] = c;
   ngtcp2_conn* quic = c->quic();
-  std::vector<ngtcp2_cid> scids(ngtcp2_conn_get_num_scid(quic));
+  std::vector<ngtcp2_cid> scids(ngtcp2_conn_get_scid(quic, nullptr));
   ngtcp2_conn_get_scid(quic, scids.data());
   for (const ngtcp2_cid& cid : scids) server_.associate(cid, c);
   server_.mark_dirty(c);

@@ -25,6 +25,8 @@ Napi::Object conn_stats_object(Napi::Env env, const ConnStats& st) {
   o.Set("lostPackets", static_cast<double>(st.lost_packets));
   o.Set("sentBytes", static_cast<double>(st.sent_bytes));
   o.Set("recvBytes", static_cast<double>(st.recv_bytes));
+  o.Set("maxUdpPayloadBytes", static_cast<double>(st.max_udp_payload_bytes));
+  o.Set("firstFlightPackets", static_cast<double>(st.first_flight_packets));
   return o;
 }
 
@@ -44,8 +46,11 @@ std::string option_string(const Napi::Object& o, const char* key) {
 }
 
 bool parse_cc_algo(const std::string& name, ngtcp2_cc_algo* out) {
-  static constexpr std::pair<const char*, ngtcp2_cc_algo> kAlgos[] = {
-      {"reno", NGTCP2_CC_ALGO_RENO}, {"cubic", NGTCP2_CC_ALGO_CUBIC}, {"bbr", NGTCP2_CC_ALGO_BBR}, {"bbr2", NGTCP2_CC_ALGO_BBR2}};
+  // ngtcp2 1.x has one BBR (its BBRv2/v3 state machine; BBRv1 is gone): both names select it.
+  static constexpr std::pair<const char*, ngtcp2_cc_algo> kAlgos[] = {{"reno", NGTCP2_CC_ALGO_RENO},
+                                                                       {"cubic", NGTCP2_CC_ALGO_CUBIC},
+                                                                       {"bbr", NGTCP2_CC_ALGO_BBR},
+                                                                       {"bbr2", NGTCP2_CC_ALGO_BBR}};
   for (const auto& [n, algo] : kAlgos) {
     if (name == n) {
       *out = algo;
@@ -124,6 +129,9 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
       }
       opts.map_guard = g;
     }
+    opts.initial_window_packets = option_u64(o, "initialWindowPackets", opts.initial_window_packets);
+    opts.qlog_dir = option_string(o, "qlogDir");
+    if (Napi::Value ratio = o.Get("qlogSampleRatio"); ratio.IsNumber()) opts.qlog_sample_ratio = ratio.As<Napi::Number>().DoubleValue();
     if (const std::string cc = option_string(o, "congestionControl"); !cc.empty()) {
       if (!parse_cc_algo(cc, &opts.cc_algo)) {
         throw_type_error(env, "congestionControl must be one of reno, cubic, bbr, bbr2");
@@ -169,7 +177,14 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
         }
         case EventKind::StreamClose:
           a = Napi::Boolean::New(env, ev.flag);
-          b = Napi::Number::New(env, static_cast<double>(ev.code));
+          b = env.Null();
+          if (ev.urgency >= 0) {
+            Napi::Object p = Napi::Object::New(env);
+            p.Set("urgency", static_cast<double>(ev.urgency));
+            p.Set("incremental", ev.incremental);
+            p.Set("chosenBy", ev.priority_by_client ? "client" : "server");
+            b = p;
+          }
           break;
         case EventKind::ConnClose: {
           ConnStats st;
@@ -178,6 +193,8 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
           st.lost_packets = static_cast<uint64_t>(ev.stats[2]);
           st.sent_bytes = static_cast<uint64_t>(ev.stats[3]);
           st.recv_bytes = static_cast<uint64_t>(ev.stats[4]);
+          st.max_udp_payload_bytes = static_cast<uint64_t>(ev.stats[5]);
+          st.first_flight_packets = static_cast<uint64_t>(ev.stats[6]);
           a = conn_stats_object(env, st);
           break;
         }
@@ -242,6 +259,8 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
     refused.Set("handshakes", static_cast<double>(st.refused_handshakes));
     refused.Set("handshakesPerAddress", static_cast<double>(st.refused_handshakes_per_address));
     o.Set("refused", refused);
+    o.Set("qlogsWritten", static_cast<double>(st.qlogs_written));
+    o.Set("qlogFailures", static_cast<double>(st.qlog_failures));
     return o;
   }
 

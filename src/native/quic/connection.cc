@@ -1,5 +1,6 @@
 #include "connection.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -13,9 +14,11 @@ namespace {
 constexpr uint64_t kStreamWindow = 256 * 1024;
 constexpr uint64_t kConnectionWindow = 1024 * 1024;
 constexpr uint64_t kMaxWindow = 6 * 1024 * 1024;
-// One write() call sends at most this many bursts (a burst is a send quantum, see pacing.cc)
-// before the loop gets a turn to read acknowledgements.
+// One write() call sends at most this many bursts (a burst is ngtcp2's send quantum: what it
+// lets leave at once at its pacing rate) before the loop gets a turn to read acknowledgements.
 constexpr int kMaxBursts = 16;
+// A burst is at most this many packets (one sendmmsg/GSO batch of the TxQueue).
+constexpr size_t kMaxBurstPackets = 64;
 constexpr size_t kClosePacketBytes = 1500;
 
 ngtcp2_path path_of(Addr& local, Addr& remote) {
@@ -34,7 +37,7 @@ std::vector<uint8_t> zero_rtt_binding(const ServerOptions& opts) {
 }
 
 Connection::Connection(Server& server, uint64_t serial) : server_(server), serial_(serial), h3_(*this) {
-  ngtcp2_connection_close_error_default(&last_error_);
+  ngtcp2_ccerr_default(&last_error_);
 }
 
 Connection::~Connection() {
@@ -44,6 +47,26 @@ Connection::~Connection() {
 
 ngtcp2_conn* Connection::get_conn(ngtcp2_crypto_conn_ref* ref) {
   return static_cast<Connection*>(ref->user_data)->conn_;
+}
+
+void Connection::write_qlog(void* user_data, uint32_t flags, const void* data, size_t len) {
+  static_cast<Connection*>(user_data)->qlog_.write(flags, data, len);
+}
+
+bool Connection::open_qlog() {
+  const ServerOptions& opts = server_.options();
+  if (opts.qlog_dir.empty() || !qlog_sampled(opts.qlog_sample_ratio)) return false;
+  std::string err;
+  if (!qlog_.open(opts.qlog_dir, id(), &err)) {
+    ++server_.stats().qlog_failures;
+    return false;
+  }
+  ++server_.stats().qlogs_written;
+  return true;
+}
+
+void Connection::qlog_event(const char* name, const std::string& data_json) {
+  qlog_.event(initial_ts_, now_ns(), name, data_json);
 }
 
 std::string Connection::id() const {
@@ -57,7 +80,7 @@ std::string Connection::id() const {
 }
 
 bool Connection::init(const RecvPacket& p, const ngtcp2_pkt_hd& hd, const ngtcp2_cid* ocid,
-                      const ngtcp2_vec& token) {
+                      const uint8_t* token, size_t tokenlen) {
   const ServerOptions& opts = server_.options();
   link_.conn_ref.get_conn = get_conn;
   link_.conn_ref.user_data = this;
@@ -68,9 +91,20 @@ bool Connection::init(const RecvPacket& p, const ngtcp2_pkt_hd& hd, const ngtcp2
 
   ngtcp2_settings settings;
   ngtcp2_settings_default(&settings);
-  settings.initial_ts = now_ns();
+  initial_ts_ = now_ns();
+  settings.initial_ts = initial_ts_;
+  if (open_qlog()) settings.qlog_write = write_qlog;
   settings.token = token;
+  settings.tokenlen = tokenlen;
+  settings.token_type = NGTCP2_TOKEN_TYPE_NEW_TOKEN;
   settings.cc_algo = opts.cc_algo;
+  // Our patch to ngtcp2 (scripts/quic-libs); 0 keeps RFC 9002's 10 packets. A player's startup
+  // (~800 KB) needs about one round trip less from 32 (README, bench/lossy/initial-window.ts).
+  settings.initial_cwnd_packets = opts.initial_window_packets;
+  // RFC 9000 §14.3 / RFC 8899: after the handshake, probe for datagrams larger than 1200 bytes
+  // (ngtcp2's probes go up to 1444, within its default 1452 for a 1500-byte Ethernet path); the
+  // socket sets DF (udp_socket.cc) and leaves packet sizes to QUIC.
+  settings.no_pmtud = 0;
   // Until the first RTT sample: 100 ms as Chromium and quic-go assume, not RFC 9002's 333 ms, so
   // a lost packet of the server's first flight is resent after ~300 ms rather than a second.
   settings.initial_rtt = 100 * NGTCP2_MILLISECONDS;
@@ -92,6 +126,7 @@ bool Connection::init(const RecvPacket& p, const ngtcp2_pkt_hd& hd, const ngtcp2
   params.active_connection_id_limit = 7;
   params.stateless_reset_token_present = 1;
   if (!server_.secrets().reset_token(params.stateless_reset_token, scid_)) return false;
+  params.original_dcid_present = 1;
   if (ocid != nullptr) {
     params.original_dcid = *ocid;
     params.retry_scid = hd.dcid;
@@ -106,9 +141,6 @@ bool Connection::init(const RecvPacket& p, const ngtcp2_pkt_hd& hd, const ngtcp2
     conn_ = nullptr;
     return false;
   }
-  ngtcp2_conn_stat initial;
-  ngtcp2_conn_get_conn_stat(conn_, &initial);
-  pacer_ = Pacer(initial.pacing_rate);
   std::string err;
   if (!tls_.init(server_.tls(), &link_, &err)) return false;
   ngtcp2_conn_set_tls_native_handle(conn_, tls_.native());
@@ -153,13 +185,13 @@ Connection::ReadResult Connection::read(const RecvPacket& p) {
         return ReadResult::Gone;
       case NGTCP2_ERR_CRYPTO:
         if (last_error_.error_code == 0) {
-          ngtcp2_connection_close_error_set_transport_error_tls_alert(&last_error_, ngtcp2_conn_get_tls_alert(conn_),
+          ngtcp2_ccerr_set_tls_alert(&last_error_, ngtcp2_conn_get_tls_alert(conn_),
                                                                       nullptr, 0);
         }
         break;
       default:
         if (last_error_.error_code == 0) {
-          ngtcp2_connection_close_error_set_transport_error_liberr(&last_error_, rv, nullptr, 0);
+          ngtcp2_ccerr_set_liberr(&last_error_, rv, nullptr, 0);
         }
     }
     handle_error();
@@ -186,7 +218,7 @@ void Connection::on_timer(ngtcp2_tstamp now) {
       enter_dead();
       return;
     }
-    ngtcp2_connection_close_error_set_transport_error_liberr(&last_error_, rv, nullptr, 0);
+    ngtcp2_ccerr_set_liberr(&last_error_, rv, nullptr, 0);
     handle_error();
     return;
   }
@@ -200,16 +232,14 @@ Connection::WriteResult Connection::write() {
   const MapGuard* guard = server_.options().map_guard;
   if (guard != nullptr && guard->poisoned_live() > 0) h3_.reset_poisoned(*guard);
   ngtcp2_tstamp ts = now_ns();
-  ngtcp2_conn_stat cs;
-  ngtcp2_conn_get_conn_stat(conn_, &cs);
-  const Pacing pacing = pacer_.next(cs, ngtcp2_conn_get_max_tx_udp_payload_size(conn_), ngtcp2_conn_get_send_quantum(conn_));
   for (int burst = 0; burst < kMaxBursts; ++burst) {
     size_t written = 0;
-    const uint64_t sent_before = sent_bytes_;
-    const WriteResult r = write_burst(ts, pacing.burst_packets, &written);
+    const size_t max_udp = ngtcp2_conn_get_max_tx_udp_payload_size(conn_);
+    const size_t burst_packets = std::clamp<size_t>(ngtcp2_conn_get_send_quantum(conn_) / max_udp, 1, kMaxBurstPackets);
+    const WriteResult r = write_burst(ts, burst_packets, &written);
     if (state_ != State::Open) return WriteResult::Idle;
-    // ngtcp2 spaces bursts by the time this one takes at its rate; a capped rate adds to that.
-    ngtcp2_conn_update_pkt_tx_time(conn_, ts + pacing.extra_wait(sent_bytes_ - sent_before));
+    // RFC 9002 §7.7: ngtcp2 spaces the next burst by the time this one takes at its pacing rate.
+    ngtcp2_conn_update_pkt_tx_time(conn_, ts);
     if (r != WriteResult::More) {
       update_timer();
       return r;
@@ -280,7 +310,7 @@ Connection::WriteResult Connection::write_burst(ngtcp2_tstamp ts, size_t max_pac
           }
           continue;
         default:
-          ngtcp2_connection_close_error_set_transport_error_liberr(&last_error_, static_cast<int>(n), nullptr, 0);
+          ngtcp2_ccerr_set_liberr(&last_error_, static_cast<int>(n), nullptr, 0);
           handle_error();
           return WriteResult::Idle;
       }
@@ -296,25 +326,27 @@ Connection::WriteResult Connection::write_burst(ngtcp2_tstamp ts, size_t max_pac
     }
     tx.commit(ps.path, static_cast<uint8_t>(pi.ecn), static_cast<size_t>(n), static_cast<size_t>(n) > path_max);
     sent_bytes_ += static_cast<uint64_t>(n);
+    // PMTU probes and ACK-only packets carry no stream data and are not part of the count.
+    if (datalen > 0 && handshake_done_ && first_flight_open_) ++first_flight_packets_;
     ++*written;
   }
 }
 
 void Connection::close_gracefully() {
   if (state_ != State::Open) return;
-  ngtcp2_connection_close_error_set_application_error(&last_error_, NGHTTP3_H3_NO_ERROR, nullptr, 0);
+  ngtcp2_ccerr_set_application_error(&last_error_, NGHTTP3_H3_NO_ERROR, nullptr, 0);
   start_closing();
 }
 
 void Connection::record_app_error(int nghttp3_error) {
   if (last_error_.error_code != 0) return;
-  ngtcp2_connection_close_error_set_application_error(
+  ngtcp2_ccerr_set_application_error(
       &last_error_, nghttp3_err_infer_quic_app_error_code(nghttp3_error), nullptr, 0);
 }
 
 void Connection::handle_error() {
   if (state_ != State::Open) return;
-  if (last_error_.type == NGTCP2_CONNECTION_CLOSE_ERROR_CODE_TYPE_TRANSPORT_IDLE_CLOSE) {
+  if (last_error_.type == NGTCP2_CCERR_TYPE_IDLE_CLOSE) {
     enter_dead();
     return;
   }
@@ -323,7 +355,7 @@ void Connection::handle_error() {
 
 void Connection::start_closing() {
   if (state_ != State::Open) return;
-  if (ngtcp2_conn_is_in_draining_period(conn_)) {
+  if (ngtcp2_conn_in_draining_period(conn_)) {
     start_draining();
     return;
   }
@@ -349,9 +381,8 @@ void Connection::start_closing() {
 
 void Connection::start_draining() {
   if (state_ != State::Open && state_ != State::Closing) return;
-  ngtcp2_connection_close_error peer{};
-  ngtcp2_conn_get_connection_close_error(conn_, &peer);
-  const bool graceful = peer.error_code == (peer.type == NGTCP2_CONNECTION_CLOSE_ERROR_CODE_TYPE_APPLICATION
+  const ngtcp2_ccerr& peer = *ngtcp2_conn_get_ccerr(conn_);
+  const bool graceful = peer.error_code == (peer.type == NGTCP2_CCERR_TYPE_APPLICATION
                                                 ? NGHTTP3_H3_NO_ERROR
                                                 : NGTCP2_NO_ERROR);
   h3_.abort_all(NGHTTP3_H3_NO_ERROR, graceful);
@@ -394,11 +425,13 @@ ConnStats Connection::stats() const {
   out.sent_bytes = sent_bytes_;
   out.recv_bytes = recv_bytes_;
   out.lost_packets = lost_packets_;
+  out.first_flight_packets = first_flight_packets_;
   if (conn_ != nullptr) {
-    ngtcp2_conn_stat cs;
-    ngtcp2_conn_get_conn_stat(conn_, &cs);
-    out.rtt_ms = static_cast<double>(cs.smoothed_rtt) / NGTCP2_MILLISECONDS;
-    out.cwnd_bytes = cs.cwnd;
+    ngtcp2_conn_info ci;
+    ngtcp2_conn_get_conn_info(conn_, &ci);
+    out.rtt_ms = static_cast<double>(ci.smoothed_rtt) / NGTCP2_MILLISECONDS;
+    out.cwnd_bytes = ci.cwnd;
+    out.max_udp_payload_bytes = ngtcp2_conn_get_path_max_tx_udp_payload_size(conn_);
   }
   return out;
 }

@@ -13,7 +13,7 @@
 
 #include "addr.h"
 #include "http3.h"
-#include "pacing.h"
+#include "qlog.h"
 #include "tls.h"
 #include "udp_socket.h"
 
@@ -27,6 +27,10 @@ struct ConnStats {
   uint64_t lost_packets = 0;
   uint64_t sent_bytes = 0;
   uint64_t recv_bytes = 0;
+  uint64_t max_udp_payload_bytes = 0;  // what PMTU discovery allows on the current path
+  // Packets with stream data sent after the handshake completed and before the first
+  // acknowledgement of response data: the first flight, which the initial window bounds.
+  uint64_t first_flight_packets = 0;
 };
 
 /**
@@ -50,7 +54,7 @@ class Connection {
    * Sets up ngtcp2 and TLS for the client's first Initial. `ocid` is set after a Retry;
    * `token` is passed only when it proved the address (it lifts the 3x amplification limit).
    */
-  bool init(const RecvPacket& p, const ngtcp2_pkt_hd& hd, const ngtcp2_cid* ocid, const ngtcp2_vec& token);
+  bool init(const RecvPacket& p, const ngtcp2_pkt_hd& hd, const ngtcp2_cid* ocid, const uint8_t* token, size_t tokenlen);
   ReadResult read(const RecvPacket& p);
   void on_timer(ngtcp2_tstamp now);
   /** Writes packets while congestion control, pacing and the socket allow. */
@@ -83,10 +87,17 @@ class Connection {
    */
   void record_app_error(int nghttp3_error);
   void note_lost_packets(uint64_t n) { lost_packets_ += n; }
+  /** An HTTP/3 event of ours into the connection's qlog, if it has one (`data_json`: see QlogFile::event). */
+  void qlog_event(const char* name, const std::string& data_json);
+  /** The peer acknowledged response data: the first flight after the handshake is over. */
+  void end_first_flight() { first_flight_open_ = false; }
   static const ngtcp2_callbacks& callbacks();
 
  private:
   static ngtcp2_conn* get_conn(ngtcp2_crypto_conn_ref* ref);
+  static void write_qlog(void* user_data, uint32_t flags, const void* data, size_t len);
+  /** Opens this connection's qlog file when qlogs are on and it is sampled; false: none. */
+  bool open_qlog();
   void handle_error();
   void start_closing();
   void start_draining();
@@ -107,15 +118,19 @@ class Connection {
   State state_ = State::Open;
   bool handshake_done_ = false;
   bool early_data_counted_ = false;  // this connection's 0-RTT offer is in the stats
-  ngtcp2_connection_close_error last_error_{};
+  ngtcp2_ccerr last_error_{};
   std::vector<uint8_t> close_packet_;
   ngtcp2_tstamp close_deadline_ = 0;
   uint32_t close_replies_ = 0;
   ngtcp2_tstamp timer_key_ = 0;
   uint64_t lost_packets_ = 0;
   uint64_t sent_bytes_ = 0;
-  Pacer pacer_;
+  uint64_t first_flight_packets_ = 0;
+  bool first_flight_open_ = true;
   uint64_t recv_bytes_ = 0;
+  ngtcp2_tstamp initial_ts_ = 0;
+  // Declared last: ngtcp2_conn_del (in ~Connection) writes the qlog's end into it.
+  QlogFile qlog_;
 };
 
 }  // namespace h3edge

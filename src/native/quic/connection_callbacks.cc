@@ -22,7 +22,9 @@ int recv_stream_data(ngtcp2_conn*, uint32_t flags, int64_t stream_id, uint64_t, 
 }
 
 int acked_stream_data_offset(ngtcp2_conn*, int64_t stream_id, uint64_t, uint64_t len, void* user_data, void*) {
-  return of(user_data).h3().on_acked(stream_id, len);
+  Connection& c = of(user_data);
+  if (ngtcp2_is_bidi_stream(stream_id)) c.end_first_flight();
+  return c.h3().on_acked(stream_id, len);
 }
 
 int stream_close(ngtcp2_conn* conn, uint32_t flags, int64_t stream_id, uint64_t app_error_code, void* user_data,
@@ -69,10 +71,10 @@ int remove_connection_id(ngtcp2_conn*, const ngtcp2_cid* cid, void* user_data) {
   return 0;
 }
 
-int recv_tx_key(ngtcp2_conn*, ngtcp2_crypto_level level, void* user_data) {
+int recv_tx_key(ngtcp2_conn*, ngtcp2_encryption_level level, void* user_data) {
   // The server can send 1-RTT data once it has sent its Finished; HTTP/3 starts here so that
   // 0-RTT requests find their session.
-  if (level != NGTCP2_CRYPTO_LEVEL_APPLICATION) return 0;
+  if (level != NGTCP2_ENCRYPTION_LEVEL_1RTT) return 0;
   return of(user_data).h3().setup() == 0 ? 0 : NGTCP2_ERR_CALLBACK_FAILURE;
 }
 
@@ -129,7 +131,7 @@ int Connection::on_handshake_completed() {
 int Connection::on_recv_stream_data(uint32_t flags, int64_t stream_id, const uint8_t* data, size_t len) {
   if (!h3_.ready()) return 0;
   return h3_.on_stream_data(stream_id, data, len, (flags & NGTCP2_STREAM_DATA_FLAG_FIN) != 0,
-                            (flags & NGTCP2_STREAM_DATA_FLAG_EARLY) != 0);
+                            (flags & NGTCP2_STREAM_DATA_FLAG_0RTT) != 0);
 }
 
 }  // namespace h3edge

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "stream.h"
+
 namespace h3edge {
 
 enum class EventKind : uint8_t {
@@ -21,14 +23,28 @@ enum class EventKind : uint8_t {
 };
 
 struct Event {
+  /** StreamClose of `s`: its priority travels with the event. */
+  static Event stream_close(uint64_t conn, const RequestStream& s, uint64_t code, bool completed) {
+    Event ev{EventKind::StreamClose, conn, s.id, code, completed, {}};
+    ev.urgency = s.urgency;
+    ev.incremental = s.incremental;
+    ev.priority_by_client = s.priority_by_client;
+    return ev;
+  }
+
   EventKind kind;
   uint64_t conn;
   int64_t stream;
   uint64_t code = 0;
   bool flag = false;
   std::vector<uint8_t> data;
-  // ConnClose: the connection's last statistics (rtt ms, cwnd, lost, sent, received).
-  std::array<double, 5> stats{};
+  // StreamClose: the priority the response was sent at (urgency -1: it never got one).
+  int urgency = -1;
+  bool incremental = false;
+  bool priority_by_client = false;
+  // ConnClose: the connection's last statistics (rtt ms, cwnd, lost, sent, received, max UDP
+  // payload, first flight packets).
+  std::array<double, 7> stats{};
 };
 
 }  // namespace h3edge

@@ -23,7 +23,7 @@ Http3::~Http3() {
 int Http3::setup() {
   if (h3_ != nullptr) return 0;
   ngtcp2_conn* quic = conn_.quic();
-  if (ngtcp2_conn_get_max_local_streams_uni(quic) < 3) return -1;
+  if (ngtcp2_conn_get_streams_uni_left(quic) < 3) return -1;
   nghttp3_settings settings;
   nghttp3_settings_default(&settings);
   settings.qpack_max_dtable_capacity = kQpackTableBytes;
@@ -87,10 +87,22 @@ void Http3::apply_priority_updates(int64_t stream_id, const uint8_t* data, size_
   std::vector<PriorityUpdate> updates;
   priority_updates_.feed(stream_id, data, len, &updates);
   for (const PriorityUpdate& u : updates) {
-    // Where we set no priority, nghttp3 has applied the update itself.
     RequestStream* s = find(u.stream_id);
-    if (s != nullptr && s->server_priority) nghttp3_conn_set_stream_priority(h3_, u.stream_id, &u.pri);
+    if (s == nullptr || !s->responded) continue;  // before respond(), nghttp3's own value is read there
+    // Where we set no priority, nghttp3 has applied the update itself.
+    if (s->server_priority) nghttp3_conn_set_server_stream_priority(h3_, u.stream_id, &u.pri);
+    note_priority(*s, u.pri, true);
   }
+}
+
+void Http3::note_priority(RequestStream& s, const nghttp3_pri& pri, bool by_client) {
+  s.urgency = static_cast<int>(pri.urgency);
+  s.incremental = pri.inc != 0;
+  s.priority_by_client = by_client;
+  // qlog HTTP/3 events: priority_updated, with the RFC 9218 field value it now has.
+  std::string data = "\"stream_id\":" + std::to_string(s.id) + ",\"new\":\"u=" + std::to_string(pri.urgency) +
+                     (pri.inc != 0 ? ", i" : "") + "\",\"trigger\":\"" + (by_client ? "client_signal_received" : "local") + "\"";
+  conn_.qlog_event("http:priority_updated", data);
 }
 
 void Http3::consume(int64_t stream_id, size_t n) {
@@ -165,7 +177,7 @@ void Http3::reject_oversized(RequestStream* s) {
   s->headers_done = true;
   // H3_EXCESSIVE_LOAD (RFC 9114 §8.1): the peer keeps sending a header section we refuse.
   nghttp3_conn_shutdown_stream_read(h3_, s->id);
-  ngtcp2_conn_shutdown_stream(conn_.quic(), s->id, NGHTTP3_H3_EXCESSIVE_LOAD);
+  ngtcp2_conn_shutdown_stream(conn_.quic(), 0, s->id, NGHTTP3_H3_EXCESSIVE_LOAD);
   ++conn_.server().stats().header_sections_reset;
   conn_.server().emit(Event{EventKind::Refused, conn_.serial(), s->id, 0, false, {}});
 }
@@ -178,7 +190,7 @@ void Http3::abort_all(uint64_t app_error_code, bool peer_closed_gracefully) {
       // A client that closes without error right after our last packet often has not sent its
       // final ACK yet (ACK delay); a response whose FIN went out counts as delivered then.
       const bool completed = s->completed() || (peer_closed_gracefully && s->responded && s->eof && s->fin_written);
-      server.emit(Event{EventKind::StreamClose, conn_.serial(), id, app_error_code, completed, {}});
+      server.emit(Event::stream_close(conn_.serial(), *s, app_error_code, completed));
     }
   }
   streams_.clear();

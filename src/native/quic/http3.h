@@ -101,6 +101,8 @@ class Http3 {
   void emit_pull_if_owed(RequestStream* s);
   /** Client PRIORITY_UPDATEs nghttp3 dropped because we had set the stream's priority. */
   void apply_priority_updates(int64_t stream_id, const uint8_t* data, size_t len);
+  /** Records the priority a response is sent at (access line, qlog). */
+  void note_priority(RequestStream& s, const nghttp3_pri& pri, bool by_client);
 
   Connection& conn_;
   nghttp3_conn* h3_ = nullptr;

@@ -52,7 +52,7 @@ int end_headers(nghttp3_conn*, int64_t, int fin, void* ud, void* sud) {
 }
 
 int stop_sending(nghttp3_conn*, int64_t stream_id, uint64_t app_error_code, void* ud, void*) {
-  ngtcp2_conn_shutdown_stream_read(of(ud).connection().quic(), stream_id, app_error_code);
+  ngtcp2_conn_shutdown_stream_read(of(ud).connection().quic(), 0, stream_id, app_error_code);
   return 0;
 }
 
@@ -62,7 +62,7 @@ int end_stream(nghttp3_conn*, int64_t, void* ud, void* sud) {
 }
 
 int reset_stream(nghttp3_conn*, int64_t stream_id, uint64_t app_error_code, void* ud, void*) {
-  ngtcp2_conn_shutdown_stream_write(of(ud).connection().quic(), stream_id, app_error_code);
+  ngtcp2_conn_shutdown_stream_write(of(ud).connection().quic(), 0, stream_id, app_error_code);
   return 0;
 }
 
@@ -114,7 +114,7 @@ int Http3::recv_header(RequestStream* s, int32_t token, nghttp3_rcbuf* name, ngh
       return 0;
     case NGHTTP3_QPACK_TOKEN_PRIORITY: {
       nghttp3_pri pri{NGHTTP3_DEFAULT_URGENCY, 0};
-      if (nghttp3_http_parse_priority(&pri, v.base, v.len) == 0) s->priority_header = true;
+      if (nghttp3_pri_parse_priority(&pri, v.base, v.len) == 0) s->priority_header = true;
       break;
     }
     default:
@@ -136,7 +136,7 @@ int Http3::end_headers(RequestStream* s, bool fin) {
     s->responded = true;
     s->eof = true;
     if (nghttp3_conn_submit_response(h3_, s->id, kStatus, 1, nullptr) != 0) return NGHTTP3_ERR_CALLBACK_FAILURE;
-    if (!fin) ngtcp2_conn_shutdown_stream_read(conn_.quic(), s->id, NGHTTP3_H3_NO_ERROR);
+    if (!fin) ngtcp2_conn_shutdown_stream_read(conn_.quic(), 0, s->id, NGHTTP3_H3_NO_ERROR);
     ++conn_.server().stats().header_sections_refused;
     conn_.server().emit(Event{EventKind::Refused, conn_.serial(), s->id, 431, false, {}});
     return 0;
@@ -165,7 +165,7 @@ void Http3::stream_closed(int64_t stream_id, uint64_t app_error_code) {
     if (s.body_unconsumed > 0) ngtcp2_conn_extend_max_offset(conn_.quic(), s.body_unconsumed);
     if (s.delivered) {
       const bool completed = app_error_code == NGHTTP3_H3_NO_ERROR && s.completed();
-      conn_.server().emit(Event{EventKind::StreamClose, conn_.serial(), stream_id, app_error_code, completed, {}});
+      conn_.server().emit(Event::stream_close(conn_.serial(), s, app_error_code, completed));
     }
     streams_.erase(it);
   }

@@ -46,8 +46,13 @@ struct ServerOptions {
   // The node's shared 0-RTT anti-replay table (ReplayStore::create_shared in the primary,
   // inherited by workers); -1: a table of this process only.
   int replay_store_fd = -1;
-  // BBRv2 by default: random (non-congestive) loss does not shrink its window as it does CUBIC's.
-  ngtcp2_cc_algo cc_algo = NGTCP2_CC_ALGO_BBR2;
+  // BBR by default: random (non-congestive) loss does not shrink its window as it does CUBIC's.
+  ngtcp2_cc_algo cc_algo = NGTCP2_CC_ALGO_BBR;
+  // Initial congestion window in packets; 0: RFC 9002's (10 packets at the first packet size).
+  uint64_t initial_window_packets = 0;
+  // One qlog file per connection in this directory (empty: none), for this share of connections.
+  std::string qlog_dir;
+  double qlog_sample_ratio = 1;
 };
 
 }  // namespace h3edge

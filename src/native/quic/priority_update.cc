@@ -64,7 +64,7 @@ void PriorityUpdateReader::parse(std::vector<PriorityUpdate>* out) {
     const size_t e = read_varint(p + header, length, &element);
     if (e != 0) {
       nghttp3_pri pri{NGHTTP3_DEFAULT_URGENCY, 0};
-      if (nghttp3_http_parse_priority(&pri, p + header + e, length - e) == 0) out->push_back({static_cast<int64_t>(element), pri});
+      if (nghttp3_pri_parse_priority(&pri, p + header + e, length - e) == 0) out->push_back({static_cast<int64_t>(element), pri});
     }
     at += header + length;
   }

@@ -1,6 +1,7 @@
 // The client's HTTP/3 control stream, read beside nghttp3 for one frame type: PRIORITY_UPDATE
-// for request streams (RFC 9218 §7.1). nghttp3 0.8 ignores an update for a request whose
-// priority the server set, and we set our per-class default on every response the client sent
+// for request streams (RFC 9218 §7.1). nghttp3 (0.8, and 1.8 still: see
+// nghttp3_conn_set_server_stream_priority) ignores an update for a request whose priority the
+// server set, and we set our per-class default on every response the client sent
 // no signal for, so a client raising a request it now needs (a prefetch the player turned into
 // the next segment) would go unheard. Http3 re-applies what this reader finds.
 #pragma once

@@ -81,17 +81,18 @@ bool Http3::respond(int64_t stream_id, ResponseSpec&& spec, std::string* err) {
     nva.push_back(make_nv(name, value));
   }
   // RFC 9218 §8: the server may reprioritize; our default only applies when the client said
-  // nothing, because nghttp3 0.8 stops listening to the client once the server sets one.
-  if (spec.urgency >= 0) {
-    nghttp3_pri current{NGHTTP3_DEFAULT_URGENCY, 0};
-    nghttp3_conn_get_stream_priority(h3_, &current, stream_id);
-    const bool client_signalled =
-        s->priority_header || current.urgency != NGHTTP3_DEFAULT_URGENCY || current.inc != 0;
-    if (!client_signalled) {
-      const nghttp3_pri pri{static_cast<uint32_t>(spec.urgency), spec.incremental ? 1 : 0};
-      nghttp3_conn_set_stream_priority(h3_, stream_id, &pri);
-      s->server_priority = true;
-    }
+  // nothing, because nghttp3 stops listening to the client once the server sets one (1.8 as 0.8:
+  // "any attempts to update priority by client are ignored"; http3.cc re-applies them).
+  nghttp3_pri current{NGHTTP3_DEFAULT_URGENCY, 0};
+  nghttp3_conn_get_stream_priority(h3_, &current, stream_id);
+  const bool client_signalled = s->priority_header || current.urgency != NGHTTP3_DEFAULT_URGENCY || current.inc != 0;
+  if (spec.urgency >= 0 && !client_signalled) {
+    const nghttp3_pri pri{static_cast<uint32_t>(spec.urgency), static_cast<uint8_t>(spec.incremental ? 1 : 0)};
+    nghttp3_conn_set_server_stream_priority(h3_, stream_id, &pri);
+    s->server_priority = true;
+    note_priority(*s, pri, false);
+  } else {
+    note_priority(*s, current, client_signalled);
   }
   s->streaming = spec.has_body && spec.streaming;
   if (spec.has_body && !spec.streaming && spec.body.len > 0) {
@@ -136,7 +137,7 @@ bool Http3::cancel(int64_t stream_id) {
   if (s == nullptr || s->cancelled) return false;
   s->cancelled = true;
   nghttp3_conn_shutdown_stream_read(h3_, stream_id);
-  ngtcp2_conn_shutdown_stream(conn_.quic(), stream_id, NGHTTP3_H3_REQUEST_CANCELLED);
+  ngtcp2_conn_shutdown_stream(conn_.quic(), 0, stream_id, NGHTTP3_H3_REQUEST_CANCELLED);
   conn_.server().touch(&conn_);
   return true;
 }
@@ -149,7 +150,7 @@ size_t Http3::reset_poisoned(const MapGuard& guard) {
       if (!guard.poisoned(c.data, c.len)) continue;
       s->cancelled = true;
       nghttp3_conn_shutdown_stream_read(h3_, id);
-      ngtcp2_conn_shutdown_stream(conn_.quic(), id, NGHTTP3_H3_INTERNAL_ERROR);
+      ngtcp2_conn_shutdown_stream(conn_.quic(), 0, id, NGHTTP3_H3_INTERNAL_ERROR);
       ++reset;
       break;
     }
@@ -172,7 +173,7 @@ bool Http3::stop_reading(int64_t stream_id) {
   s->read_stopped = true;
   nghttp3_conn_shutdown_stream_read(h3_, stream_id);
   // ngtcp2 sends STOP_SENDING and credits the connection for what arrives after this itself.
-  ngtcp2_conn_shutdown_stream_read(conn_.quic(), stream_id, NGHTTP3_H3_NO_ERROR);
+  ngtcp2_conn_shutdown_stream_read(conn_.quic(), 0, stream_id, NGHTTP3_H3_NO_ERROR);
   ngtcp2_conn_extend_max_offset(conn_.quic(), s->body_unconsumed);
   s->body_unconsumed = 0;
   conn_.server().touch(&conn_);

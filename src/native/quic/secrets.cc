@@ -47,9 +47,9 @@ ngtcp2_ssize Secrets::retry_token(uint8_t* token, uint32_t version, const sockad
                                             &retry_scid, &odcid, wall_ns());
 }
 
-bool Secrets::verify_retry_token(ngtcp2_cid* odcid, const ngtcp2_vec& token, uint32_t version,
+bool Secrets::verify_retry_token(ngtcp2_cid* odcid, const uint8_t* token, size_t tokenlen, uint32_t version,
                                  const sockaddr* remote, socklen_t remote_len, const ngtcp2_cid& dcid) const {
-  return ngtcp2_crypto_verify_retry_token(odcid, token.base, token.len, secret_.data(), secret_.size(), version,
+  return ngtcp2_crypto_verify_retry_token(odcid, token, tokenlen, secret_.data(), secret_.size(), version,
                                           remote, remote_len, &dcid, kRetryTokenLifetime, wall_ns()) == 0;
 }
 
@@ -58,8 +58,8 @@ ngtcp2_ssize Secrets::regular_token(uint8_t* token, const sockaddr* remote, sock
                                               wall_ns());
 }
 
-bool Secrets::verify_regular_token(const ngtcp2_vec& token, const sockaddr* remote, socklen_t remote_len) const {
-  return ngtcp2_crypto_verify_regular_token(token.base, token.len, secret_.data(), secret_.size(), remote,
+bool Secrets::verify_regular_token(const uint8_t* token, size_t tokenlen, const sockaddr* remote, socklen_t remote_len) const {
+  return ngtcp2_crypto_verify_regular_token(token, tokenlen, secret_.data(), secret_.size(), remote,
                                             remote_len, kRegularTokenLifetime, wall_ns()) == 0;
 }
 

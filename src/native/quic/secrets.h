@@ -34,10 +34,10 @@ class Secrets {
   /** Returns the token length, or -1. */
   ngtcp2_ssize retry_token(uint8_t* token, uint32_t version, const sockaddr* remote, socklen_t remote_len,
                            const ngtcp2_cid& retry_scid, const ngtcp2_cid& odcid) const;
-  bool verify_retry_token(ngtcp2_cid* odcid, const ngtcp2_vec& token, uint32_t version, const sockaddr* remote,
+  bool verify_retry_token(ngtcp2_cid* odcid, const uint8_t* token, size_t tokenlen, uint32_t version, const sockaddr* remote,
                           socklen_t remote_len, const ngtcp2_cid& dcid) const;
   ngtcp2_ssize regular_token(uint8_t* token, const sockaddr* remote, socklen_t remote_len) const;
-  bool verify_regular_token(const ngtcp2_vec& token, const sockaddr* remote, socklen_t remote_len) const;
+  bool verify_regular_token(const uint8_t* token, size_t tokenlen, const sockaddr* remote, socklen_t remote_len) const;
 
  private:
   std::array<uint8_t, 32> secret_{};

@@ -228,7 +228,7 @@ void Server::remove(Connection* conn) {
   };
   if (ngtcp2_conn* quic = conn->quic(); quic != nullptr) {
     drop(*ngtcp2_conn_get_client_initial_dcid(quic));
-    std::vector<ngtcp2_cid> scids(ngtcp2_conn_get_num_scid(quic));
+    std::vector<ngtcp2_cid> scids(ngtcp2_conn_get_scid(quic, nullptr));
     ngtcp2_conn_get_scid(quic, scids.data());
     for (const ngtcp2_cid& cid : scids) drop(cid);
   }
@@ -239,7 +239,8 @@ void Server::remove(Connection* conn) {
   const ConnStats st = conn->stats();
   Event ev{EventKind::ConnClose, serial, -1, 0, false, {}};
   ev.stats = {st.rtt_ms, static_cast<double>(st.cwnd_bytes), static_cast<double>(st.lost_packets),
-              static_cast<double>(st.sent_bytes), static_cast<double>(st.recv_bytes)};
+              static_cast<double>(st.sent_bytes), static_cast<double>(st.recv_bytes),
+              static_cast<double>(st.max_udp_payload_bytes), static_cast<double>(st.first_flight_packets)};
   conns_.erase(serial);
   events_.push_back(std::move(ev));
 }

@@ -53,6 +53,8 @@ struct ServerStats {
   uint64_t refused_connections_per_address = 0;
   uint64_t refused_handshakes = 0;
   uint64_t refused_handshakes_per_address = 0;
+  uint64_t qlogs_written = 0;            // connections that got a qlog file
+  uint64_t qlog_failures = 0;            // sampled connections whose qlog file could not be created
 };
 
 /** Which cap refuses a new connection. */

@@ -35,6 +35,11 @@ struct RequestStream {
   bool early = false;             // the header section arrived in 0-RTT
   bool priority_header = false;   // a valid Priority field was present
   bool server_priority = false;   // ours is set: nghttp3 no longer applies the client's updates
+  // The priority the response is sent at (RFC 9218), set at respond() and by later updates;
+  // urgency -1 until then. `priority_by_client`: the client's signal chose it, not our default.
+  int urgency = -1;
+  bool incremental = false;
+  bool priority_by_client = false;
   bool delivered = false;         // the Request event reached JavaScript
   // Request body flow control: credit returns only for bytes JavaScript consumed (consume()),
   // so a body nobody reads stops at the stream and connection windows instead of piling up.

@@ -21,7 +21,10 @@ import { tcpBytesReadReader } from './session-socket.js';
 import { refuseRestOfBody } from './refuse-rest-of-body.js';
 
 /** Ticket keys are 48-byte OpenSSL keys. */
-export type TcpTransportOptions = ListenerOptions;
+export type TcpTransportOptions = ListenerOptions & {
+  /** Receives the TLS secrets of every connection (NSS key log lines), when SSLKEYLOGFILE is set. */
+  keyLog?: (line: Buffer) => void;
+};
 
 /** The TCP side of the server: HTTP/2 and HTTP/1.1 over TLS 1.3, chosen by ALPN. */
 export interface TcpTransport {
@@ -73,6 +76,7 @@ export async function startTcpTransport(opts: TcpTransportOptions): Promise<TcpT
     handshakeTimeout: opts.handshakeTimeoutMs,
     sessionTimeout: TLS_SESSION_LIFETIME_SEC,
   });
+  if (opts.keyLog) server.on('keylog', opts.keyLog);
   const tickets = new SessionTickets(opts.ticketKeys);
   tickets.install(server);
   const log = opts.logger.child({ transport: 'tcp' });

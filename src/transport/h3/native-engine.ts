@@ -36,6 +36,8 @@ export async function startNativeEngine(opts: UdpTransportOptions): Promise<UdpT
     ...('addon' in mmap ? { mapGuard: mmap.addon.guard } : {}),
     ...(opts.replayStoreFd !== undefined ? { replayStoreFd: opts.replayStoreFd } : {}),
     ...(opts.congestionControl ? { congestionControl: opts.congestionControl } : {}),
+    ...(opts.initialWindowPackets ? { initialWindowPackets: opts.initialWindowPackets } : {}),
+    ...(opts.qlogDir ? { qlogDir: opts.qlogDir, qlogSampleRatio: opts.qlogSampleRatio ?? 1 } : {}),
   });
   const nextId = requestIdSource('q');
   server.on('request', (req: NativeH3Request) => void serve(req));
@@ -64,8 +66,8 @@ export async function startNativeEngine(opts: UdpTransportOptions): Promise<UdpT
       body: () => req.body,
     };
     const reply = await opts.core.handle(exchange);
-    req.onClose((completed, bytesSent) => {
-      opts.core.completed(exchange, reply, started, { bytesSent, aborted: !completed || aborts.signal.aborted });
+    req.onClose((completed, bytesSent, priority) => {
+      opts.core.completed(exchange, reply, started, { bytesSent, aborted: !completed || aborts.signal.aborted, ...(priority ? { priority } : {}) });
     });
     try {
       req.respond(reply.status, Object.entries(reply.headers), reply.body, reply.priority);

@@ -9,6 +9,11 @@ export interface UdpTransportOptions extends ListenerOptions {
   reusePort?: boolean;
   /** QUIC congestion controller, for engines that let us choose (the native one). */
   congestionControl?: 'bbr2' | 'bbr' | 'cubic' | 'reno';
+  /** QUIC initial congestion window in packets, for engines that let us choose (the native one). */
+  initialWindowPackets?: number;
+  /** One qlog per QUIC connection in this directory, for `qlogSampleRatio` of them (engines that write qlogs: the native one). */
+  qlogDir?: string;
+  qlogSampleRatio?: number;
   /** Seed of QUIC stateless-reset, Retry and NEW_TOKEN tokens, fixed for the node's life; none = per process. */
   tokenSecret?: Buffer;
   /** The node's shared 0-RTT anti-replay table (a descriptor from the primary); none = per process. */

@@ -157,26 +157,17 @@ export async function startServer(
   });
   // Browse API, artwork, QoE beacons and the web app; beacons are checked against playback sessions.
   installHome(router, config, { store: cachedStore, clock: Date.now, registry: metrics.registry, sessions: (sid) => playback.service.session(sid) });
-  const core = new RequestCore({
-    router,
-    logger,
-    bodyTimeoutMs: config.requestBodyTimeoutMs,
-    bodyMinBytesPerSec: config.requestBodyMinBytesPerSec,
-    classify: (ex) => ex.clientPriority ?? CLASS_PRIORITY[classifyRequest(ex.pathname, ex.headers)],
-    onCompleted: (ex, reply, seconds, done) =>
-      metrics.observe({
-        transport: ex.protocol,
-        route: reply.route ?? 'none',
-        method: ex.method,
-        status: reply.status,
-        code: reply.errorCode,
-        bytes: done.bytesSent,
-        seconds,
-        aborted: done.aborted,
-        earlyData: ex.earlyData,
-      }),
-  });
-  const admin: AdminServer | null = config.adminPort === null ? null : await startAdminServer(opsRouter, config.adminPort, logger);
+  const coreFor = (routes: Router): RequestCore =>
+    new RequestCore({
+      router: routes,
+      logger,
+      bodyTimeoutMs: config.requestBodyTimeoutMs,
+      bodyMinBytesPerSec: config.requestBodyMinBytesPerSec,
+      classPriority: (ex) => CLASS_PRIORITY[classifyRequest(ex.pathname, ex.headers)],
+      onCompleted: (done) => metrics.observe(done),
+    });
+  const core = coreFor(router);
+  const admin: AdminServer | null = config.adminPort === null ? null : await startAdminServer(coreFor(opsRouter), config.adminPort);
   const caps = connectionCaps(config, worker?.count ?? 1, openFileLimit(logger));
   const transportOptions = (port: number): Omit<ListenerOptions, 'ticketKeys'> => ({
     host: config.host,

@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NativeH3Request } from '../src/native/quic.js';
+import type { NativeRequest as NativeH3Request } from '../src/native/quic-request.js';
 import { gtlsclient, startNativeServer, tempDir } from './helpers/native-quic-peer.js';
 import { startTestServer } from './helpers/server.js';
 import { makeTestMedia } from './helpers/media.js';

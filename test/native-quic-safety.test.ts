@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NativeH3Request } from '../src/native/quic.js';
+import type { NativeRequest as NativeH3Request } from '../src/native/quic-request.js';
 import { H3Client } from '../src/transport/h3/client.js';
 import { gtlsclient, startNativeServer, tempDir } from './helpers/native-quic-peer.js';
 

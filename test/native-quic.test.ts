@@ -2,8 +2,9 @@ import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NativeH3Server, type NativeH3Request } from '../src/native/quic.js';
-import { chunked, gtlsclient, startNativeServer, tempDir } from './helpers/native-quic-peer.js';
+import { NativeH3Server } from '../src/native/quic-server.js';
+import type { NativeRequest as NativeH3Request } from '../src/native/quic-request.js';
+import { respondStreamed, gtlsclient, startNativeServer, tempDir } from './helpers/native-quic-peer.js';
 
 // Our HTTP/3 engine (src/native/quic: ngtcp2 + nghttp3 + GnuTLS) against ngtcp2's own client
 // over loopback UDP.
@@ -72,14 +73,10 @@ t.test('a streamed body is pulled as the connection drains it', async (t) => {
   let sentWhenLastPulled = -1;
   let lastChunkOffset = -1;
   const { port } = await startNativeServer(t, (req) => {
-    req.respond(
-      200,
-      [['content-length', String(body.length)]],
-      chunked(body, 64 * 1024, (offset) => {
-        lastChunkOffset = offset;
-        if (offset + 64 * 1024 >= body.length) sentWhenLastPulled = req.connection.stats().sentBytes;
-      }),
-    );
+    void respondStreamed(req, [['content-length', String(body.length)]], body, 64 * 1024, (offset) => {
+      lastChunkOffset = offset;
+      if (offset + 64 * 1024 >= body.length) sentWhenLastPulled = req.connection.stats().sentBytes;
+    });
   });
   const out = tempDir(t, 'h3edge-nq-');
   const r = await gtlsclient(port, ['/stream'], { download: out });

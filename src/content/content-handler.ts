@@ -23,13 +23,33 @@ export interface ContentHandlerDeps {
  * rest of the path `path`.
  */
 export function contentHandler(deps: ContentHandlerDeps): Handler {
-  const guard = new SymlinkGuard(deps.root);
+  const files = new ContentFiles(deps.root, deps.store);
   return async (ex, params) => {
-    const abs = resolveInside(deps.root, params.path ?? '');
-    await guard.assertInside(abs);
-    const file = await deps.store.open(abs);
+    const { abs, file } = await files.open(params.path ?? '');
     return respondWithFile(ex, abs, file, deps);
   };
+}
+
+/**
+ * The files under a media root as handlers reach them: a request path decoded once and resolved
+ * inside the root (traversal refused), symlinks followed only while they stay inside, then
+ * opened from the store. Throws BadRequest/NotFound.
+ */
+export class ContentFiles {
+  private readonly guard: SymlinkGuard;
+
+  constructor(
+    private readonly root: string,
+    private readonly store: ContentStore,
+  ) {
+    this.guard = new SymlinkGuard(root);
+  }
+
+  async open(relPath: string): Promise<{ abs: string; file: ContentFile }> {
+    const abs = resolveInside(this.root, relPath);
+    await this.guard.assertInside(abs);
+    return { abs, file: await this.store.open(abs) };
+  }
 }
 
 function respondWithFile(ex: Exchange, abs: string, file: ContentFile, deps: ContentHandlerDeps): Reply {

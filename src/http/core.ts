@@ -1,11 +1,15 @@
 import type { Logger } from 'pino';
-import type { Exchange, Reply } from './exchange.js';
+import type { AppliedPriority, Completion, Exchange, ExchangeInit, Reply, ResponseSink } from './exchange.js';
 import type { Router } from './router.js';
-import type { Priority } from '../priority/priority.js';
+import { type Priority, parsePriority } from '../priority/priority.js';
 import { errorReply } from './error-reply.js';
 import { HttpError, PayloadTooLarge, TooEarly, UriTooLong } from './errors.js';
 import { isPreflight, preflightReply, withCors } from './cors.js';
 import { limitBody } from './request-body.js';
+import { pumpBody } from './body-pump.js';
+import type { ScheduledStream } from '../priority/send-scheduler.js';
+import { splitTarget, toFieldMap } from './fields.js';
+import { requestIdSource } from './request-ids.js';
 
 /** The route label of a request no route took (refused before routing, 404, 405). */
 const NO_ROUTE = 'none';
@@ -16,33 +20,40 @@ const REPLAY_SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export interface RequestCoreDeps {
   router: Router;
   logger: Logger;
-  /** Server default priority by resource class (RFC 9218); applied where the client said nothing. */
-  classify: (ex: Exchange) => Priority;
+  /** Server default priority by resource class (RFC 9218 §8); applies where the client said nothing. */
+  classPriority: (ex: Exchange) => Priority;
   maxTargetBytes?: number;
   /** A request body must start within this long… */
   bodyTimeoutMs?: number;
   /** …and then arrive at this rate (else `408`); see `limitBody`. */
   bodyMinBytesPerSec?: number;
   /** Told about every completed request (metrics); must not throw. */
-  onCompleted?: (ex: Exchange, reply: Reply, seconds: number, done: Completion) => void;
+  onCompleted?: (done: CompletedRequest) => void;
 }
 
-/** How a response ended, reported by the transport once it stops sending. */
-export interface Completion {
-  bytesSent: number;
-  aborted: boolean;
-  /** The priority the response was sent at, for transports that know it (the native HTTP/3 engine). */
-  priority?: Priority & { chosenBy: 'client' | 'server' };
+/** One finished request, as the access log and the metrics see it. */
+export interface CompletedRequest {
+  exchange: Exchange;
+  reply: Reply;
+  priority: AppliedPriority;
+  seconds: number;
+  completion: Completion;
 }
 
 /**
- * The transport-agnostic request/response core. Transports call `handle` for every request,
- * send the reply at the pace of the connection, then call `completed` exactly once.
+ * The one request lifecycle of every transport (h2o's shape: protocols call in, the core owns
+ * the rest). A transport hands `serve` what it knows of a request and a sink for the answer;
+ * the core builds the Exchange, refuses what must be refused before routing (oversized targets,
+ * unsafe methods in early data, bodies over the route's limit), routes, runs the handler,
+ * applies HEAD, CORS and the priority (the client's signal, else our class default), pumps the
+ * body through the sink at the connection's pace, resets it if its file changed underneath,
+ * and when the sink says the response is over writes one access line and reports the metrics.
  */
 export class RequestCore {
   private readonly maxTargetBytes: number;
   private readonly bodyTimeoutMs: number;
   private readonly bodyMinBytesPerSec: number;
+  private readonly nextId = requestIdSource('r');
 
   constructor(private readonly deps: RequestCoreDeps) {
     this.maxTargetBytes = deps.maxTargetBytes ?? 8192;
@@ -50,7 +61,53 @@ export class RequestCore {
     this.bodyMinBytesPerSec = deps.bodyMinBytesPerSec ?? 500;
   }
 
-  async handle(ex: Exchange): Promise<Reply> {
+  /** Serves one request; never throws (every failure becomes a reply, a reset or a log line). */
+  serve(init: ExchangeInit, sink: ResponseSink): void {
+    void this.respond(this.exchangeOf(init), sink, performance.now());
+  }
+
+  private exchangeOf(init: ExchangeInit): Exchange {
+    const headers = toFieldMap(init.fields);
+    const { pathname, query } = splitTarget(init.target);
+    return {
+      id: this.nextId(),
+      method: init.method,
+      target: init.target,
+      pathname,
+      query,
+      authority: init.authority || (headers.get('host') ?? ''),
+      headers,
+      protocol: init.protocol,
+      earlyData: init.earlyData,
+      clientPriority: init.clientPriority !== undefined ? init.clientPriority : parsePriority(headers.get('priority')),
+      remoteAddress: init.remoteAddress,
+      signal: init.signal,
+      body: init.body,
+    };
+  }
+
+  private async respond(ex: Exchange, sink: ResponseSink, startedAtMs: number): Promise<void> {
+    const reply = await this.reply(ex);
+    const priority: AppliedPriority = ex.clientPriority ? { ...ex.clientPriority, chosenBy: 'client' } : { ...this.deps.classPriority(ex), chosenBy: 'server' };
+    let turn: ScheduledStream | undefined;
+    try {
+      sink.head(reply.status, reply.headers, priority);
+      turn = sink.turn?.();
+      await pumpBody(reply.body, sink, ex.signal, turn, reply.intact);
+    } catch (err) {
+      // A body source that failed (an upstream gone, a file changed under its mapping) or a head
+      // the transport refused: reset, so the client cannot take a cut body for a whole one.
+      this.deps.logger.warn({ reqId: ex.id, err: (err as Error).message, path: ex.target }, 'response aborted');
+      sink.reset();
+    } finally {
+      turn?.done();
+    }
+    const completion = await sink.finished;
+    this.completed({ exchange: ex, reply, priority, seconds: (performance.now() - startedAtMs) / 1000, completion });
+  }
+
+  /** The handler's reply, or the error's; HEAD and CORS applied. */
+  private async reply(ex: Exchange): Promise<Reply> {
     let reply: Reply;
     let route = NO_ROUTE;
     try {
@@ -61,16 +118,19 @@ export class RequestCore {
         this.deps.logger.error({ reqId: ex.id, err, method: ex.method, path: ex.pathname }, 'request failed');
       }
     }
-    if (ex.method === 'HEAD') reply.body = null;
-    reply.priority ??= this.deps.classify(ex);
+    if (ex.method === 'HEAD') {
+      reply.body = null;
+      reply.intact = undefined;
+    }
     reply.route = route;
     return withCors(ex, reply);
   }
 
-  /** Writes the access-log line: one per request, structured. */
-  completed(ex: Exchange, reply: Reply, startedAtMs: number, done: Completion): void {
-    const seconds = (performance.now() - startedAtMs) / 1000;
-    this.deps.onCompleted?.(ex, reply, seconds, done);
+  /** The access line (one per request, structured) and the metrics, from one record. */
+  private completed(done: CompletedRequest): void {
+    this.deps.onCompleted?.(done);
+    const { exchange: ex, reply, completion } = done;
+    const priority = completion.priority ?? done.priority;
     const fields = {
       reqId: ex.id,
       transport: ex.protocol,
@@ -78,17 +138,17 @@ export class RequestCore {
       path: ex.target,
       remote: ex.remoteAddress,
       status: reply.status,
-      bytes: done.bytesSent,
-      durationMs: Math.round(seconds * 100_000) / 100,
+      bytes: completion.bytesSent,
+      durationMs: Math.round(done.seconds * 100_000) / 100,
       range: ex.headers.get('range'),
       earlyData: ex.earlyData || undefined,
       code: reply.errorCode,
       route: reply.route,
-      aborted: done.aborted || undefined,
-      priority: done.priority,
+      priority: { urgency: priority.urgency, incremental: priority.incremental, chosenBy: priority.chosenBy },
+      aborted: completion.aborted || undefined,
     };
     // A client going away mid-response is normal for players (seeks, ABR switches).
-    if (done.aborted) this.deps.logger.debug(fields, 'access');
+    if (completion.aborted) this.deps.logger.debug(fields, 'access');
     else this.deps.logger.info(fields, 'access');
   }
 

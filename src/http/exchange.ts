@@ -1,4 +1,7 @@
-import type { Priority } from '../priority/priority.js';
+import type { AppliedPriority, Priority } from '../priority/priority.js';
+import type { ScheduledStream } from '../priority/send-scheduler.js';
+
+export type { AppliedPriority };
 
 /**
  * One request as the transports hand it to the core. Built by a transport adapter, read by
@@ -41,8 +44,6 @@ export interface Reply {
   /** Response fields with lowercase names. */
   headers: Record<string, string>;
   body: Buffer | AsyncIterable<Uint8Array> | null;
-  /** Server default priority (RFC 9218); transports use it only where the client said nothing. */
-  priority?: Priority;
   /** Stable error code when the reply reports an error; the access log and metrics label. */
   errorCode?: string;
   /** Route pattern that answered (`/content/*path`), or `none`; set by the core for metrics and logs. */
@@ -53,6 +54,74 @@ export interface Reply {
    * changed under it (truncated, rewritten in place) and the response is reset, never completed.
    */
   intact?: () => boolean;
+}
+
+/**
+ * What a transport knows of a request once its head is complete: all it hands the core. The
+ * core builds the Exchange from it (fields map, path and query, priority) and owns the rest.
+ */
+export interface ExchangeInit {
+  method: string;
+  /** The request-target (`:path`) as received. */
+  target: string;
+  /** `:authority`, or '' when the protocol has none (HTTP/1.1: the core takes `Host`). */
+  authority: string;
+  /** Request fields as the protocol library gives them: names in any case, repeated values as a list. */
+  fields: Iterable<readonly [string, string | string[] | undefined]>;
+  protocol: 'http/1.1' | 'h2' | 'h3';
+  earlyData: boolean;
+  /**
+   * The client's RFC 9218 signal where the transport knows it better than the `Priority` field
+   * (HTTP/3 applies PRIORITY_UPDATE frames); undefined: the core reads the field.
+   */
+  clientPriority?: Priority | null;
+  remoteAddress: string;
+  /** Aborted when the client goes away before the response completed. */
+  signal: AbortSignal;
+  /** Request body chunks; consumed at most once. */
+  body(): AsyncIterable<Buffer>;
+}
+
+/** How a response ended, as the transport saw it. */
+export interface Completion {
+  /** Body bytes handed to the connection. */
+  bytesSent: number;
+  /** The client went away or the stream was reset before the last byte. */
+  aborted: boolean;
+  /** The priority the response ended with, where the transport knows better than the core's choice (a PRIORITY_UPDATE mid-response). */
+  priority?: AppliedPriority;
+}
+
+/**
+ * Where the core sends a response: each transport implements how bytes leave, nothing else
+ * (h2o's `do_send`). The core calls `head` once, then either `end(body)` with a whole Buffer
+ * (when `wholeBodies` is set, or the body fits), or `write` pieces at the pace `drain` allows
+ * followed by `end()`; or `reset` to abandon it. `finished` settles once the transport is done
+ * with the response (for HTTP/3: when the stream is closed).
+ */
+export interface ResponseSink {
+  /**
+   * Status and fields, once. A transport that schedules (nghttp3, a SendScheduler) applies
+   * `priority`. It also refuses the rest of a request body the response did not wait for.
+   */
+  head(status: number, fields: Readonly<Record<string, string>>, priority: AppliedPriority): void;
+  /** The transport takes a whole Buffer (zero copy) and paces it itself: the core never slices. */
+  readonly wholeBodies: boolean;
+  /** This stream's turn among the connection's (RFC 9218 send order), where the transport keeps one. */
+  turn?(): ScheduledStream | undefined;
+  /** Bytes the connection takes now without queueing far ahead of the wire (HTTP/2 over TCP). */
+  room?: ((signal: AbortSignal) => Promise<number>) | undefined;
+  /** One piece of body; false: wait for `drain` before the next. */
+  write(chunk: Uint8Array): boolean;
+  /** Resolves when the connection takes more, or the response was abandoned. */
+  drain(signal: AbortSignal): Promise<void>;
+  /** Ends the body, with its last piece (or the whole body) if given. */
+  end(last?: Buffer): void;
+  /** Resolves once every byte handed over has left the process (for bodies read from a mapping). */
+  flushed(): Promise<void>;
+  /** Abandons the response so the client cannot take it for a complete one. */
+  reset(): void;
+  readonly finished: Promise<Completion>;
 }
 
 /** Request handler behind the router. `params` holds the named parts of the route pattern. */

@@ -1,4 +1,5 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { CompletedRequest } from '../http/core.js';
 
 /**
  * The server's Prometheus metrics, one registry per server instance (no global registry, so
@@ -48,12 +49,15 @@ export class ServerMetrics {
   }
 
   /** Records one completed request; called by the core once per request. */
-  observe(fields: { transport: string; route: string; method: string; status: number; code?: string; bytes: number; seconds: number; aborted: boolean; earlyData: boolean }): void {
-    const { transport, route, method, status } = fields;
-    this.requests.inc({ transport, route, method, status: String(status), code: fields.code ?? '' });
-    this.responseBytes.inc({ transport, route }, fields.bytes);
-    this.duration.observe({ transport, route, status_class: `${Math.floor(status / 100)}xx` }, fields.seconds);
-    if (fields.aborted) this.aborted.inc({ transport });
-    if (fields.earlyData) this.earlyData.inc({ outcome: status === 425 ? 'too_early' : 'accepted' });
+  observe(done: CompletedRequest): void {
+    const { exchange: ex, reply, completion } = done;
+    const transport = ex.protocol;
+    const route = reply.route ?? 'none';
+    const status = reply.status;
+    this.requests.inc({ transport, route, method: ex.method, status: String(status), code: reply.errorCode ?? '' });
+    this.responseBytes.inc({ transport, route }, completion.bytesSent);
+    this.duration.observe({ transport, route, status_class: `${Math.floor(status / 100)}xx` }, done.seconds);
+    if (completion.aborted) this.aborted.inc({ transport });
+    if (ex.earlyData) this.earlyData.inc({ outcome: status === 425 ? 'too_early' : 'accepted' });
   }
 }

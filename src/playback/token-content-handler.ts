@@ -1,6 +1,8 @@
 import { basename } from 'node:path';
 import type { Exchange, Handler, Reply } from '../http/exchange.js';
-import { contentHandler } from '../content/content-handler.js';
+import { ContentFiles, contentHandler } from '../content/content-handler.js';
+import type { ContentFile } from '../content/content-store.js';
+import { contentTypeFor } from '../http/content-type.js';
 import { BadRequest } from '../http/errors.js';
 import { rewriteHlsMaster } from '../media/rewrite/hls-master.js';
 import { rewriteDashMpd } from '../media/rewrite/dash-mpd.js';
@@ -15,7 +17,8 @@ import type { PlaybackRoutesDeps } from './routes.js';
  * renditions above its limits removed, content steering and DRM signalling added.
  */
 export function tokenContentHandler(deps: PlaybackRoutesDeps): Handler {
-  const files = contentHandler({ root: deps.mediaRoot, store: deps.store });
+  const serveFile = contentHandler({ root: deps.mediaRoot, store: deps.store });
+  const files = new ContentFiles(deps.mediaRoot, deps.store);
   return async (ex, params) => {
     const path = params.path ?? '';
     const titleId = decodeSegment(path.split('/')[0] ?? '');
@@ -24,18 +27,17 @@ export function tokenContentHandler(deps: PlaybackRoutesDeps): Handler {
     if (!claims.raw) deps.service.admitMedia(claims.sid);
     const name = basename(path);
     const isPlaylist = name.endsWith('.m3u8') || name.endsWith('.mpd');
-    if (!isPlaylist || claims.raw) return files(ex, { path });
-    // The session's playlist is a rewrite: ranges and validators of the file do not apply to it.
-    const reply = await files(withoutConditionals(ex), { path });
-    if (reply.status !== 200) return reply;
-    const text = await bodyText(reply);
+    if (!isPlaylist || claims.raw) return serveFile(ex, { path });
     const protection = await protectionFor(claims, deps);
-    let rewritten: string;
-    if (name === 'master.m3u8') rewritten = rewriteMaster(ex, text, claims, protection, deps);
-    else if (name === 'manifest.mpd') rewritten = rewriteMpd(ex, text, claims, params.token ?? '', protection, deps);
-    else if (protection && name.endsWith('.m3u8')) rewritten = addHlsMediaKeys(text, protection);
-    else return { ...reply, intact: undefined, body: ex.method === 'HEAD' ? null : Buffer.from(text) };
-    return sessionReply(ex, reply, rewritten);
+    let rewrite: ((text: string) => string) | undefined;
+    if (name === 'master.m3u8') rewrite = (text) => rewriteMaster(ex, text, claims, protection, deps);
+    else if (name === 'manifest.mpd') rewrite = (text) => rewriteMpd(ex, text, claims, params.token ?? '', protection, deps);
+    else if (protection && name.endsWith('.m3u8')) rewrite = (text) => addHlsMediaKeys(text, protection);
+    // A media playlist of a clear title is the file as it is, validators and ranges included.
+    if (!rewrite) return serveFile(ex, { path });
+    // The session's playlist is a rewrite: the file's validators and ranges do not apply to it.
+    const { file } = await files.open(path);
+    return sessionReply(rewrite(await fileText(file)), contentTypeFor(name));
   };
 }
 
@@ -73,13 +75,10 @@ async function protectionFor(claims: TokenClaims, deps: PlaybackRoutesDeps): Pro
   };
 }
 
-function sessionReply(ex: Exchange, reply: Reply, text: string): Reply {
+/** A playlist rewritten for one session: private, short-lived, no validators. */
+function sessionReply(text: string, contentType: string): Reply {
   const body = Buffer.from(text);
-  const headers: Record<string, string> = { ...reply.headers, 'content-length': String(body.length), 'cache-control': 'private, max-age=2' };
-  delete headers.etag;
-  delete headers['last-modified'];
-  delete headers['accept-ranges'];
-  return { ...reply, headers, intact: undefined, body: ex.method === 'HEAD' ? null : body };
+  return { status: 200, headers: { 'content-type': contentType, 'content-length': String(body.length), 'cache-control': 'private, max-age=2' }, body };
 }
 
 /** A percent-encoded path segment, decoded; malformed escapes are the client's error (400). */
@@ -91,17 +90,11 @@ function decodeSegment(segment: string): string {
   }
 }
 
-const DROPPED = new Set(['range', 'if-range', 'if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since']);
-
-function withoutConditionals(ex: Exchange): Exchange {
-  const headers = new Map([...ex.headers].filter(([name]) => !DROPPED.has(name)));
-  return { ...ex, method: 'GET', headers };
-}
-
-async function bodyText(reply: Reply): Promise<string> {
-  if (reply.body === null) return '';
-  if (Buffer.isBuffer(reply.body)) return reply.body.toString('utf8');
+/** The whole file as text (a playlist: small). */
+async function fileText(file: ContentFile): Promise<string> {
+  const bytes = file.read();
+  if (Buffer.isBuffer(bytes)) return bytes.toString('utf8');
   const chunks: Buffer[] = [];
-  for await (const c of reply.body) chunks.push(Buffer.from(c));
+  for await (const c of bytes) chunks.push(Buffer.from(c));
   return Buffer.concat(chunks).toString('utf8');
 }

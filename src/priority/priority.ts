@@ -6,6 +6,12 @@ export interface Priority {
 
 export const DEFAULT_PRIORITY: Priority = Object.freeze({ urgency: 3, incremental: false });
 
+/** The priority a response is sent at, and who chose it. */
+export interface AppliedPriority extends Priority {
+  /** `client`: its Priority field or PRIORITY_UPDATE; `server`: our default for the resource class. */
+  chosenBy: 'client' | 'server';
+}
+
 /**
  * Parses a `Priority` field value (RFC 9218 §4, a Structured Field Dictionary) leniently:
  * unknown keys and malformed members are ignored as §4 requires, out-of-range urgency is

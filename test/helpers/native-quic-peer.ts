@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NativeH3Server, type NativeH3Request, type NativeH3ServerOptions } from '../../src/native/quic.js';
+import { NativeH3Server } from '../../src/native/quic-server.js';
+import type { NativeRequest as NativeH3Request } from '../../src/native/quic-request.js';
+import type { NativeH3ServerOptions } from '../../src/native/quic.js';
 import { makeTestCerts, type TestCerts } from './certs.js';
 import { run, type RunResult } from './run.js';
 import { scratchDir } from './scratch.js';
@@ -50,13 +52,15 @@ export function gtlsclient(port: number, paths: string[], opts: GtlsOptions = {}
 }
 
 /** An async iterable over `body` in `chunkBytes` pieces that reports each pull. */
-export function chunked(body: Buffer, chunkBytes: number, onPull?: (offset: number) => void): AsyncIterable<Uint8Array> {
-  return {
-    async *[Symbol.asyncIterator]() {
-      for (let off = 0; off < body.length; off += chunkBytes) {
-        onPull?.(off);
-        yield body.subarray(off, Math.min(off + chunkBytes, body.length));
-      }
-    },
-  };
+/**
+ * Answers `req` with `body` streamed in pieces of `chunkBytes`, each pushed when the engine pulls
+ * (push false: wait for `pulled`); `onPull` is told each piece's offset as it is taken.
+ */
+export async function respondStreamed(req: NativeH3Request, headers: Array<[string, string]>, body: Buffer, chunkBytes: number, onPull?: (offset: number) => void): Promise<void> {
+  req.respond(200, headers, null, undefined, true);
+  for (let off = 0; off < body.length; off += chunkBytes) {
+    onPull?.(off);
+    if (!req.push(body.subarray(off, Math.min(off + chunkBytes, body.length))) && !req.closed) await req.pulled();
+  }
+  req.push(null);
 }

@@ -3,7 +3,9 @@
 // Answers every request with BODY_BYTES of zeros, prints "ready <port>" once listening and one
 // JSON line of the connection's statistics when a response stream closes. Ends on SIGTERM.
 import { readFileSync } from 'node:fs';
-import { NativeH3Server, type NativeH3Request, type NativeH3ServerOptions } from '../../src/native/quic.js';
+import { NativeH3Server } from '../../src/native/quic-server.js';
+import type { NativeRequest as NativeH3Request } from '../../src/native/quic-request.js';
+import type { NativeH3ServerOptions } from '../../src/native/quic.js';
 
 const opts = JSON.parse(readFileSync(process.argv[2] as string, 'utf8')) as NativeH3ServerOptions & { bodyBytes: number };
 const { bodyBytes, ...serverOpts } = opts;

@@ -7,6 +7,7 @@
 
 #include <gnutls/gnutls.h>
 
+#include <cstring>
 #include <memory>
 #include <string>
 #include <utility>
@@ -220,6 +221,10 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
     std::string err;
     if (listening_ || !server_->listen(&err)) {
       Napi::Error e = Napi::Error::New(env, listening_ ? "already listening" : err);
+      // Bind failures carry the errno name (EADDRINUSE, EACCES…), others a code of their own.
+      const int errnum = server_->socket().open_errno();
+      const char* name = errnum != 0 ? strerrorname_np(errnum) : nullptr;
+      e.Set("code", Napi::String::New(env, name != nullptr ? name : (listening_ ? "EALREADY" : "ESETUP")));
       e.ThrowAsJavaScriptException();
       return env.Undefined();
     }

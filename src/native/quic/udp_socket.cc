@@ -85,6 +85,7 @@ bool UdpSocket::open(const ServerOptions& opts, std::string* err) {
 
   fd_ = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
   if (fd_ < 0) {
+    open_errno_ = errno;
     *err = errno_text("socket " + where, errno);
     return false;
   }
@@ -103,12 +104,14 @@ bool UdpSocket::open(const ServerOptions& opts, std::string* err) {
   set_int(fd_, SOL_SOCKET, SO_SNDBUF, 4 << 20);
   set_int(fd_, SOL_SOCKET, SO_RCVBUF, 4 << 20);
   if (bind(fd_, bind_addr.sa(), bind_addr.len) != 0) {
+    open_errno_ = errno;
     *err = errno_text("bind " + where, errno);
     close();
     return false;
   }
   local_.len = sizeof(local_.storage);
   if (getsockname(fd_, local_.sa(), &local_.len) != 0) {
+    open_errno_ = errno;
     *err = errno_text("getsockname " + where, errno);
     close();
     return false;

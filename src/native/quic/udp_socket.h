@@ -35,6 +35,8 @@ class UdpSocket {
 
   /** Binds; on failure `err` reads like "bind 127.0.0.1:443: EADDRINUSE: Address already in use". */
   bool open(const ServerOptions& opts, std::string* err);
+  /** The errno of the system call that made open() fail (0 when it was not one). */
+  int open_errno() const { return open_errno_; }
   void close();
   int fd() const { return fd_; }
   const Addr& local() const { return local_; }
@@ -50,6 +52,7 @@ class UdpSocket {
 
  private:
   int fd_ = -1;
+  int open_errno_ = 0;
   Addr local_;
   TxQueue tx_;
   std::array<std::array<uint8_t, kMaxDatagram>, kBatch> bufs_{};

@@ -1,15 +1,10 @@
 import http2 from 'node:http2';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import type { Exchange } from '../../http/exchange.js';
 import type { Credentials } from '../../tls/credentials.js';
 import type { TicketKeys } from '../../tls/ticket-keys.js';
 import type { ListenerOptions } from '../listener-options.js';
-import { DEFAULT_PRIORITY, parsePriority } from '../../priority/priority.js';
 import { ConnectionSchedulers } from '../connection-schedulers.js';
-import { pumpBody } from '../pump.js';
-import { requestIdSource } from '../request-ids.js';
-import { splitTarget, toFieldMap } from '../fields.js';
 import { listenTcp } from './listen.js';
 import { ConnectionDrainer } from './drainer.js';
 import { TCP_LIMITS } from './limits.js';
@@ -18,7 +13,7 @@ import { SessionBacklogs } from './session-backlogs.js';
 import { AddressCaps, type CapRefusal } from '../address-caps.js';
 import { HeadDeadlines } from './head-deadlines.js';
 import { tcpBytesReadReader } from './session-socket.js';
-import { refuseRestOfBody } from './refuse-rest-of-body.js';
+import { NodeResponseSink } from '../node-response-sink.js';
 
 /** Ticket keys are 48-byte OpenSSL keys. */
 export type TcpTransportOptions = ListenerOptions & {
@@ -82,7 +77,6 @@ export async function startTcpTransport(opts: TcpTransportOptions): Promise<TcpT
   const log = opts.logger.child({ transport: 'tcp' });
   // HTTP/3 listens on the same port number over UDP (RFC 9114 §3.1.1 discovery via Alt-Svc).
   let altSvc = '';
-  const nextId = requestIdSource('t');
   const drainer = new ConnectionDrainer();
   const schedulers = new ConnectionSchedulers<object>();
   const counts: TcpStats = { handshakes: 0, resumed: 0, refused: { limit: 0, per_ip: 0 }, headTimeouts: 0 };
@@ -140,57 +134,38 @@ export async function startTcpTransport(opts: TcpTransportOptions): Promise<TcpT
   });
   server.on('tlsClientError', (err) => log.debug({ err: err.message }, 'tls handshake failed'));
   server.on('request', (req, res) => {
-    const started = performance.now();
     const aborts = new AbortController();
     res.once('close', () => {
       if (!res.writableFinished) aborts.abort();
     });
     const protocol = req.httpVersionMajor === 2 ? 'h2' : 'http/1.1';
-    const target = req.url;
-    const headers = toFieldMap(Object.entries(req.headers));
-    const exchange: Exchange = {
-      id: nextId(),
-      method: req.method,
-      target,
-      ...splitTarget(target),
-      authority: req.authority ?? headers.get('host') ?? '',
-      headers,
-      protocol,
-      earlyData: false,
-      clientPriority: parsePriority(headers.get('priority')),
-      remoteAddress: req.socket.remoteAddress ?? '',
-      signal: aborts.signal,
-      body: () => req.iterator({ destroyOnReturn: false }),
-    };
     // HTTP/1.1 only: an HTTP/2 request's `socket` is a per-stream proxy, and sessions drain by GOAWAY.
     const h1Socket = protocol === 'http/1.1' ? (req.socket as TLSSocket) : undefined;
-    if (h1Socket) drainer.requestStarted(h1Socket);
-    void (async () => {
-      const reply = await opts.core.handle(exchange);
-      // HTTP/2 multiplexes: order this body against the connection's others (RFC 9218).
-      const session = req.stream?.session;
-      const turn = session ? schedulers.open(session, reply.priority ?? DEFAULT_PRIORITY) : undefined;
-      const fields: Record<string, string> = { ...reply.headers, 'alt-svc': altSvc };
-      // HTTP/1.1 cannot skip an unread request body: the connection ends with this response.
-      if (protocol === 'http/1.1' && (drainer.draining || !req.complete)) fields.connection = 'close';
-      let bytesSent = 0;
-      try {
-        res.writeHead(reply.status, fields);
-        bytesSent = await pumpBody(reply.body, res, aborts.signal, turn, session ? backlogs.of(session) : undefined, reply.intact);
-      } catch (err) {
-        log.warn({ reqId: exchange.id, err: (err as Error).message }, 'response aborted');
-        aborts.abort();
-        // An error code, so an HTTP/2 client cannot take the cut body for a whole one.
-        if (req.stream) req.stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
-        else res.destroy();
-      } finally {
-        // A complete response before the whole request: the rest of the body is refused.
-        if (req.stream && !req.stream.endAfterHeaders) refuseRestOfBody(req.stream);
-        turn?.done();
-        if (h1Socket) drainer.requestFinished(h1Socket);
-        opts.core.completed(exchange, reply, started, { bytesSent, aborted: aborts.signal.aborted });
-      }
-    })();
+    if (h1Socket) {
+      drainer.requestStarted(h1Socket);
+      res.once('close', () => drainer.requestFinished(h1Socket));
+    }
+    const session = req.stream?.session;
+    const sink = new NodeResponseSink(req, res, aborts.signal, {
+      altSvc,
+      draining: drainer.draining,
+      schedulers,
+      backlog: session ? backlogs.of(session) : undefined,
+    });
+    opts.core.serve(
+      {
+        method: req.method,
+        target: req.url,
+        authority: req.authority ?? '',
+        fields: Object.entries(req.headers),
+        protocol,
+        earlyData: false,
+        remoteAddress: req.socket.remoteAddress ?? '',
+        signal: aborts.signal,
+        body: () => req.iterator({ destroyOnReturn: false }),
+      },
+      sink,
+    );
   });
   // Idle connections (no stream activity) are closed; players reconnect cheaply.
   server.setTimeout(opts.idleTimeoutMs);

@@ -1,11 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { createSecureServer, type Http3ServerSession, type ServerHttp3Stream, type IncomingHeaders } from '@currentspace/http3';
-import type { Exchange } from '../../http/exchange.js';
-import { DEFAULT_PRIORITY, parsePriority } from '../../priority/priority.js';
+import type { AppliedPriority, Completion, ResponseSink } from '../../http/exchange.js';
+import { drained } from '../drained.js';
+import type { ScheduledStream } from '../../priority/send-scheduler.js';
 import { ConnectionSchedulers } from '../connection-schedulers.js';
-import { pumpBody } from '../pump.js';
-import { requestIdSource } from '../request-ids.js';
-import { splitTarget, toFieldMap } from '../fields.js';
 import type { UdpTransport, UdpTransportOptions } from './transport.js';
 
 /**
@@ -37,7 +35,6 @@ export function startCurrentspaceEngine(opts: UdpTransportOptions): Promise<UdpT
   });
   (server as unknown as { _createH2Server: () => NoTcpListener })._createH2Server = () => new NoTcpListener();
   const log = opts.logger.child({ transport: 'udp', engine: 'currentspace' });
-  const nextId = requestIdSource('q');
   let draining = false;
   const schedulers = new ConnectionSchedulers<number>();
   // Streams know their connection only by handle; sessions carry the peer address.
@@ -47,50 +44,30 @@ export function startCurrentspaceEngine(opts: UdpTransportOptions): Promise<UdpT
     sessions.set(handle, session);
     session.once('close', () => sessions.delete(handle));
   });
-  server.on('stream', (stream: ServerHttp3Stream, headers: IncomingHeaders) => {
-    void serveStream(stream, headers);
-  });
+  server.on('stream', (stream: ServerHttp3Stream, headers: IncomingHeaders) => serveStream(stream, headers));
 
-  async function serveStream(stream: ServerHttp3Stream, raw: IncomingHeaders): Promise<void> {
-    const started = performance.now();
+  function serveStream(stream: ServerHttp3Stream, raw: IncomingHeaders): void {
     const aborts = new AbortController();
     stream.once('close', () => {
       if (!stream.writableFinished) aborts.abort();
     });
     stream.on('error', (err) => log.debug({ err: err.message }, 'stream error'));
-    const target = String(raw[':path'] ?? '/');
-    const headers = toFieldMap(Object.entries(raw));
     const conn = (stream as unknown as { _connHandle: number })._connHandle;
-    const exchange: Exchange = {
-      id: nextId(),
-      method: String(raw[':method'] ?? 'GET'),
-      target,
-      ...splitTarget(target),
-      authority: String(raw[':authority'] ?? headers.get('host') ?? ''),
-      headers,
-      protocol: 'h3',
-      earlyData: false,
-      clientPriority: parsePriority(headers.get('priority')),
-      remoteAddress: sessions.get(conn)?.remoteAddress ?? '',
-      signal: aborts.signal,
-      // Iterating must not destroy the duplex stream: the response still goes out on it.
-      body: () => stream.iterator({ destroyOnReturn: false }),
-    };
-    const reply = await opts.core.handle(exchange);
-    // The package exposes the connection only as an internal handle; it keys the scheduler.
-    const turn = schedulers.open(conn, reply.priority ?? DEFAULT_PRIORITY);
-    let bytesSent = 0;
-    try {
-      stream.respond({ ':status': String(reply.status), ...reply.headers }, { endStream: reply.body === null });
-      if (reply.body !== null) bytesSent = await pumpBody(reply.body, stream, aborts.signal, turn);
-    } catch (err) {
-      log.warn({ reqId: exchange.id, err: (err as Error).message }, 'response aborted');
-      aborts.abort();
-      stream.close();
-    } finally {
-      turn.done();
-      opts.core.completed(exchange, reply, started, { bytesSent, aborted: aborts.signal.aborted });
-    }
+    opts.core.serve(
+      {
+        method: String(raw[':method'] ?? 'GET'),
+        target: String(raw[':path'] ?? '/'),
+        authority: String(raw[':authority'] ?? ''),
+        fields: Object.entries(raw),
+        protocol: 'h3',
+        earlyData: false,
+        remoteAddress: sessions.get(conn)?.remoteAddress ?? '',
+        signal: aborts.signal,
+        // Iterating must not destroy the duplex stream: the response still goes out on it.
+        body: () => stream.iterator({ destroyOnReturn: false }),
+      },
+      new QuicheResponseSink(stream, conn, schedulers, aborts.signal),
+    );
   }
 
   return new Promise((resolve, reject) => {
@@ -115,4 +92,58 @@ export function startCurrentspaceEngine(opts: UdpTransportOptions): Promise<UdpT
     });
     server.listen(opts.port, opts.host);
   });
+}
+
+/** How a response leaves through `@currentspace/http3`: our SendScheduler orders bodies per connection. */
+class QuicheResponseSink implements ResponseSink {
+  readonly wholeBodies = false;
+  readonly finished: Promise<Completion>;
+  private priority: AppliedPriority | undefined;
+  private bytesSent = 0;
+
+  constructor(
+    private readonly stream: ServerHttp3Stream,
+    private readonly conn: number,
+    private readonly schedulers: ConnectionSchedulers<number>,
+    signal: AbortSignal,
+  ) {
+    this.finished = new Promise((resolve) => {
+      const done = (): void => resolve({ bytesSent: this.bytesSent, aborted: signal.aborted || !stream.writableFinished });
+      stream.once('finish', done);
+      stream.once('close', done);
+    });
+  }
+
+  head(status: number, fields: Readonly<Record<string, string>>, priority: AppliedPriority): void {
+    this.priority = priority;
+    this.stream.respond({ ':status': String(status), ...fields }, { endStream: false });
+  }
+
+  turn(): ScheduledStream | undefined {
+    // The package exposes the connection only as an internal handle; it keys the scheduler.
+    return this.priority ? this.schedulers.open(this.conn, this.priority) : undefined;
+  }
+
+  write(chunk: Uint8Array): boolean {
+    this.bytesSent += chunk.length;
+    return this.stream.write(chunk);
+  }
+
+  drain(signal: AbortSignal): Promise<void> {
+    return drained(this.stream, signal);
+  }
+
+  end(last?: Buffer): void {
+    if (this.stream.destroyed) return;
+    if (last) this.bytesSent += last.length;
+    this.stream.end(last);
+  }
+
+  flushed(): Promise<void> {
+    return new Promise((resolve) => (this.stream.destroyed ? resolve() : this.stream.write(Buffer.alloc(0), () => resolve())));
+  }
+
+  reset(): void {
+    this.stream.close();
+  }
 }

@@ -1,15 +1,15 @@
-import type { Exchange } from '../../http/exchange.js';
-import { NativeH3Server, type NativeH3Request, type NativeRefusal, type NativeReplay } from '../../native/quic.js';
+import { NativeH3Server } from '../../native/quic-server.js';
+import type { NativeRequest } from '../../native/quic-request.js';
+import type { NativeRefusal, NativeReplay } from '../../native/quic.js';
 import { loadMmap } from '../../native/mmap.js';
-import { requestIdSource } from '../request-ids.js';
-import { splitTarget, toFieldMap } from '../fields.js';
+import { NativeResponseSink } from './native-sink.js';
 import type { UdpTransport, UdpTransportOptions } from './transport.js';
 
 /**
  * HTTP/3 on our own engine (ngtcp2 + nghttp3 + GnuTLS, src/native/quic). The engine does what
  * the JavaScript side cannot do well: 0-RTT with anti-replay, RFC 9218 scheduling inside nghttp3
  * (the reply's priority applies only where the client said nothing), zero-copy Buffer bodies,
- * GSO and batched UDP I/O. This adapter only translates requests and replies.
+ * GSO and batched UDP I/O. This adapter only hands requests to the core with a sink.
  */
 export async function startNativeEngine(opts: UdpTransportOptions): Promise<UdpTransport> {
   const log = opts.logger.child({ transport: 'udp', engine: 'native' });
@@ -39,43 +39,31 @@ export async function startNativeEngine(opts: UdpTransportOptions): Promise<UdpT
     ...(opts.initialWindowPackets ? { initialWindowPackets: opts.initialWindowPackets } : {}),
     ...(opts.qlogDir ? { qlogDir: opts.qlogDir, qlogSampleRatio: opts.qlogSampleRatio ?? 1 } : {}),
   });
-  const nextId = requestIdSource('q');
-  server.on('request', (req: NativeH3Request) => void serve(req));
+  server.on('request', (req: NativeRequest) => {
+    const aborts = new AbortController();
+    req.onClose((completed) => {
+      if (!completed) aborts.abort();
+    });
+    opts.core.serve(
+      {
+        method: req.method,
+        target: req.path,
+        authority: req.authority,
+        fields: req.headers,
+        protocol: 'h3',
+        earlyData: req.earlyData,
+        clientPriority: req.clientPriority,
+        remoteAddress: req.connection.remoteAddress,
+        signal: aborts.signal,
+        body: () => req.body(),
+      },
+      new NativeResponseSink(req, aborts.signal),
+    );
+  });
   // The one line a bad request gets: the engine answered it, so no access line follows.
   server.on('refused', (r: NativeRefusal) => log.info({ status: r.status ?? undefined, code: r.reason, remote: r.remoteAddress }, 'request refused by the engine'));
   // RFC 8446 §8: the flight was captured and sent again; it gets a full handshake, its early data never runs.
   server.on('replay', (r: NativeReplay) => log.info({ remote: r.remoteAddress }, '0-RTT replay refused'));
-
-  async function serve(req: NativeH3Request): Promise<void> {
-    const started = performance.now();
-    const aborts = new AbortController();
-    req.onAbort(() => aborts.abort());
-    const headers = toFieldMap(req.headers);
-    const exchange: Exchange = {
-      id: nextId(),
-      method: req.method,
-      target: req.path,
-      ...splitTarget(req.path),
-      authority: req.authority || (headers.get('host') ?? ''),
-      headers,
-      protocol: 'h3',
-      earlyData: req.earlyData,
-      clientPriority: req.clientPriority,
-      remoteAddress: req.connection.remoteAddress,
-      signal: aborts.signal,
-      body: () => req.body,
-    };
-    const reply = await opts.core.handle(exchange);
-    req.onClose((completed, bytesSent, priority) => {
-      opts.core.completed(exchange, reply, started, { bytesSent, aborted: !completed || aborts.signal.aborted, ...(priority ? { priority } : {}) });
-    });
-    try {
-      req.respond(reply.status, Object.entries(reply.headers), reply.body, reply.priority);
-    } catch (err) {
-      log.warn({ reqId: exchange.id, err: (err as Error).message }, 'response refused by the engine');
-      req.cancel();
-    }
-  }
 
   return {
     port: server.address().port,
@@ -86,4 +74,3 @@ export async function startNativeEngine(opts: UdpTransportOptions): Promise<UdpT
     close: (graceMs) => server.close({ graceMs }),
   };
 }
-

@@ -2,7 +2,7 @@
  * Request fields as the core wants them: lowercase names, pseudo-headers dropped, repeated
  * fields joined (cookies with "; " per RFC 9113 §8.2.3, others with ", ").
  */
-export function toFieldMap(entries: Iterable<[string, string | string[] | undefined]>): Map<string, string> {
+export function toFieldMap(entries: Iterable<readonly [string, string | string[] | undefined]>): Map<string, string> {
   const map = new Map<string, string>();
   for (const [rawName, rawValue] of entries) {
     if (rawValue === undefined || rawName.startsWith(':')) continue;

@@ -1,0 +1,87 @@
+import type { Reply, ResponseSink } from './exchange.js';
+import type { ScheduledStream } from '../priority/send-scheduler.js';
+
+/** Buffers are handed over in slices of this size so a more urgent response can cut in. */
+const SLICE_BYTES = 64 * 1024;
+
+/** A body source that keeps its stream waiting longer than this yields the stream's turn. */
+const SOURCE_STALL_MS = 25;
+
+/** The body's source changed while it was being sent (a file truncated or rewritten under its mapping). */
+export class BodyChanged extends Error {
+  constructor() {
+    super('the file changed while its body was being sent');
+    this.name = 'BodyChanged';
+  }
+}
+
+/**
+ * The one body pump: hands a reply body to its sink at the pace the connection allows and ends
+ * it. A sink that takes whole bodies (the native HTTP/3 engine, zero copy) gets a Buffer in one
+ * call. Otherwise, with a `turn` from the connection's SendScheduler it writes only when its
+ * priority allows, and with the sink's `room` it writes in pieces no larger than the room it is
+ * given (a body that fits one slice is written whole: urgent small responses never wait).
+ * Resolves with the bytes handed over. Stops early when `signal` aborts; an error from a body
+ * iterator (e.g. a file that changed) rejects so the core can reset the stream instead of ending
+ * it as if complete. With `intact` (a body read straight from a file's mapping) the end waits
+ * until every byte has left and rejects with BodyChanged if the file changed under it.
+ */
+export async function pumpBody(body: Reply['body'], sink: ResponseSink, signal: AbortSignal, turn?: ScheduledStream, intact?: () => boolean): Promise<number> {
+  if (body === null) {
+    sink.end();
+    return 0;
+  }
+  if (Buffer.isBuffer(body) && (sink.wholeBodies || (intact === undefined && (turn === undefined || body.length <= SLICE_BYTES)))) {
+    if (turn) await turn.ready();
+    sink.end(body);
+    return body.length;
+  }
+  const chunks = Buffer.isBuffer(body) ? slices(body)[Symbol.iterator]() : body[Symbol.asyncIterator]();
+  let sent = 0;
+  for (;;) {
+    const next = await nextChunk(chunks, turn);
+    if (next.done || signal.aborted) break;
+    sent += await writeChunk(next.value, sink, signal, turn);
+  }
+  if (signal.aborted) return sent;
+  if (intact) {
+    // The bytes are read from the mapping as they are encrypted: only once they have left can
+    // the mapping tell whether they were the file's.
+    await sink.flushed();
+    if (!intact()) throw new BodyChanged();
+  }
+  sink.end();
+  return sent;
+}
+
+/** Writes one chunk in pieces as large as the sink's room allows, each in the stream's turn; returns the bytes handed over. */
+async function writeChunk(chunk: Uint8Array, sink: ResponseSink, signal: AbortSignal, turn: ScheduledStream | undefined): Promise<number> {
+  let sent = 0;
+  while (sent < chunk.length && !signal.aborted) {
+    if (turn) await turn.ready();
+    // Asked after the turn, so the answer is fresh when the piece is written.
+    const budget = sink.room ? await sink.room(signal) : Infinity;
+    if (signal.aborted) break;
+    const piece = chunk.subarray(sent, Math.min(chunk.length, sent + budget));
+    sent += piece.length;
+    if (!sink.write(piece)) await sink.drain(signal);
+  }
+  return sent;
+}
+
+/**
+ * Next chunk from the body source. Waiting on a slow source (an upstream, a cold disk) must not
+ * hold back the connection's other streams, so the turn is yielded if the wait drags on.
+ */
+async function nextChunk(chunks: Iterator<Uint8Array> | AsyncIterator<Uint8Array>, turn: ScheduledStream | undefined): Promise<IteratorResult<Uint8Array>> {
+  const stall = turn ? setTimeout(() => turn.idle(), SOURCE_STALL_MS) : undefined;
+  try {
+    return await chunks.next();
+  } finally {
+    clearTimeout(stall);
+  }
+}
+
+function* slices(buf: Buffer): Iterable<Buffer> {
+  for (let off = 0; off < buf.length; off += SLICE_BYTES) yield buf.subarray(off, off + SLICE_BYTES);
+}

@@ -1,0 +1,67 @@
+import type { AppliedPriority, Completion, ResponseSink } from '../../http/exchange.js';
+import type { NativeRequest } from '../../native/quic-request.js';
+
+/**
+ * How a response leaves through our HTTP/3 engine. A whole Buffer body goes to the engine in one
+ * call, without a copy (nghttp3 paces and schedules it by RFC 9218 and the engine checks it against
+ * the mmap guard as it sends); other bodies are pushed piece by piece as the engine pulls. The
+ * head is held until the body's first piece or end, so a Buffer body goes out with it in one
+ * call. A request body the response did not wait for is refused (STOP_SENDING) with the head.
+ */
+export class NativeResponseSink implements ResponseSink {
+  readonly wholeBodies = true;
+  readonly finished: Promise<Completion>;
+  private head_: { status: number; fields: Array<[string, string]>; priority: AppliedPriority } | null = null;
+  private started = false;
+
+  constructor(
+    private readonly req: NativeRequest,
+    signal: AbortSignal,
+  ) {
+    this.finished = new Promise((resolve) =>
+      req.onClose((completed, bytesSent, priority) => resolve({ bytesSent, aborted: !completed || signal.aborted, ...(priority ? { priority } : {}) })),
+    );
+  }
+
+  head(status: number, fields: Readonly<Record<string, string>>, priority: AppliedPriority): void {
+    this.head_ = { status, fields: Object.entries(fields), priority };
+  }
+
+  write(chunk: Uint8Array): boolean {
+    this.start(null, true);
+    return this.req.push(chunk);
+  }
+
+  drain(): Promise<void> {
+    return this.req.pulled();
+  }
+
+  end(last?: Buffer): void {
+    if (!this.started) {
+      this.start(last ?? null, false);
+      return;
+    }
+    if (last) this.req.push(last);
+    this.req.push(null);
+  }
+
+  flushed(): Promise<void> {
+    // The engine reads bodies as it builds packets and checks their mappings itself.
+    return Promise.resolve();
+  }
+
+  reset(): void {
+    this.req.cancel();
+  }
+
+  private start(body: Buffer | null, streaming: boolean): void {
+    if (this.started) return;
+    this.started = true;
+    const head = this.head_;
+    if (!head) throw new Error('body before head');
+    // Our default applies only where the client said nothing (the engine keeps its signal).
+    this.req.respond(head.status, head.fields, body, head.priority.chosenBy === 'server' ? head.priority : undefined, streaming);
+    // RFC 9114 §4.1.2: a complete response may come before the request is; the rest is refused.
+    this.req.stopReading();
+  }
+}

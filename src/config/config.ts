@@ -1,8 +1,7 @@
 import type { LogLevel } from '../observe/logger.js';
-import { INITIAL_WINDOW_PACKETS } from '../native/quic.js';
+import { INITIAL_WINDOW_PACKETS, type QuicCongestionControl } from '../native/quic.js';
 
-export const QUIC_CONGESTION_CONTROLS = ['bbr2', 'bbr', 'cubic', 'reno'] as const;
-export type QuicCongestionControl = (typeof QUIC_CONGESTION_CONTROLS)[number];
+export { QUIC_CONGESTION_CONTROLS, type QuicCongestionControl } from '../native/quic.js';
 /** Bounds of `quicInitialWindowPackets` (the engine's), and its default (see the README). */
 export const QUIC_INITIAL_WINDOW_PACKETS = { ...INITIAL_WINDOW_PACKETS, default: 32 } as const;
 

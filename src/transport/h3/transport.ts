@@ -1,3 +1,4 @@
+import type { NativeH3ServerStats, QuicCongestionControl } from '../../native/quic.js';
 import type { Credentials } from '../../tls/credentials.js';
 import type { TicketKeys } from '../../tls/ticket-keys.js';
 import type { ListenerOptions } from '../listener-options.js';
@@ -8,7 +9,7 @@ export interface UdpTransportOptions extends ListenerOptions {
   /** Bind with SO_REUSEPORT so several workers share the port (the kernel hashes by 4-tuple). */
   reusePort?: boolean;
   /** QUIC congestion controller, for engines that let us choose (the native one). */
-  congestionControl?: 'bbr2' | 'bbr' | 'cubic' | 'reno';
+  congestionControl?: QuicCongestionControl;
   /** QUIC initial congestion window in packets, for engines that let us choose (the native one). */
   initialWindowPackets?: number;
   /** One qlog per QUIC connection in this directory, for `qlogSampleRatio` of them (engines that write qlogs: the native one). */
@@ -37,22 +38,5 @@ export interface UdpTransport {
   close(graceMs: number): Promise<void>;
 }
 
-/** What the QUIC engine counts (totals since start, except `connections`). */
-export interface QuicStats {
-  connections: number;
-  handshakes: number;
-  resumed: number;
-  earlyDataAccepted: number;
-  earlyDataRejected: number;
-  /** Of the rejected: replays of a ClientHello the node had accepted (any worker). */
-  earlyDataReplays: number;
-  retriesSent: number;
-  statelessResetsSent: number;
-  /** Requests refused before the core saw them: 431 for an oversized header section, or reset when it never ended. */
-  headerSectionsRefused: number;
-  headerSectionsReset: number;
-  /** Handshakes in progress now. */
-  handshaking: number;
-  /** New connections refused because a cap was reached, by cap. */
-  refused: { connections: number; connectionsPerAddress: number; handshakes: number; handshakesPerAddress: number };
-}
+/** What the QUIC engine counts (totals since start, except `connections` and `handshaking`): the engine's own shape. */
+export type QuicStats = NativeH3ServerStats;

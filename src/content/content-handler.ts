@@ -54,18 +54,40 @@ export class ContentFiles {
 
 function respondWithFile(ex: Exchange, abs: string, file: ContentFile, deps: ContentHandlerDeps): Reply {
   const reply = fileReply(ex, abs, file, deps);
-  if (file.intact && reply.body !== null) reply.intact = () => (file.intact as () => boolean)();
+  if (file.intact && reply.body !== null) reply.intact = file.intact;
   return reply;
 }
 
-function fileReply(ex: Exchange, abs: string, file: ContentFile, deps: ContentHandlerDeps): Reply {
+/** The fields every answer for one version of one file carries, and its whole-file 200 fields. */
+interface FileHeads {
+  validators: Readonly<Record<string, string>>;
+  full: Readonly<Record<string, string>>;
+  type: string;
+}
+
+/**
+ * Built once per file version (a store hands out one ContentFile per version while it caches it)
+ * and shared by its answers: nobody mutates a reply's fields (the core copies to add its own).
+ */
+const headsByFile = new WeakMap<ContentFile, FileHeads>();
+
+function headsOf(abs: string, file: ContentFile): FileHeads {
+  let heads = headsByFile.get(file);
+  if (heads) return heads;
   const type = contentTypeFor(abs);
-  const headers: Record<string, string> = {
+  const validators = Object.freeze({
     etag: file.etag,
     'last-modified': new Date(file.mtimeMs).toUTCString(),
     'cache-control': cacheControlFor(abs),
     'accept-ranges': 'bytes',
-  };
+  });
+  heads = { validators, full: Object.freeze({ ...validators, 'content-type': type, 'content-length': String(file.size) }), type };
+  headsByFile.set(file, heads);
+  return heads;
+}
+
+function fileReply(ex: Exchange, abs: string, file: ContentFile, deps: ContentHandlerDeps): Reply {
+  const { validators: headers, full, type } = headsOf(abs, file);
   if (evaluateConditionals(ex, { etag: file.etag, lastModifiedMs: file.mtimeMs }) === 'not-modified') {
     return { status: 304, headers, body: null };
   }
@@ -73,9 +95,7 @@ function fileReply(ex: Exchange, abs: string, file: ContentFile, deps: ContentHa
     ? evaluateRange(ex.headers.get('range'), file.size, deps.rangePolicy)
     : { kind: 'full' as const };
   if (outcome.kind === 'unsatisfiable') throw new RangeNotSatisfiable(file.size);
-  if (outcome.kind === 'full') {
-    return { status: 200, headers: { ...headers, 'content-type': type, 'content-length': String(file.size) }, body: file.read() };
-  }
+  if (outcome.kind === 'full') return { status: 200, headers: full, body: file.read() };
   const [only, ...more] = outcome.ranges;
   if (only && more.length === 0) {
     return {

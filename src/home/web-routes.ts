@@ -1,4 +1,4 @@
-import type { Handler } from '../http/exchange.js';
+import type { Handler, Reply } from '../http/exchange.js';
 import type { Router } from '../http/router.js';
 import { HttpError, NotFound } from '../http/errors.js';
 import { contentHandler } from '../content/content-handler.js';
@@ -19,9 +19,7 @@ export function addWebRoutes(router: Router, deps: { webRoot: string; store: Con
     (file: string): Handler =>
     async (ex) => {
       try {
-        const reply = await files(ex, { path: file });
-        reply.headers['cache-control'] = 'no-cache';
-        return reply;
+        return withCacheControl(await files(ex, { path: file }), 'no-cache');
       } catch (err) {
         if (err instanceof NotFound) throw new HttpError(503, 'web_app_missing', 'The web app is not built (make web)');
         throw err;
@@ -30,9 +28,7 @@ export function addWebRoutes(router: Router, deps: { webRoot: string; store: Con
   const icon =
     (file: string): Handler =>
     async (ex) => {
-      const reply = await files(ex, { path: file });
-      reply.headers['cache-control'] = 'public, max-age=86400';
-      return reply;
+      return withCacheControl(await files(ex, { path: file }), 'public, max-age=86400');
     };
   router
     .add(['GET', 'HEAD'], '/', page('browse.html'))
@@ -41,7 +37,11 @@ export function addWebRoutes(router: Router, deps: { webRoot: string; store: Con
     .add(['GET', 'HEAD'], '/favicon.svg', icon('favicon.svg'))
     .add(['GET', 'HEAD'], '/app/*path', async (ex, params) => {
       const reply = await files(ex, { path: `app/${params.path ?? ''}` });
-      if (HASHED.test(params.path ?? '')) reply.headers['cache-control'] = 'public, max-age=31536000, immutable';
-      return reply;
+      return HASHED.test(params.path ?? '') ? withCacheControl(reply, 'public, max-age=31536000, immutable') : reply;
     });
+}
+
+/** The reply with its own cache policy (the file's fields are shared: a copy). */
+function withCacheControl(reply: Reply, cacheControl: string): Reply {
+  return { ...reply, headers: { ...reply.headers, 'cache-control': cacheControl } };
 }

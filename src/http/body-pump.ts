@@ -23,15 +23,18 @@ export class BodyChanged extends Error {
  * given (a body that fits one slice is written whole: urgent small responses never wait).
  * Resolves with the bytes handed over. Stops early when `signal` aborts; an error from a body
  * iterator (e.g. a file that changed) rejects so the core can reset the stream instead of ending
- * it as if complete. With `intact` (a body read straight from a file's mapping) the end waits
- * until every byte has left and rejects with BodyChanged if the file changed under it.
+ * it as if complete. With `intact` (a body read straight from a file's mapping) a body of more
+ * than one slice ends only once every byte has left, and rejects with BodyChanged if the file
+ * changed under it; one slice leaves in a single write at once (the window in which its file could
+ * change is microseconds, and small responses are the hot path), with the SIGBUS guard still
+ * keeping a truncation from harming the process.
  */
 export async function pumpBody(body: Reply['body'], sink: ResponseSink, signal: AbortSignal, turn?: ScheduledStream, intact?: () => boolean): Promise<number> {
   if (body === null) {
     sink.end();
     return 0;
   }
-  if (Buffer.isBuffer(body) && (sink.wholeBodies || (intact === undefined && (turn === undefined || body.length <= SLICE_BYTES)))) {
+  if (Buffer.isBuffer(body) && (sink.wholeBodies || body.length <= SLICE_BYTES || (intact === undefined && turn === undefined))) {
     if (turn) await turn.ready();
     sink.end(body);
     return body.length;

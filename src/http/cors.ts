@@ -6,10 +6,14 @@ const EXPOSED = 'Content-Range, Content-Length, Accept-Ranges, ETag, Last-Modifi
 /** Adds CORS response fields to every reply (segments are public; tokens, not origins, guard them). */
 export function withCors(ex: Exchange, reply: Reply): Reply {
   if (ex.headers.get('origin') === undefined) return reply;
-  reply.headers['access-control-allow-origin'] = '*';
-  reply.headers['access-control-expose-headers'] = EXPOSED;
-  // Lets PerformanceResourceTiming report protocol and timings to the player page.
-  reply.headers['timing-allow-origin'] = '*';
+  // A copy: a reply's fields may be shared by every answer for one file version.
+  reply.headers = {
+    ...reply.headers,
+    'access-control-allow-origin': '*',
+    'access-control-expose-headers': EXPOSED,
+    // Lets PerformanceResourceTiming report protocol and timings to the player page.
+    'timing-allow-origin': '*',
+  };
   return reply;
 }
 

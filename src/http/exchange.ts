@@ -1,5 +1,6 @@
 import type { AppliedPriority, Priority } from '../priority/priority.js';
 import type { ScheduledStream } from '../priority/send-scheduler.js';
+import type { RequestFields } from './fields.js';
 
 export type { AppliedPriority };
 
@@ -41,8 +42,8 @@ export interface Exchange {
  */
 export interface Reply {
   status: number;
-  /** Response fields with lowercase names. */
-  headers: Record<string, string>;
+  /** Response fields with lowercase names; shared between answers (one file version's), so never mutated: replace it. */
+  headers: Readonly<Record<string, string>>;
   body: Buffer | AsyncIterable<Uint8Array> | null;
   /** Stable error code when the reply reports an error; the access log and metrics label. */
   errorCode?: string;
@@ -66,8 +67,8 @@ export interface ExchangeInit {
   target: string;
   /** `:authority`, or '' when the protocol has none (HTTP/1.1: the core takes `Host`). */
   authority: string;
-  /** Request fields as the protocol library gives them: names in any case, repeated values as a list. */
-  fields: Iterable<readonly [string, string | string[] | undefined]>;
+  /** Request fields as the protocol library gives them (pairs or an object): names in any case, repeated values as a list. */
+  fields: RequestFields;
   protocol: 'http/1.1' | 'h2' | 'h3';
   earlyData: boolean;
   /**

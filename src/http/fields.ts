@@ -1,9 +1,15 @@
+type FieldValue = string | string[] | undefined;
+
+/** Request fields as protocol libraries give them: name/value pairs, or an object (node's `req.headers`). */
+export type RequestFields = Iterable<readonly [string, FieldValue]> | Readonly<Record<string, FieldValue>>;
+
 /**
  * Request fields as the core wants them: lowercase names, pseudo-headers dropped, repeated
  * fields joined (cookies with "; " per RFC 9113 §8.2.3, others with ", ").
  */
-export function toFieldMap(entries: Iterable<readonly [string, string | string[] | undefined]>): Map<string, string> {
+export function toFieldMap(fields: RequestFields): Map<string, string> {
   const map = new Map<string, string>();
+  const entries = Symbol.iterator in fields ? (fields as Iterable<readonly [string, FieldValue]>) : Object.entries(fields as Readonly<Record<string, FieldValue>>);
   for (const [rawName, rawValue] of entries) {
     if (rawValue === undefined || rawName.startsWith(':')) continue;
     const name = rawName.toLowerCase();

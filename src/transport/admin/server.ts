@@ -24,7 +24,7 @@ export async function startAdminServer(core: RequestCore, port: number): Promise
         method: req.method ?? 'GET',
         target: req.url ?? '/',
         authority: '',
-        fields: Object.entries(req.headers),
+        fields: req.headers,
         protocol: 'http/1.1',
         earlyData: false,
         remoteAddress: req.socket.remoteAddress ?? '',

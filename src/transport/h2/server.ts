@@ -157,7 +157,7 @@ export async function startTcpTransport(opts: TcpTransportOptions): Promise<TcpT
         method: req.method,
         target: req.url,
         authority: req.authority ?? '',
-        fields: Object.entries(req.headers),
+        fields: req.headers,
         protocol,
         earlyData: false,
         remoteAddress: req.socket.remoteAddress ?? '',

@@ -58,7 +58,7 @@ export function startCurrentspaceEngine(opts: UdpTransportOptions): Promise<UdpT
         method: String(raw[':method'] ?? 'GET'),
         target: String(raw[':path'] ?? '/'),
         authority: String(raw[':authority'] ?? ''),
-        fields: Object.entries(raw),
+        fields: raw,
         protocol: 'h3',
         earlyData: false,
         remoteAddress: sessions.get(conn)?.remoteAddress ?? '',

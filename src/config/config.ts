@@ -1,5 +1,3 @@
-import type { LogLevel } from '../observe/logger.js';
-
 export const QUIC_CONGESTION_CONTROLS = ['bbr2', 'bbr', 'cubic', 'reno'] as const;
 export type QuicCongestionControl = (typeof QUIC_CONGESTION_CONTROLS)[number];
 
@@ -98,6 +96,10 @@ export interface ServeConfig {
   /** The built web app (`make web`), served at `/`, `/watch/<id>` and `/app/`. */
   webRoot: string;
 }
+
+/** pino's levels; `silent` logs nothing. The logger and the CLI's --log-level take them from here. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const DEFAULT_SERVE_CONFIG: Readonly<ServeConfig> = Object.freeze({
   host: '::',

@@ -1,5 +1,5 @@
 // One connection per protocol with per-chunk arrival times, so the scenarios can see stalls.
-// h2 is node:http2; h3 is the QUIC client library behind src/transport/h3/client.ts, used
+// h2 is node:http2; h3 is the QUIC client library behind src/client/h3-client.ts, used
 // directly because H3Client buffers bodies and reports only start/headers/first byte/end.
 import http2 from 'node:http2';
 import tls from 'node:tls';

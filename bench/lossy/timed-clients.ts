@@ -4,7 +4,13 @@
 import http2 from 'node:http2';
 import tls from 'node:tls';
 import { connect as connectQuic, type Http3ClientSession } from '@currentspace/http3';
-import type { Flow } from './trace.js';
+
+/** Which packets on the link belong to a connection: its transport and ports (the local one where the client library tells it). */
+export interface Flow {
+  transport: 'tcp' | 'udp';
+  serverPort: number;
+  localPort?: number;
+}
 
 /** One response as the client saw it; times are performance.now() milliseconds. */
 export interface Transfer {

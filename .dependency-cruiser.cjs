@@ -10,11 +10,17 @@
 
 /** What each layer of src/ may import besides itself, and why. Nothing else of src/ is allowed. */
 const LAYERS = {
-  config: { may: [], why: 'config is data (schema, defaults, validation): the ground floor, it imports nothing of the node' },
+  config: {
+    may: ['native'],
+    why: 'config is data (schema, defaults, validation): it takes what the engine accepts from the engine binding, and nothing else of the node',
+  },
   priority: { may: [], why: 'RFC 9218 parsing, resource classes and send scheduling: a library, no config, no sockets' },
   media: { may: [], why: 'HLS/DASH/TTML models, packaging and rewriting: a library, no config, no sockets' },
   client: { may: [], why: 'the outgoing HTTP/3 client (edge upstreams, tests, benches): no part of the server' },
-  native: { may: ['config', 'priority'], why: 'addons and their thin wrappers: they may take the shared data types below them (priority, congestion controllers), nothing that handles requests' },
+  native: {
+    may: ['priority'],
+    why: 'addons and their typed bindings, the one home of what an engine accepts and counts (congestion controllers, window bounds, stats): the priority type, nothing that reads config or handles requests',
+  },
   cache: { may: ['native'], why: 'the mmap segment cache is a library over the mmap addon: it returns bytes and file identity, never HTTP validators' },
   http: { may: ['priority', 'config'], why: 'the core (Exchange, router, conditional, ranges, errors) knows no transport, no handler and no feature' },
   tls: { may: ['config', 'native'], why: 'certificates and ticket keys: below the transports, knows no request' },

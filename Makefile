@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_BIN := node_modules/.bin
 PORT ?= 8443
 
-.PHONY: setup system-deps deps build web native certs demo start test test-asan clean
+.PHONY: setup system-deps deps build web native certs demo start test test-asan layers clean
 
 setup: system-deps deps build certs demo
 
@@ -40,6 +40,11 @@ test:
 	$(NODE_BIN)/tsc -p web/tsconfig.json
 	$(NODE_BIN)/tap
 	$(MAKE) test-asan
+
+# Import cycles (type-only included) and imports against the layering (.dependency-cruiser.cjs);
+# test/architecture.test.ts runs the same check in the suite.
+layers:
+	$(NODE_BIN)/depcruise --config .dependency-cruiser.cjs --output-type err-long src test bench scripts web
 
 # The HTTP/3 engine's suites again with the addon built under AddressSanitizer.
 test-asan:

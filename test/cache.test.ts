@@ -6,6 +6,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { loadMmap } from '../src/native/mmap.js';
 import { SegmentCache } from '../src/cache/segment-cache.js';
+import { CachedStore } from '../src/content/cached-store.js';
+import { NotFound } from '../src/http/errors.js';
 import { scratchDir } from './helpers/scratch.js';
 
 setFlagsFromString('--expose-gc');
@@ -71,13 +73,15 @@ function cacheSuite(mode: 'mmap' | 'read'): (t: Test) => Promise<void> {
       const newBytes = randomBytes(400_000);
       const p = write(`replaced-${mode}`, oldBytes);
       const cache = make(64 * 1024 * 1024);
-      const held = (await cache.get(p)).body.subarray(1000, 300_000);
+      const first = await cache.get(p);
+      const held = first.body.subarray(1000, 300_000);
       writeFileSync(`${p}.next`, newBytes);
       renameSync(`${p}.next`, p);
       const next = await cache.get(p);
       t.ok(held.equals(oldBytes.subarray(1000, 300_000)), 'in-flight slice unchanged');
       t.ok(next.body.equals(newBytes), 'new requests get the new file');
-      t.not(next.etag, undefined);
+      t.not(next.ino, first.ino, 'the identity returned is the new inode');
+      t.equal(await cache.get(p), next, 'an unchanged file is the same version object');
     });
 
     t.test('truncated and deleted files are noticed, never read past their end', async (t) => {
@@ -89,7 +93,8 @@ function cacheSuite(mode: 'mmap' | 'read'): (t: Test) => Promise<void> {
       const after = await cache.get(p);
       t.equal(after.size, 1000);
       t.equal(after.body.length, 1000);
-      t.not(after.etag, before.etag);
+      t.equal(after.ino, before.ino, 'truncated in place: same inode, a new version');
+      t.not(after, before);
       rmSync(p);
       await t.rejects(cache.get(p), { code: 'ENOENT' });
     });
@@ -132,3 +137,21 @@ function cacheSuite(mode: 'mmap' | 'read'): (t: Test) => Promise<void> {
 
 t.test('mmap mode', cacheSuite('mmap'));
 t.test('read fallback', cacheSuite('read'));
+
+t.test('content from the cache: one ETag per file version, a new one when the file is replaced or rewritten', async (t) => {
+  const store = new CachedStore(new SegmentCache({ budgetBytes: 64 * 1024 * 1024 }));
+  const p = write('versions', randomBytes(100_000));
+  const first = await store.open(p);
+  t.match(first.etag, /^"[0-9a-z]+-[0-9a-z]+-[0-9a-z]+-[0-9a-z]+"$/);
+  t.equal(await store.open(p), first, 'an unchanged file: the same view, its ETag made once');
+  writeFileSync(`${p}.next`, randomBytes(100_000));
+  renameSync(`${p}.next`, p);
+  const renamed = await store.open(p);
+  t.not(renamed.etag, first.etag, 'replaced by rename (same size): new ETag');
+  truncateSync(p, 50_000);
+  const truncated = await store.open(p);
+  t.not(truncated.etag, renamed.etag, 'truncated in place: new ETag');
+  t.equal(truncated.size, 50_000);
+  t.equal((truncated.read() as Buffer).length, 50_000);
+  await t.rejects(store.open(join(dir, 'absent')), NotFound);
+});

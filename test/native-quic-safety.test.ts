@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NativeRequest as NativeH3Request } from '../src/native/quic-request.js';
-import { H3Client } from '../src/transport/h3/client.js';
+import { H3Client } from '../src/client/h3-client.js';
 import { gtlsclient, startNativeServer, tempDir } from './helpers/native-quic-peer.js';
 
 // The engine's defences against what arrives over UDP: Retry address validation, stateless

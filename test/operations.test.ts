@@ -167,7 +167,7 @@ t.test('a reload gives new HTTP/3 connections the new certificate; open ones kee
   const first = makeTestCerts();
   const server = await startTestServer({ media: media.dir, logLevel: 'warn' }, first);
   t.teardown(() => server.close());
-  const { H3Client } = await import('../src/transport/h3/client.js');
+  const { H3Client } = await import('../src/client/h3-client.js');
   const before = await H3Client.connect(server.origin, { ca: first.cert });
   t.teardown(() => before.close());
   t.equal((await before.request('/content/demo/master.m3u8')).status, 200);

@@ -1,10 +1,16 @@
 // One connection per protocol with per-chunk arrival times, so the scenarios can see stalls.
-// h2 is node:http2; h3 is the QUIC client library behind src/transport/h3/client.ts, used
+// h2 is node:http2; h3 is the QUIC client library behind src/client/h3-client.ts, used
 // directly because H3Client buffers bodies and reports only start/headers/first byte/end.
 import http2 from 'node:http2';
 import tls from 'node:tls';
 import { connect as connectQuic, type Http3ClientSession } from '@currentspace/http3';
-import type { Flow } from './trace.js';
+
+/** Which packets on the link belong to a connection: its transport and ports (the local one where the client library tells it). */
+export interface Flow {
+  transport: 'tcp' | 'udp';
+  serverPort: number;
+  localPort?: number;
+}
 
 /** One response as the client saw it; times are performance.now() milliseconds. */
 export interface Transfer {

@@ -1,13 +1,6 @@
 // Per-chunk arrival times of one connection's streams, thinned to a bounded trace for the JSON,
 // and the relay's link events placed on the same time axis. Pure functions.
-import type { Transfer } from './timed-clients.js';
-
-/** Which packets on the link belong to a connection: its transport and ports (the local one where the client library tells it). */
-export interface Flow {
-  transport: 'tcp' | 'udp';
-  serverPort: number;
-  localPort?: number;
-}
+import type { Flow, Transfer } from './timed-clients.js';
 
 /** A stream's cumulative body bytes over time: [ms since the requests went out, bytes so far]. */
 export interface StreamTrace {

@@ -1,20 +1,21 @@
 import { readFile, stat } from 'node:fs/promises';
 import { statSync, type Stats } from 'node:fs';
 import { loadMmap, type MmapAddon } from '../native/mmap.js';
-import { fileEtag } from '../content/content-store.js';
 import { LruBySize } from './lru.js';
 import { asCacheFileError, CacheFileError } from './errors.js';
 
-/** A cached file: `body` is the whole file (a mapping, or bytes read); ranges are `subarray`s of it. */
+/**
+ * A cached file: `body` is the whole file (a mapping, or bytes read); ranges are `subarray`s of it.
+ * Device, inode, size and mtime are the file's identity and version when it was loaded: together
+ * they change when the file is replaced, so callers derive validators (ETags) from them. One object
+ * per loaded version: a `get` that finds the file unchanged returns the same object.
+ */
 export interface CachedFile {
   body: Buffer;
   size: number;
   mtimeMs: number;
-  /** Strong validator from device, inode, size and mtime: it changes when the file is replaced. */
-  etag: string;
   /** True when `body` is a memory mapping rather than a copy. */
   mapped: boolean;
-  /** The file's identity when it was loaded. */
   ino: number;
   dev: number;
 }
@@ -150,7 +151,7 @@ export class SegmentCache {
     const fits = st.size <= this.opts.budgetBytes;
     // Larger than the whole budget: served from a read, never cached.
     const { body, ino, dev, size, mtimeMs, mapped } = fits && this.mmap ? this.mapped(absPath) : await this.read(absPath, st);
-    const file: CachedFile = { body, size, mtimeMs, mapped, ino, dev, etag: fileEtag({ dev, ino, size, mtimeMs }) };
+    const file: CachedFile = { body, size, mtimeMs, mapped, ino, dev };
     if (!fits) return file;
     while (this.lru.totalBytes + size > this.opts.budgetBytes) {
       const oldest = this.lru.oldest();

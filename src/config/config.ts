@@ -1,4 +1,3 @@
-import type { LogLevel } from '../observe/logger.js';
 import { INITIAL_WINDOW_PACKETS, type QuicCongestionControl } from '../native/quic.js';
 
 export { QUIC_CONGESTION_CONTROLS, type QuicCongestionControl } from '../native/quic.js';
@@ -109,6 +108,10 @@ export interface ServeConfig {
   /** The built web app (`make web`), served at `/`, `/watch/<id>` and `/app/`. */
   webRoot: string;
 }
+
+/** pino's levels; `silent` logs nothing. The logger and the CLI's --log-level take them from here. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const DEFAULT_SERVE_CONFIG: Readonly<ServeConfig> = Object.freeze({
   host: '::',

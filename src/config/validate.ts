@@ -1,6 +1,5 @@
-import { LOG_LEVELS } from '../observe/logger.js';
 import { ConfigError } from './errors.js';
-import { QUIC_CONGESTION_CONTROLS, QUIC_INITIAL_WINDOW_PACKETS, type ServeConfig } from './config.js';
+import { LOG_LEVELS, QUIC_CONGESTION_CONTROLS, QUIC_INITIAL_WINDOW_PACKETS, type ServeConfig } from './config.js';
 
 type Check = (value: unknown) => string | null;
 

@@ -1,6 +1,6 @@
 import http2 from 'node:http2';
 import { rootCertificates } from 'node:tls';
-import { H3Client } from '../transport/h3/client.js';
+import { H3Client } from '../client/h3-client.js';
 
 /** A streamed upstream response: status, headers and the body as chunks (with backpressure). */
 export interface StreamedResponse {

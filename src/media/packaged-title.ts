@@ -1,6 +1,5 @@
 import type { TrackKind } from './fmp4-track.js';
 import type { Language } from './languages.js';
-import type { DroppedRendition } from './rung-pruning.js';
 
 /** A byte range inside a file: `length` bytes from `offset`. */
 export interface ByteRange {
@@ -62,6 +61,15 @@ export interface SubtitleTrack {
   webVttSegments: WebVttSegment[];
   imsc1: Rendition;
   webVtt: Rendition;
+}
+
+/** A video rung the packager encoded and then left out of the title (see keepPayingRungs), and why. */
+export interface DroppedRendition {
+  id: string;
+  /** What the rung would have advertised (peak bits per second of its segments). */
+  peakBitsPerSec: number;
+  /** One line for the operator, e.g. `540p: 1330 kb/s, not below 720p's 844 kb/s`. */
+  reason: string;
 }
 
 /**

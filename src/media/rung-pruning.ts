@@ -1,13 +1,4 @@
-import type { Rendition } from './packaged-title.js';
-
-/** A video rung the packager encoded and then left out of the title, and why. */
-export interface DroppedRendition {
-  id: string;
-  /** What the rung would have advertised (peak bits per second of its segments). */
-  peakBitsPerSec: number;
-  /** One line for the operator, e.g. `540p: 1330 kb/s, not below 720p's 844 kb/s`. */
-  reason: string;
-}
+import type { DroppedRendition, Rendition } from './packaged-title.js';
 
 /**
  * How much cheaper than the rung above a rung must be, as a fraction of that rung's bandwidth with

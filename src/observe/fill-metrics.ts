@@ -1,8 +1,16 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { FillSummary } from '../edge/fill/fill-run.js';
+
+/** What a fill run reports that these metrics count; the edge's fill summary satisfies it. */
+export interface FillRunCounts {
+  filesDownloaded: number;
+  filesPresent: number;
+  filesResumed: number;
+  filesFailed: number;
+  downloadedBytes: number;
+}
 
 /** Counters of the scheduled fill; `record` is called once per run. */
-export function registerFillMetrics(registry: Registry): (result: string, summary: FillSummary | null) => void {
+export function registerFillMetrics(registry: Registry): (result: string, summary: FillRunCounts | null) => void {
   const runs = new Counter({ name: 'h3edge_fill_runs_total', help: 'Scheduled fill runs by result (complete, incomplete, failed)', labelNames: ['result'] as const, registers: [registry] });
   const files = new Counter({ name: 'h3edge_fill_files_total', help: 'Files a fill run handled, by outcome', labelNames: ['outcome'] as const, registers: [registry] });
   const bytes = new Counter({ name: 'h3edge_fill_downloaded_bytes_total', help: 'Bytes downloaded by fill runs', registers: [registry] });

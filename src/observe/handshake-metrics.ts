@@ -1,10 +1,36 @@
 import { Gauge, type Registry } from 'prom-client';
 import { registerScrapedCounter } from './scraped-counter.js';
-import type { QuicStats } from '../transport/h3/index.js';
-import type { TcpStats } from '../transport/h2/server.js';
+
+/**
+ * The TCP listener's counters these metrics read (totals since start). Declared here, not imported:
+ * the HTTP/2 transport's stats satisfy it structurally, and observe/ never depends on a transport.
+ */
+export interface TcpHandshakeCounters {
+  handshakes: number;
+  resumed: number;
+  /** Connections closed at once, by cap (the label value). */
+  refused: Readonly<Record<string, number>>;
+  headTimeouts: number;
+}
+
+/** The HTTP/3 engine's counters these metrics read (totals since start, except `connections` and `handshaking`); the engines' stats satisfy it. */
+export interface QuicHandshakeCounters {
+  connections: number;
+  handshakes: number;
+  resumed: number;
+  earlyDataAccepted: number;
+  earlyDataRejected: number;
+  earlyDataReplays: number;
+  retriesSent: number;
+  statelessResetsSent: number;
+  headerSectionsRefused: number;
+  headerSectionsReset: number;
+  handshaking: number;
+  refused: { connections: number; connectionsPerAddress: number; handshakes: number; handshakesPerAddress: number };
+}
 
 /** TLS handshakes on TCP (HTTP/2, HTTP/1.1) by resumption, connections refused by a cap and request heads too slow, read at scrape time. */
-export function registerTcpMetrics(registry: Registry, stats: () => TcpStats): void {
+export function registerTcpMetrics(registry: Registry, stats: () => TcpHandshakeCounters): void {
   registerScrapedCounter(registry, {
     name: 'h3edge_tls_handshakes_total',
     help: 'Completed TLS handshakes on TCP, by whether they resumed a session',
@@ -40,7 +66,7 @@ export function registerTicketKeyMetrics(registry: Registry, generation: () => n
 }
 
 /** The HTTP/3 engine's handshake and defence counters, read at scrape time. */
-export function registerQuicMetrics(registry: Registry, stats: () => QuicStats | null): void {
+export function registerQuicMetrics(registry: Registry, stats: () => QuicHandshakeCounters | null): void {
   new Gauge({
     name: 'h3edge_quic_connections',
     help: 'Open QUIC connections',

@@ -1,7 +1,5 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
-
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+import type { LogLevel } from '../config/config.js';
 
 /** The process logger; modules receive children of it (`logger.child({ transport })`), never import it. */
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {

@@ -1,8 +1,15 @@
 import { Gauge, type Registry } from 'prom-client';
-import type { UpstreamHealth } from '../edge/circuit-breaker.js';
+
+/** One upstream's circuit as these metrics read it; the edge's upstream health satisfies it. */
+export interface UpstreamCircuit {
+  origin: string;
+  /** `open` = the edge skips the upstream; any other state still sends it requests. */
+  state: string;
+  failures: number;
+}
 
 /** Upstream circuit state (1 = usable) and consecutive failures, read at scrape time. */
-export function registerUpstreamMetrics(registry: Registry, health: () => UpstreamHealth[]): void {
+export function registerUpstreamMetrics(registry: Registry, health: () => readonly UpstreamCircuit[]): void {
   new Gauge({
     name: 'h3edge_upstream_up',
     help: 'Whether the edge currently sends requests to this upstream (circuit closed or half-open)',

@@ -2,25 +2,16 @@ import type { Handler } from '../http/exchange.js';
 import type { Router } from '../http/router.js';
 import { NotFound } from '../http/errors.js';
 import { jsonReply, readJson } from '../http/json.js';
-import type { ContentStore } from '../content/content-store.js';
 import { playbackRequestParser } from './request-schema.js';
 import type { PlaybackService } from './playback-service.js';
-import type { KeySet } from './keyset.js';
-import { tokenContentHandler } from './token-content-handler.js';
+import { tokenContentHandler, type TokenContentDeps } from './token-content-handler.js';
 import { steeringHandler } from './steering-handler.js';
 import { clearKeyLicenseHandler } from './drm/clearkey-license.js';
 import { identityKeyHandler } from './drm/identity-key.js';
-import type { KeyStore } from './drm/key-store.js';
-import type { LicenseServers } from './drm/drm-catalog.js';
 
-export interface PlaybackRoutesDeps {
+/** The playback API's deps: the token content path's, with the whole session service. */
+export interface PlaybackRoutesDeps extends TokenContentDeps {
   service: PlaybackService;
-  keys: () => KeySet;
-  mediaRoot: string;
-  store: ContentStore;
-  keyStore: KeyStore;
-  licenseServers: LicenseServers;
-  clock: () => number;
   heartbeatIntervalSec: number;
 }
 

@@ -1,22 +1,38 @@
 import { basename } from 'node:path';
 import type { Exchange, Handler, Reply } from '../http/exchange.js';
 import { ContentFiles, contentHandler } from '../content/content-handler.js';
-import type { ContentFile } from '../content/content-store.js';
 import { contentTypeFor } from '../http/content-type.js';
 import { BadRequest } from '../http/errors.js';
 import { rewriteHlsMaster } from '../media/rewrite/hls-master.js';
 import { rewriteDashMpd } from '../media/rewrite/dash-mpd.js';
 import { addHlsMediaKeys } from '../media/rewrite/hls-keys.js';
 import type { ProtectionSignal } from '../media/rewrite/protection.js';
+import type { ContentFile, ContentStore } from '../content/content-store.js';
 import { verifyToken, type TokenClaims } from './token.js';
-import type { PlaybackRoutesDeps } from './routes.js';
+import type { KeySet } from './keyset.js';
+import type { PlaybackService } from './playback-service.js';
+import type { KeyStore } from './drm/key-store.js';
+import type { LicenseServers } from './drm/drm-catalog.js';
+
+/** What the token-guarded content path needs; the playback routes' deps satisfy it. */
+export interface TokenContentDeps {
+  /** Admits a session's media request (stream limit) and ranks CDNs for steering. */
+  service: Pick<PlaybackService, 'admitMedia' | 'rankFor'>;
+  /** The shared key set tokens are verified against; read per request so rotations apply. */
+  keys: () => KeySet;
+  mediaRoot: string;
+  store: ContentStore;
+  keyStore: KeyStore;
+  licenseServers: LicenseServers;
+  clock: () => number;
+}
 
 /**
  * `/t/<token>/content/<titleId>/…`: verifies the token offline against the shared key set (any
  * edge can), then serves like /content. Playlists and the MPD are rewritten for the session:
  * renditions above its limits removed, content steering and DRM signalling added.
  */
-export function tokenContentHandler(deps: PlaybackRoutesDeps): Handler {
+export function tokenContentHandler(deps: TokenContentDeps): Handler {
   const serveFile = contentHandler({ root: deps.mediaRoot, store: deps.store });
   const files = new ContentFiles(deps.mediaRoot, deps.store);
   return async (ex, params) => {
@@ -41,13 +57,13 @@ export function tokenContentHandler(deps: PlaybackRoutesDeps): Handler {
   };
 }
 
-function rewriteMaster(ex: Exchange, text: string, claims: TokenClaims, protection: ProtectionSignal | undefined, deps: PlaybackRoutesDeps): string {
+function rewriteMaster(ex: Exchange, text: string, claims: TokenClaims, protection: ProtectionSignal | undefined, deps: TokenContentDeps): string {
   const cdns = deps.service.rankFor(ex);
   const steering = cdns.length > 1 ? { serverUri: `https://${claims.api}/v1/steering/${claims.sid}`, pathwayId: '.' } : undefined;
   return rewriteHlsMaster(text, { maxHeight: claims.maxH, maxBandwidth: claims.maxBw }, steering, protection);
 }
 
-function rewriteMpd(ex: Exchange, text: string, claims: TokenClaims, token: string, protection: ProtectionSignal | undefined, deps: PlaybackRoutesDeps): string {
+function rewriteMpd(ex: Exchange, text: string, claims: TokenClaims, token: string, protection: ProtectionSignal | undefined, deps: TokenContentDeps): string {
   const cdns = deps.service.rankFor(ex);
   const steering =
     cdns.length > 1
@@ -60,7 +76,7 @@ function rewriteMpd(ex: Exchange, text: string, claims: TokenClaims, token: stri
 }
 
 /** DRM signalling for an encrypted title: license URLs per system, ClearKey bound to the session. */
-async function protectionFor(claims: TokenClaims, deps: PlaybackRoutesDeps): Promise<ProtectionSignal | undefined> {
+async function protectionFor(claims: TokenClaims, deps: TokenContentDeps): Promise<ProtectionSignal | undefined> {
   const keys = await deps.keyStore.get(claims.tid);
   const first = keys?.keys[0];
   if (!keys || !first) return undefined;

@@ -1,5 +1,5 @@
 import http2 from 'node:http2';
-import { H3Client, type H3Response } from '../../src/transport/h3/client.js';
+import { H3Client, type H3Response } from '../../src/client/h3-client.js';
 
 /** A buffered response with performance.now() timings, the same shape for both protocols. */
 export type SimpleResponse = H3Response;

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../../config/errors.js';
-import { createLogger, LOG_LEVELS, type LogLevel } from '../../observe/logger.js';
+import { LOG_LEVELS, type LogLevel } from '../../config/config.js';
+import { createLogger } from '../../observe/logger.js';
 import { loadKeySet } from '../../playback/keyset.js';
 import { runFill } from '../../edge/fill/fill-run.js';
 import { insideWindow, parseFillWindow } from '../../edge/fill/fill-window.js';

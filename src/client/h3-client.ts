@@ -25,8 +25,10 @@ export interface ResponseTimings {
 }
 
 /**
- * HTTP/3 client on one QUIC connection, used for upstream fetches and by tests. Requests are
- * multiplexed; responses are buffered whole (segments are bounded in size).
+ * HTTP/3 client on one QUIC connection, used by the edge's upstream fetches, by tests and by
+ * benches. Requests are multiplexed; responses are buffered whole (segments are bounded in size).
+ * It is no part of the server's transports (`transport/` is what the node listens with), so those
+ * who fetch import it from here.
  */
 export class H3Client {
   private constructor(private readonly session: Http3ClientSession, private readonly authority: string) {}

@@ -12,7 +12,7 @@ import { SessionTickets } from './session-tickets.js';
 import { SessionBacklogs } from './session-backlogs.js';
 import { AddressCaps, type CapRefusal } from '../address-caps.js';
 import { HeadDeadlines } from './head-deadlines.js';
-import { tcpBytesReadReader } from './session-socket.js';
+import { clearClosedSessionTimer, tcpBytesReadReader } from './session-socket.js';
 import { NodeResponseSink } from '../node-response-sink.js';
 
 /** Ticket keys are 48-byte OpenSSL keys. */
@@ -128,6 +128,7 @@ export async function startTcpTransport(opts: TcpTransportOptions): Promise<TcpT
   });
   const backlogs = new SessionBacklogs(log);
   server.on('session', (session) => {
+    session.once('close', () => clearClosedSessionTimer(session));
     drainer.trackSession(session);
     backlogs.track(session);
     headDeadlines.track(session, tcpBytesReadReader(session));

@@ -190,13 +190,10 @@ t.test('attacks', async (t) => {
     let cutOff = false;
     await duringAttack(t, server, 'stream exhaustion', async () => {
       // A window of 0: the server can send heads but no body, so every stream it accepts stays open.
-      const { socket, received, closed } = await rawH2(server.port, server.certs.cert, initialWindowSetting(0));
+      const { socket, received, closed, until } = await rawH2(server.port, server.certs.cert, initialWindowSetting(0));
       let stopped = false;
       void closed.then(() => (stopped = true));
       const count = (type: number): number => received.filter((f) => f.type === type).length;
-      const until = async (done: () => boolean): Promise<void> => {
-        for (let i = 0; i < 250 && !stopped && !done(); i++) await new Promise((r) => setTimeout(r, 20));
-      };
       // Once the server acknowledged our SETTINGS (an empty SETTINGS frame), `over` streams more than it allows, in one write.
       await until(() => received.some((f) => f.type === FRAME.SETTINGS && f.payload.length === 0));
       const block = getHeaderBlock('/content/demo/v/seg-9.m4s');

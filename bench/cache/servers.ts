@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
-import { stopper, waitForOutput } from '../common/processes.js';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { stopper, waitForFile, waitForOutput } from '../common/processes.js';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface BenchServer {
@@ -9,6 +9,8 @@ export interface BenchServer {
   port: number;
   /** URL path prefix under which the workload's files are served. */
   prefix: string;
+  /** False for a server without HTTP/3 (nginx-light): its HTTP/3 workloads are left out. */
+  http3?: boolean;
   stop(): Promise<void>;
 }
 
@@ -45,6 +47,59 @@ export async function startCaddy(media: string, port: number, cert: string, key:
   const child = spawn('caddy', ['run', '--config', caddyfile, '--adapter', 'caddyfile'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: work } });
   await waitForOutput(child, /serving initial configuration|server running/, 'caddy', 20_000);
   return { name: 'caddy', pid: child.pid as number, port, prefix: '/', stop: stopper(child) };
+}
+
+/** nginx worker processes: one, as h3edge runs one process in this benchmark (CPU is counted over master and worker). */
+export const NGINX_WORKERS = 1;
+
+/**
+ * nginx (Debian's nginx-light) serving the same files over HTTP/2 with sendfile and TLS 1.3: what
+ * an operator would pick for static video, the anchor on HTTP/2. Runs in the foreground on an
+ * unprivileged port with its config, pid file, logs and temp paths under `work/nginx`; ready once
+ * its pid file appears (written after the listening socket is open).
+ */
+export async function startNginx(media: string, port: number, cert: string, key: string, work: string): Promise<BenchServer> {
+  const dir = join(work, 'nginx');
+  mkdirSync(join(dir, 'tmp'), { recursive: true });
+  const conf = join(dir, 'nginx.conf');
+  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((k) => `  ${k}_temp_path ${join(dir, 'tmp', k)};`).join('\n');
+  writeFileSync(
+    conf,
+    `worker_processes ${NGINX_WORKERS};
+daemon off;
+pid ${join(dir, 'nginx.pid')};
+error_log ${join(dir, 'error.log')} warn;
+events {
+  worker_connections 4096;
+}
+http {
+  include /etc/nginx/mime.types;
+  types { video/iso.segment m4s; application/vnd.apple.mpegurl m3u8; }
+  default_type application/octet-stream;
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  tcp_nodelay on;
+  # One h2load connection carries up to REQUESTS / 4 requests: no GOAWAY mid-run.
+  keepalive_requests 1000000;
+${temp}
+  server {
+    listen 127.0.0.1:${port} ssl http2;
+    ssl_certificate ${cert};
+    ssl_certificate_key ${key};
+    ssl_protocols TLSv1.3;
+    root ${media};
+  }
+}
+`,
+  );
+  // -e: the startup error log too, before the config's error_log takes over (the default is /var/log/nginx).
+  const args = ['-p', dir, '-c', conf, '-e', join(dir, 'error.log')];
+  const check = spawnSync('nginx', [...args, '-t', '-q'], { encoding: 'utf8' });
+  if (check.status !== 0) throw new Error(`nginx rejected its config: ${check.stderr}${readFileSync(join(dir, 'error.log'), 'utf8').slice(-600)}`);
+  const child = spawn('nginx', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  await waitForFile(join(dir, 'nginx.pid'), child, 'nginx', 20_000);
+  return { name: 'nginx', pid: child.pid as number, port, prefix: '/', http3: false, stop: stopper(child) };
 }
 
 /** ngtcp2's own HTTP/3 server (C, GnuTLS) on the same files: the ceiling for our engine. */

@@ -1,5 +1,6 @@
 import type { Reply, ResponseSink } from './exchange.js';
 import type { ScheduledStream } from '../priority/send-scheduler.js';
+import type { RequestSignal } from './request-signal.js';
 
 /**
  * Without a measure of the connection (`room`), buffers are handed over in slices of this size so
@@ -39,7 +40,7 @@ export class BodyChanged extends Error {
  * change is microseconds, and small responses are the hot path), with the SIGBUS guard still
  * keeping a truncation from harming the process.
  */
-export async function pumpBody(body: Reply['body'], sink: ResponseSink, signal: AbortSignal, turn?: ScheduledStream, intact?: () => boolean): Promise<number> {
+export async function pumpBody(body: Reply['body'], sink: ResponseSink, signal: RequestSignal, turn?: ScheduledStream, intact?: () => boolean): Promise<number> {
   if (body === null) {
     sink.end();
     return 0;
@@ -68,7 +69,7 @@ export async function pumpBody(body: Reply['body'], sink: ResponseSink, signal: 
 }
 
 /** Writes one chunk in pieces as large as the sink's room allows (a slice without it), each in the stream's turn; returns the bytes handed over. */
-async function writeChunk(chunk: Uint8Array, sink: ResponseSink, signal: AbortSignal, turn: ScheduledStream | undefined): Promise<number> {
+async function writeChunk(chunk: Uint8Array, sink: ResponseSink, signal: RequestSignal, turn: ScheduledStream | undefined): Promise<number> {
   let sent = 0;
   while (sent < chunk.length && !signal.aborted) {
     if (turn) await turn.ready();

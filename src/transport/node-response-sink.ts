@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Completion, ResponseSink } from '../http/exchange.js';
 import { drained } from './drained.js';
+import type { RequestSignal } from '../http/request-signal.js';
 
 /** What a listener shares with every response it sinks. */
 export interface NodeSinkContext {
@@ -38,7 +39,7 @@ export class NodeResponseSink implements ResponseSink {
   constructor(
     private readonly req: Http2ServerRequest | IncomingMessage,
     res: Http2ServerResponse | ServerResponse,
-    private readonly signal: AbortSignal,
+    private readonly signal: RequestSignal,
     private readonly ctx: NodeSinkContext,
   ) {
     this.res = res as NodeResponse;
@@ -61,7 +62,7 @@ export class NodeResponseSink implements ResponseSink {
     return this.res.write(chunk);
   }
 
-  drain(signal: AbortSignal): Promise<void> {
+  drain(signal: RequestSignal): Promise<void> {
     return drained(this.res, signal);
   }
 

@@ -15,6 +15,7 @@ import { HeadDeadlines } from './head-deadlines.js';
 import { clearClosedSessionTimer, tcpBytesReadReader } from './session-socket.js';
 import { NodeResponseSink } from '../node-response-sink.js';
 import { H2StreamSink } from './stream-sink.js';
+import { RequestAbort } from '../../http/request-signal.js';
 
 /** Ticket keys are 48-byte OpenSSL keys. */
 export type TcpTransportOptions = ListenerOptions & {
@@ -137,7 +138,7 @@ export async function startTcpTransport(opts: TcpTransportOptions): Promise<TcpT
   server.on('tlsClientError', (err) => log.debug({ err: err.message }, 'tls handshake failed'));
   // HTTP/1.1 (ALPN http/1.1) through node:http's objects.
   server.on('request', (req, res) => {
-    const aborts = new AbortController();
+    const aborts = new RequestAbort();
     res.once('close', () => {
       if (!res.writableFinished) aborts.abort();
     });
@@ -169,7 +170,7 @@ export async function startTcpTransport(opts: TcpTransportOptions): Promise<TcpT
     // As node's compatibility layer did: a client waiting to send its body is told to go ahead.
     if (headers.expect === '100-continue') stream.additionalHeaders({ ':status': 100 });
     const session = stream.session;
-    const aborts = new AbortController();
+    const aborts = new RequestAbort();
     const sink = new H2StreamSink(stream, aborts, { altSvc, schedulers, backlog: session ? backlogs.of(session) : undefined });
     opts.core.serve(
       {

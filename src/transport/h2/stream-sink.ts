@@ -5,6 +5,7 @@ import type { ConnectionSchedulers } from '../connection-schedulers.js';
 import { drained } from '../drained.js';
 import type { SendBacklog } from './send-backlog.js';
 import { refuseRestOfBody } from './refuse-rest-of-body.js';
+import type { RequestAbort, RequestSignal } from '../../http/request-signal.js';
 
 /** What an HTTP/2 listener shares with every response it sinks. */
 export interface H2SinkContext {
@@ -33,15 +34,14 @@ export class H2StreamSink implements ResponseSink {
 
   constructor(
     private readonly stream: ServerHttp2Stream,
-    aborts: AbortController,
+    aborts: RequestAbort,
     private readonly ctx: H2SinkContext,
   ) {
-    const signal = aborts.signal;
     this.finished = new Promise((resolve) => {
       stream.once('close', () => {
         const whole = stream.writableFinished && stream.rstCode === http2.constants.NGHTTP2_NO_ERROR;
         if (!whole) aborts.abort();
-        resolve({ bytesSent: this.bytesSent, aborted: signal.aborted });
+        resolve({ bytesSent: this.bytesSent, aborted: aborts.aborted });
       });
     });
   }
@@ -58,7 +58,7 @@ export class H2StreamSink implements ResponseSink {
     return session && this.priority ? this.ctx.schedulers.open(session, this.priority) : undefined;
   }
 
-  get room(): ((signal: AbortSignal) => Promise<number>) | undefined {
+  get room(): ((signal: RequestSignal) => Promise<number>) | undefined {
     const backlog = this.ctx.backlog;
     return backlog ? (signal) => backlog.room(signal) : undefined;
   }
@@ -68,7 +68,7 @@ export class H2StreamSink implements ResponseSink {
     return this.stream.write(chunk);
   }
 
-  drain(signal: AbortSignal): Promise<void> {
+  drain(signal: RequestSignal): Promise<void> {
     return drained(this.stream, signal);
   }
 

@@ -4,6 +4,7 @@ import type { NativeRefusal, NativeReplay } from '../../native/quic.js';
 import { loadMmap } from '../../native/mmap.js';
 import { NativeResponseSink } from './native-sink.js';
 import type { UdpTransport, UdpTransportOptions } from './transport.js';
+import { RequestAbort } from '../../http/request-signal.js';
 
 /**
  * HTTP/3 on our own engine (ngtcp2 + nghttp3 + GnuTLS, src/native/quic). The engine does what
@@ -40,7 +41,7 @@ export async function startNativeEngine(opts: UdpTransportOptions): Promise<UdpT
     ...(opts.qlogDir ? { qlogDir: opts.qlogDir, qlogSampleRatio: opts.qlogSampleRatio ?? 1 } : {}),
   });
   server.on('request', (req: NativeRequest) => {
-    const aborts = new AbortController();
+    const aborts = new RequestAbort();
     req.onClose((completed) => {
       if (!completed) aborts.abort();
     });

@@ -21,8 +21,11 @@ export interface ProtocolClient {
   close(): Promise<void>;
 }
 
-export async function h2Client(origin: string, ca: Buffer): Promise<ProtocolClient> {
-  const session = http2.connect(origin, { ca });
+export async function h2Client(origin: string, ca: Buffer, opts: { streamWindowBytes?: number } = {}): Promise<ProtocolClient> {
+  const window = opts.streamWindowBytes;
+  const session = http2.connect(origin, { ca, ...(window ? { settings: { initialWindowSize: window } } : {}) });
+  // The connection's window starts at 64 KB whatever the settings say (RFC 9113 §6.9.2).
+  if (window) session.once('connect', () => session.setLocalWindowSize(4 * window));
   await new Promise<void>((resolve, reject) => {
     session.once('connect', () => resolve());
     session.once('error', reject);
@@ -58,8 +61,8 @@ export async function h2Client(origin: string, ca: Buffer): Promise<ProtocolClie
   };
 }
 
-export async function h3Client(origin: string, ca: Buffer): Promise<ProtocolClient> {
-  const client = await H3Client.connect(origin, { ca });
+export async function h3Client(origin: string, ca: Buffer, opts: { streamWindowBytes?: number } = {}): Promise<ProtocolClient> {
+  const client = await H3Client.connect(origin, { ca, ...opts });
   return { name: 'h3', request: (path, init) => client.request(path, init), close: () => client.close() };
 }
 

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { spawn, spawnSync } from 'node:child_process';
 import { stopper, waitForFile, waitForOutput } from '../common/processes.js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,7 +18,13 @@ export interface BenchServer {
 const ROOT = join(import.meta.dirname, '../..');
 
 
-/** h3edge in one process (so /proc figures are the whole server) with the given cache mode and HTTP/3 engine. */
+/**
+ * Server processes for h3edge and nginx in the HTTP/2 rows: one per core, as Caddy's Go runtime
+ * uses every core by itself (GOMAXPROCS). CPU and RSS are counted over a server's children too.
+ */
+export const SERVER_WORKERS = availableParallelism();
+
+/** h3edge with the given cache mode, HTTP/3 engine and worker count (1: one worker process under the primary). */
 export async function startH3edge(
   name: string,
   mode: 'mmap' | 'read',
@@ -27,9 +34,10 @@ export async function startH3edge(
   key: string,
   work: string,
   h3Engine: 'native' | 'currentspace' = 'native',
+  workers = 1,
 ): Promise<BenchServer> {
   const config = join(work, `${name}.json`);
-  writeFileSync(config, JSON.stringify({ cacheMode: mode, h3Engine, openContent: true, workers: 1, logLevel: 'warn', cdnProbeIntervalMs: 0 }));
+  writeFileSync(config, JSON.stringify({ cacheMode: mode, h3Engine, openContent: true, workers, logLevel: 'warn', cdnProbeIntervalMs: 0 }));
   const child = spawn(process.execPath, [join(ROOT, 'bin/h3edge.js'), 'serve', '--config', config, '--host', '127.0.0.1', '--port', String(port), '--media', media, '--cert', cert, '--key', key], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -49,8 +57,8 @@ export async function startCaddy(media: string, port: number, cert: string, key:
   return { name: 'caddy', pid: child.pid as number, port, prefix: '/', stop: stopper(child) };
 }
 
-/** nginx worker processes: one, as h3edge runs one process in this benchmark (CPU is counted over master and worker). */
-export const NGINX_WORKERS = 1;
+/** nginx worker processes: as many as h3edge's (CPU is counted over master and workers). */
+export const NGINX_WORKERS = SERVER_WORKERS;
 
 /**
  * nginx (Debian's nginx-light) serving the same files over HTTP/2 with sendfile and TLS 1.3: what

@@ -83,3 +83,17 @@ t.test('a body of several slices read from a mapping that changed is not ended: 
   await pumpBody(Buffer.alloc(1000), small, new AbortController().signal, undefined, () => (asked++, false));
   t.equal(asked, 0, 'one slice leaves in a single write, unchecked');
 });
+
+t.test("while a mapped body's bytes are leaving, its stream yields the turn: the next response goes on before the END_STREAM", async (t) => {
+  const events: string[] = [];
+  let flush: () => void = () => {};
+  const sink = { ...recordingSink({ room: async () => 1_000_000 }), flushed: () => new Promise<void>((r) => (flush = () => (events.push('flushed'), r()))) };
+  const turn: ScheduledStream = { ...anyTurn(), idle: () => void events.push('idle') };
+  const pumped = pumpBody(Buffer.alloc(200_000), sink, new AbortController().signal, turn, () => true);
+  await new Promise((r) => setImmediate(r));
+  t.same(events, ['idle'], 'the turn is given up before waiting for the bytes to leave');
+  flush();
+  await pumped;
+  t.same(events, ['idle', 'flushed']);
+  t.equal(sink.ends.length, 1, 'ended once the bytes had left and the mapping was intact');
+});

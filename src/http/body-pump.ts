@@ -60,7 +60,9 @@ export async function pumpBody(body: Reply['body'], sink: ResponseSink, signal: 
   if (signal.aborted) return sent;
   if (intact) {
     // The bytes are read from the mapping as they are encrypted: only once they have left can
-    // the mapping tell whether they were the file's.
+    // the mapping tell whether they were the file's. Meanwhile this stream has nothing to send:
+    // the next one in the connection's order goes on (the END_STREAM needs no turn).
+    turn?.idle();
     await sink.flushed();
     if (!intact()) throw new BodyChanged();
   }

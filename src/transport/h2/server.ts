@@ -163,6 +163,7 @@ export async function startTcpTransport(opts: TcpTransportOptions): Promise<TcpT
         remoteAddress: req.socket.remoteAddress ?? '',
         signal: aborts.signal,
         body: () => req.iterator({ destroyOnReturn: false }),
+        connection: backlogs.connectionOf(session, req.socket),
       },
       sink,
     );

@@ -7,6 +7,7 @@ import { startTestServer } from './helpers/server.js';
 import { h2Client, h3Client, type ProtocolClient } from './helpers/clients.js';
 import { makeTestMedia } from './helpers/media.js';
 import { scratchDir } from './helpers/scratch.js';
+import { run } from './helpers/run.js';
 import { signToken } from '../src/playback/token.js';
 import { keySetFromJson } from '../src/playback/keyset.js';
 
@@ -133,6 +134,17 @@ for (const connect of [h2Client, h3Client]) {
     t.equal(missing.headers['cmsd-dynamic'], undefined, 'not on errors');
   });
 }
+
+t.test('HTTP/1.1 (curl): CMCD read, CMSD answered with the connection\'s RTT', async (t) => {
+  const path = `/content/demo/v/seg-1.m4s?CMCD=${encodeURIComponent('bl=400,ot=v,sid="curl"')}`;
+  const r = await run('curl', ['--http1.1', '-s', '-o', '/dev/null', '-D', '-', '--cacert', server.certs.caFile, `${server.origin}${path}`], { timeoutMs: 30_000 });
+  t.equal(r.code, 0);
+  t.match(r.stdout, /^HTTP\/1\.1 200/);
+  const dynamic = /^cmsd-dynamic: (.*)\r?$/im.exec(r.stdout)?.[1] ?? '';
+  const params = decodeCmsdDynamic(dynamic)[0]?.params as { rtt?: number; mb?: number };
+  t.ok(typeof params?.rtt === 'number', `rtt from TCP_INFO (${dynamic})`);
+  t.match((await accessOf('http/1.1', path)).cmcd, { via: 'query', bl: 400, ot: 'v', sid: 'curl' }, 'the access line carries the CMCD');
+});
 
 t.test('under duress (egress over the configured limit) media responses carry du and the duress mb; lifted, the ceiling comes back', async (t) => {
   const client = await h3Client(server.origin, server.certs.cert);

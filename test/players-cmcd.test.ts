@@ -1,5 +1,6 @@
 import t from 'tap';
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -14,6 +15,10 @@ import { originBehindLink, playThroughEdge } from './helpers/edge-on-link.js';
 const { dir, titleId } = mediaWithDemoFilm();
 copyFileSync(join(import.meta.dirname, 'fixtures/players/cmcd.html'), join(dir, 'player/cmcd.html'));
 const POLL_MS = 250;
+// Segments for the priority race: four large ones for a comfortable player, one for a starving one.
+mkdirSync(join(dir, 'race/video/720p'), { recursive: true });
+for (let i = 1; i <= 4; i++) writeFileSync(join(dir, `race/video/720p/seg-${10 + i}.m4s`), randomBytes(16 * 1024 * 1024));
+writeFileSync(join(dir, 'race/video/720p/seg-20.m4s'), randomBytes(4 * 1024 * 1024));
 
 type Player = 'hls' | 'dash' | 'shaka';
 const manifestOf = (player: Player) => `/content/${titleId}/${player === 'dash' ? 'manifest.mpd' : 'master.m3u8'}`;
@@ -69,6 +74,33 @@ t.test('players in Chromium over HTTP/3', async (t) => {
       }
     }
     t.comment(`six plays in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  });
+
+  t.test("Chromium's own HTTP/3 stack: a segment for a starving player (CMCD bs) overtakes four for a comfortable one on the connection", async (t) => {
+    const page = await browser.context.newPage();
+    t.teardown(() => page.close());
+    await page.goto(`${server.origin}/content/player/cmcd.html?player=none`);
+    const order = await page.evaluate(async () => {
+      const done: string[] = [];
+      const get = (path: string, cmcd: Record<string, string>, name: string, onHead?: () => void) =>
+        fetch(path, { headers: cmcd, cache: 'no-store' }).then(async (r) => {
+          onHead?.();
+          await r.arrayBuffer();
+          done.push(name);
+        });
+      let underWay: () => void = () => {};
+      const head = new Promise<void>((resolve) => (underWay = resolve));
+      const comfortable = { 'CMCD-Request': 'bl=30000', 'CMCD-Object': 'd=4000,ot=v' };
+      const bulk = [11, 12, 13, 14].map((n) => get(`/content/race/video/720p/seg-${n}.m4s`, comfortable, `bulk${n}`, underWay));
+      await head;
+      const urgent = get('/content/race/video/720p/seg-20.m4s', { 'CMCD-Status': 'bs', 'CMCD-Request': 'bl=0', 'CMCD-Object': 'd=4000,ot=v' }, 'starving');
+      await Promise.all([...bulk, urgent]);
+      return done;
+    });
+    t.ok(order.indexOf('starving') < 2, `the starving player's segment finishes ahead of at least three of the four (order: ${order.join(' ')})`);
+    const lines = server.logs.filter((l) => l.msg === 'access' && String(l.path).startsWith('/content/race/')) as unknown as Array<{ path: string; transport: string; priority: { chosenBy: string; urgency: number } }>;
+    t.ok(lines.every((l) => l.transport === 'h3' && l.priority.chosenBy === 'cmcd'), 'over HTTP/3, each at the priority its CMCD asked for');
+    t.same([...new Set(lines.map((l) => `${l.path.endsWith('seg-20.m4s') ? 'starving' : 'bulk'} u=${l.priority.urgency}`))].sort(), ['bulk u=4', 'starving u=1']);
   });
 
   t.test('dash.js with CMSD: at most mb within a few segments once the node is under duress, back up after', async (t) => {

@@ -18,6 +18,7 @@ packages=(
   prometheus                  # promtool checks /metrics in the suite
   systemd                     # systemd-analyze verifies deploy/h3edge.service in the suite
   caddy                       # the baseline server of make bench-cache
+  nginx-light                 # the HTTP/2 anchor of make bench-cache (the binary only: its service stays off)
   libgnutls28-dev cmake patch dpkg-dev xz-utils # native HTTP/3 engine (scripts/build-quic-libs.sh)
   curl openssl ca-certificates g++ make python3
   iproute2 ethtool iputils-ping # the lossy-link benchmark's namespaces, offload settings, emulator check
@@ -63,10 +64,30 @@ SOURCES
 } >"$pin"
 echo "installing: ${missing[*]:-(none; bookworm-backports suite added)}"
 apt-get update -qq
-if [ ${#missing[@]} -gt 0 ]; then
+rest=()
+for p in "${missing[@]}"; do [ "$p" = nginx-light ] || rest+=("$p"); done
+if [ ${#rest[@]} -gt 0 ]; then
   # wireshark-common asks whether non-root users may capture: no (capturing tests run as root).
   echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${rest[@]}"
+fi
+# nginx-light's scripts start nginx on port 80 as it is installed (and fail the install when the
+# port is taken); the bench starts its own on a free port. A policy-rc.d that refuses to start
+# services (invoke-rc.d and deb-systemd-invoke both ask it) covers its install, then the
+# service is disabled so it does not come up at boot either.
+if [[ " ${missing[*]} " == *" nginx-light "* ]]; then
+  policy=/usr/sbin/policy-rc.d
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod 755 "$policy"
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx-light
+  if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+    systemctl disable --now nginx >/dev/null 2>&1 || true
+  else
+    update-rc.d nginx disable >/dev/null 2>&1 || true
+  fi
 fi
 # Only promtool is wanted from the prometheus package: do not leave its server running.
 if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then

@@ -1,6 +1,5 @@
 import t, { type Test } from 'tap';
 import net from 'node:net';
-import tls from 'node:tls';
 import http2 from 'node:http2';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { h2Client } from './helpers/clients.js';
@@ -191,13 +190,10 @@ t.test('attacks', async (t) => {
     let cutOff = false;
     await duringAttack(t, server, 'stream exhaustion', async () => {
       // A window of 0: the server can send heads but no body, so every stream it accepts stays open.
-      const { socket, received, closed } = await rawH2(server.port, server.certs.cert, initialWindowSetting(0));
+      const { socket, received, closed, until } = await rawH2(server.port, server.certs.cert, initialWindowSetting(0));
       let stopped = false;
       void closed.then(() => (stopped = true));
       const count = (type: number): number => received.filter((f) => f.type === type).length;
-      const until = async (done: () => boolean): Promise<void> => {
-        for (let i = 0; i < 250 && !stopped && !done(); i++) await new Promise((r) => setTimeout(r, 20));
-      };
       // Once the server acknowledged our SETTINGS (an empty SETTINGS frame), `over` streams more than it allows, in one write.
       await until(() => received.some((f) => f.type === FRAME.SETTINGS && f.payload.length === 0));
       const block = getHeaderBlock('/content/demo/v/seg-9.m4s');
@@ -242,35 +238,5 @@ t.test('attacks', async (t) => {
       }
     });
     t.same(wrong, [], 'every bad request got its 4xx');
-  });
-
-  t.test('traversal, encoded and double-encoded, over h2 and raw HTTP/1.1', async (t) => {
-    const client = await h2Client(server.origin, server.certs.cert);
-    t.teardown(() => client.close());
-    for (const path of ['/content/%252e%252e/%252e%252e/etc/passwd', '/content/..%2f..%2fetc%2fpasswd', '/content/demo/%00', '/content/%2e%2e%5c%2e%2e%5cetc']) {
-      const r = await client.request(path);
-      t.ok(r.status === 400 || r.status === 404, `${path} → ${r.status}`);
-      t.notMatch(r.body.toString(), /root:/);
-    }
-    const raw = await new Promise<string>((resolve) => {
-      const s = tls.connect({ port: server.port, host: '127.0.0.1', servername: 'localhost', ca: server.certs.cert, ALPNProtocols: ['http/1.1'] }, () => {
-        s.write('GET /content/../../../../etc/passwd HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
-      });
-      let text = '';
-      s.on('data', (d) => (text += d));
-      s.on('close', () => resolve(text));
-      s.on('error', () => resolve(text));
-    });
-    t.match(raw, /^HTTP\/1\.1 (400|404)/, 'raw HTTP/1.1 dot segments refused');
-    t.notMatch(raw, /root:/);
-  });
-
-  t.test('oversized URL → 414; unsafe method in early data → 425', async (t) => {
-    const client = await h2Client(server.origin, server.certs.cert);
-    t.teardown(() => client.close());
-    t.equal((await client.request(`/content/${'a'.repeat(9000)}`)).status, 414);
-    const early = await client.request('/v1/playback', { method: 'POST', headers: { 'early-data': '1', 'content-type': 'application/json' }, body: Buffer.from('{}') });
-    t.equal(early.status, 425, 'POST relayed from early data must wait for the handshake (RFC 8470)');
-    t.equal((await client.request('/healthz', { headers: { 'early-data': '1' } })).status, 200, 'a safe GET from early data is served');
   });
 });

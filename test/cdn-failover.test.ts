@@ -70,11 +70,8 @@ t.test('preferred edge stops mid-playback; the player continues from the other',
     const r = await fetch(`https://localhost:${portB}/v1/steering/${sessionId}${format}`, { dispatcher: new Agent({ connect: { ca: certs.cert } }) });
     return (await r.json()) as Record<string, string[]>;
   };
-  let dash: Record<string, string[]> = {};
-  for (let i = 0; i < 100 && dash['SERVICE-LOCATION-PRIORITY']?.[0] !== 'edge-b'; i++) {
-    dash = await steering('?format=dash');
-    if (dash['SERVICE-LOCATION-PRIORITY']?.[0] !== 'edge-b') await new Promise((r) => setTimeout(r, 100));
-  }
+  await edgeB.logged((l) => l.msg === 'cdn health changed' && l.cdn === 'edge-a' && l.health === 'down');
+  const dash = await steering('?format=dash');
   t.same(dash['SERVICE-LOCATION-PRIORITY'], ['edge-b', 'edge-a'], 'DASH steering puts the dead edge last');
   const hls = await steering('');
   t.same(hls['PATHWAY-PRIORITY'], ['edge-b', '.'], 'HLS steering too (edge A is the "." pathway of this session)');

@@ -9,28 +9,8 @@ import { makeTestCerts, type TestCerts } from './helpers/certs.js';
 import { freePort } from './helpers/server.js';
 import { h2Client } from './helpers/clients.js';
 import { spawnServe, type ServeProcess } from './helpers/run.js';
+import type { LogLine } from './helpers/log-watch.js';
 import { scratchDir } from './helpers/scratch.js';
-
-type LogLine = Record<string, unknown>;
-
-function logLines(server: ServeProcess): LogLine[] {
-  return server
-    .stdout()
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as LogLine);
-}
-
-/** Resolves with the first `count` log lines matching `match`; fails after `limitMs`. */
-async function waitForLogs(server: ServeProcess, match: (line: LogLine) => boolean, count = 1, limitMs = 20_000): Promise<LogLine[]> {
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    const found = logLines(server).filter(match);
-    if (found.length >= count) return found.slice(0, count);
-    if (Date.now() > deadline) throw new Error(`waited ${limitMs} ms for ${count} matching log line(s); log:\n${server.stdout().slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** One request on a fresh connection (so a multi-worker node spreads them over its workers). */
 async function get(port: number, certs: TestCerts, path: string): Promise<{ status: number; code: string | undefined }> {
@@ -90,17 +70,17 @@ t.test('SIGHUP applies live settings from the config file and leaves restart-onl
   const otherPort = await freePort();
   config.write({ ...base, openContent: false, logLevel: 'debug', port: otherPort });
   server.child.kill('SIGHUP');
-  const [reloaded] = await waitForLogs(server, isReloaded);
+  const [reloaded] = await server.logged(isReloaded);
   t.same([...(reloaded?.changed as string[])].sort(), ['logLevel', 'openContent'], 'the info line names the applied fields');
-  const [restart] = await waitForLogs(server, (l) => l.msg === 'changed settings take effect on restart');
+  const [restart] = await server.logged((l) => l.msg === 'changed settings take effect on restart');
   t.same(restart?.fields, ['port'], 'the warning names the restart-only field');
   t.equal(restart?.level, 40, 'at warn level');
 
   t.same(await get(port, certs, MANIFEST), { status: 403, code: 'token_missing' }, 'open content is off (on the port it started with): a token is required');
   await failedHandshake(port);
-  await waitForLogs(server, (l) => l.msg === 'tls handshake failed');
+  await server.logged((l) => l.msg === 'tls handshake failed');
   t.pass('the new log level shows debug lines');
-  t.ok(!logLines(server).some(isReloadError), 'no reload error');
+  t.ok(!server.logs().some(isReloadError), 'no reload error');
 });
 
 t.test('a config file that became invalid keeps the node running with its whole previous config', async (t) => {
@@ -110,23 +90,23 @@ t.test('a config file that became invalid keeps the node running with its whole 
 
   config.write('{"openContent": false,');
   server.child.kill('SIGHUP');
-  const [badJson] = await waitForLogs(server, isReloadError);
+  const [badJson] = await server.logged(isReloadError);
   t.match(badJson, { level: 50, err: /invalid JSON/ }, 'one error line naming the problem');
   t.ok(String(badJson?.err).includes(config.path), 'and the file');
   t.equal((await get(server.port, certs, MANIFEST)).status, 200, 'still serving with the previous config');
 
   config.write({ ...base, openContent: false, shutdownGraceMs: -1 });
   server.child.kill('SIGHUP');
-  const badValue = (await waitForLogs(server, isReloadError, 2))[1];
+  const badValue = (await server.logged(isReloadError, 2))[1];
   t.match(badValue, { err: /"shutdownGraceMs" must be a non-negative integer/ });
   t.equal((await get(server.port, certs, MANIFEST)).status, 200, 'the valid fields of an invalid file are not applied');
 
   config.write({ ...base, openContent: false, cert: join(tmpdir(), 'h3edge-no-such-cert.pem') });
   server.child.kill('SIGHUP');
-  const badCert = (await waitForLogs(server, isReloadError, 3))[2];
+  const badCert = (await server.logged(isReloadError, 3))[2];
   t.match(badCert, { err: /h3edge-no-such-cert\.pem/ }, 'a certificate that cannot be read fails the reload');
   t.equal((await get(server.port, certs, MANIFEST)).status, 200, 'and nothing of that config is applied');
-  t.notOk(logLines(server).some(isReloaded), 'no reload succeeded');
+  t.notOk(server.logs().some(isReloaded), 'no reload succeeded');
   t.equal(server.child.exitCode, null, 'the server is still running');
 });
 
@@ -134,13 +114,13 @@ t.test('with --workers 2 every worker re-reads the file; a bad file and a replac
   const certs = makeTestCerts();
   const base = { ...baseConfig(certs, await freePort()), workers: 2 };
   const { server, config } = await startWithConfig(t, base);
-  const started = await waitForLogs(server, (l) => l.msg === 'listening', 2);
+  const started = await server.logged((l) => l.msg === 'listening', 2);
   const workerPids = new Set(started.map((l) => l.pid));
   t.equal(workerPids.size, 2, 'two workers');
 
   config.write({ ...base, openContent: false });
   server.child.kill('SIGHUP');
-  const reloads = await waitForLogs(server, isReloaded, 2);
+  const reloads = await server.logged(isReloaded, 2);
   t.same(new Set(reloads.map((l) => l.pid)), workerPids, 'each worker reloaded');
   t.ok(reloads.every((l) => (l.changed as string[]).includes('openContent')));
 
@@ -149,21 +129,23 @@ t.test('with --workers 2 every worker re-reads the file; a bad file and a replac
     const answers = [];
     for (let i = 0; i < 12; i++) answers.push(await get(server.port, certs, `${MANIFEST}?${tag}=${i}`));
     t.same(answers, Array(12).fill({ status: 403, code: 'token_missing' }), `${tag}: every request needs a token`);
-    const answered = new Set(logLines(server).filter((l) => l.msg === 'access' && String(l.path).includes(`?${tag}=`)).map((l) => l.pid));
+    // Each access line is written as its response completes: wait for all twelve.
+    const lines = await server.logged((l) => l.msg === 'access' && String(l.path).includes(`?${tag}=`), 12);
+    const answered = new Set(lines.map((l) => l.pid));
     for (const pid of pids) t.ok(answered.has(pid), `worker ${String(pid)} answered with the reloaded config`);
   };
   await allRefuse(workerPids, 'after-reload');
 
   config.write('not json');
   server.child.kill('SIGHUP');
-  const errors = await waitForLogs(server, isReloadError, 2);
+  const errors = await server.logged(isReloadError, 2);
   t.same(new Set(errors.map((l) => l.pid)), workerPids, 'each worker logs the bad file');
   t.equal(server.child.exitCode, null, 'the primary keeps running');
 
   // A replacement worker starts with what its siblings run, not with the (now broken) file.
   const [victim] = [...workerPids] as number[];
   process.kill(victim as number, 'SIGKILL');
-  const [replacement] = await waitForLogs(server, (l) => l.msg === 'listening' && !workerPids.has(l.pid));
+  const [replacement] = await server.logged((l) => l.msg === 'listening' && !workerPids.has(l.pid));
   const survivor = [...workerPids].find((p) => p !== victim);
   await allRefuse(new Set([survivor, replacement?.pid]), 'after-replacement');
 });

@@ -43,7 +43,7 @@ t.test('pull-through, request collapsing and upstream failover', async (t) => {
     t.ok(second.body.equals(big.subarray(100, 200)));
     t.equal(originRequests(origin, '/content/demo/v/big.m4s'), 1, 'served from the edge: no new upstream request');
     // The first response streamed while the file arrived; storing it may trail the client by a moment.
-    for (let i = 0; i < 50 && !edge.logs.some((l) => l.msg === 'pulled through'); i++) await new Promise((r) => setTimeout(r, 20));
+    await edge.logged((l) => l.msg === 'pulled through');
     t.same(readdirSync(join(String(edge.logs.find((l) => l.msg === 'listening')?.media), '.partial')), [], 'no partial file left once stored');
   });
 
@@ -163,7 +163,8 @@ t.test('pull-through, request collapsing and upstream failover', async (t) => {
     const w = await whole;
     t.equal(w.status, 200);
     t.ok(w.body.equals(file), 'the full response that waited for the rest is byte-exact');
-    for (let i = 0; i < 50 && !existsSync(join(edgeMedia, 'demo/v/slow.m4s')); i++) await new Promise((r) => setTimeout(r, 20));
+    // The file is written, then the edge says so.
+    await edge.logged((l) => l.msg === 'pulled through');
     t.ok(existsSync(join(edgeMedia, 'demo/v/slow.m4s')), 'stored once complete');
   });
 

@@ -121,7 +121,7 @@ t.test('serve runs the nightly fill itself in its window, in exactly one of its 
   const edgeMedia = join(work, 'scheduled-edge');
   const edge = await spawnServe(['--config', config, '--workers', '2', '--media', edgeMedia, '--open-content', '--upstream', origin(a), '--upstream-ca', certs.certFile, ...tls]);
   t.teardown(() => edge.child.kill('SIGKILL'));
-  for (let i = 0; i < 150 && !edge.stdout().includes('fill: run complete'); i++) await new Promise((r) => setTimeout(r, 100));
+  await edge.logged((l) => l.msg === 'fill: run complete', 1, 15_000);
   t.match(edge.stdout(), /fill: run complete/, 'the scheduled run completed');
   t.equal(accesses(a, '/v1/fill/manifest').length, 1, 'one worker ran it: the checksum manifest was read once');
   t.equal(accesses(a, '/demo/v/big.m4s').length, 1, 'each file was fetched once');

@@ -64,7 +64,7 @@ for (const workers of [1, 2]) {
       writeFileSync(join(media.dir, 'small.mp4'), randomBytes(100_000));
       const server: ServeProcess = await spawnServe(['--open-content', '--workers', String(workers), '--host', '127.0.0.1', '--port', '0', '--media', media.dir, '--cert', certs.certFile, '--key', certs.keyFile]);
       t.teardown(() => void server.child.kill('SIGKILL'));
-      for (let i = 0; i < 250 && (server.stdout().match(/"msg":"listening"/g) ?? []).length < workers; i++) await new Promise((r) => setTimeout(r, 20));
+      await server.logged((l) => l.msg === 'listening', workers);
 
       // HTTP/3: a window of 256 KiB read 64 KiB at a time with pauses, so the download is mid-way.
       const h3 = await rawH3(server.port, certs.ca, { receiveWindowBytes: 256 * 1024 });

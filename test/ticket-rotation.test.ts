@@ -4,7 +4,6 @@ import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http2 from 'node:http2';
 import { join } from 'node:path';
 import tls from 'node:tls';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { makeTestCerts, type TestCerts } from './helpers/certs.js';
 import { makeTestMedia } from './helpers/media.js';
 import { run, spawnServe, type ServeProcess } from './helpers/run.js';
@@ -48,24 +47,15 @@ async function metric(port: number, ca: Buffer, series: string): Promise<number>
   }
 }
 
-/** Waits (bounded) until every process of the node issues tickets under key generation `generation` or a later one. */
-async function untilGeneration(port: number, ca: Buffer, generation: number): Promise<number> {
-  let seen = NaN;
-  for (let i = 0; i < 200 && !(seen >= generation); i++) {
-    seen = await metric(port, ca, 'h3edge_tls_ticket_key_generation');
-    if (!(seen >= generation)) await sleep(50);
-  }
-  return seen;
+/** Resolves once each of the node's `processes` logged its switch to key generation `generation`. */
+async function rotatedTo(server: ServeProcess, generation: number, processes: number): Promise<void> {
+  await server.logged((l) => l.msg === 'rotated session-ticket keys' && l.generation === generation, processes);
 }
 
-/** The access-log line of the request carrying `probe`, once written (bounded wait). */
-async function accessLine(server: ServeProcess, probe: string): Promise<{ earlyData?: boolean; status?: number } | undefined> {
-  for (let i = 0; i < 100; i++) {
-    const line = server.stdout().split('\n').find((l) => l.includes(`probe=${probe}"`));
-    if (line) return JSON.parse(line) as { earlyData?: boolean; status?: number };
-    await sleep(20);
-  }
-  return undefined;
+/** The access-log line of the request carrying `probe`, as soon as it is written. */
+async function accessLine(server: ServeProcess, probe: string): Promise<{ earlyData?: boolean; status?: number }> {
+  const [line] = await server.logged((l) => l.msg === 'access' && String(l.path).endsWith(`probe=${probe}`));
+  return line as { earlyData?: boolean; status?: number };
 }
 
 async function startNode(t: Test, workers: number, certs: TestCerts, extra: string[] = []): Promise<ServeProcess> {
@@ -103,7 +93,9 @@ for (const workers of [1, 2]) {
     };
     const resumedTcp = () => metric(port, ca, 'h3edge_tls_handshakes_total{resumed="true"}');
 
-    t.equal(await untilGeneration(port, ca, 1), 1, 'the node starts at key generation 1');
+    await server.logged((l) => l.msg === 'listening', workers);
+    const generation = () => metric(port, ca, 'h3edge_tls_ticket_key_generation');
+    t.equal(await generation(), 1, 'the node starts at key generation 1');
     const tcpFirst = await h2Get(port, ca, '/healthz?probe=tcp-first');
     t.equal(tcpFirst.status, 200);
     t.equal(tcpFirst.alpn, 'h2', 'h2 by ALPN');
@@ -113,7 +105,8 @@ for (const workers of [1, 2]) {
     t.match(readFileSync(quicTicket, 'utf8'), /BEGIN GNUTLS SESSION PARAMETERS/, 'a QUIC ticket was issued');
 
     server.child.kill('SIGHUP');
-    t.equal(await untilGeneration(port, ca, 2), 2, 'after SIGHUP every process uses key generation 2');
+    await rotatedTo(server, 2, workers);
+    t.equal(await generation(), 2, 'after SIGHUP every process uses key generation 2');
     const resumedBefore = await resumedTcp();
     const tcpOnce = await h2Get(port, ca, '/healthz?probe=tcp-once', tcpFirst.ticket);
     t.equal(tcpOnce.status, 200);
@@ -127,7 +120,8 @@ for (const workers of [1, 2]) {
     t.equal((await accessLine(server, 'quic-once'))?.earlyData, true, 'the request was served from 0-RTT');
 
     server.child.kill('SIGHUP');
-    t.equal(await untilGeneration(port, ca, 3), 3, 'after the second SIGHUP: key generation 3');
+    await rotatedTo(server, 3, workers);
+    t.equal(await generation(), 3, 'after the second SIGHUP: key generation 3');
     const tcpTwice = await h2Get(port, ca, '/healthz?probe=tcp-twice', tcpFirst.ticket);
     t.equal(tcpTwice.status, 200, 'TCP: a ticket two rotations old still gets its answer');
     t.notOk(tcpTwice.resumed, 'after a full handshake');
@@ -148,7 +142,8 @@ t.test('ticketKeyRotationSeconds rotates without a signal', async (t) => {
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ ticketKeyRotationSeconds: 1 }));
   const server = await startNode(t, 1, certs, ['--config', join(dir, 'config.json')]);
-  t.ok((await untilGeneration(server.port, certs.cert, 3)) >= 3, 'two periods later the node is past key generation 3');
+  await rotatedTo(server, 3, 1);
+  t.ok((await metric(server.port, certs.cert, 'h3edge_tls_ticket_key_generation')) >= 3, 'two periods later the node is past key generation 3');
   const lines = server.stdout().split('\n').filter((l) => l.includes('"rotated session-ticket keys"'));
   t.ok(lines.length >= 2, 'each rotation is logged');
 });
@@ -165,6 +160,6 @@ t.test('TLS tickets over TCP live as long as QUIC ones (6 h), also after a certi
   };
   t.equal(await hint(), '21600', 'lifetime hint of a fresh ticket');
   server.child.kill('SIGHUP');
-  for (let i = 0; i < 100 && !server.stdout().includes('"reloaded certificate'); i++) await sleep(20);
+  await server.logged((l) => String(l.msg).startsWith('reloaded certificate'));
   t.equal(await hint(), '21600', 'unchanged by the reloaded context');
 });

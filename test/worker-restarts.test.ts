@@ -8,14 +8,6 @@ import { makeTestCerts } from './helpers/certs.js';
 import { makeTestMedia } from './helpers/media.js';
 import { scratchDir } from './helpers/scratch.js';
 
-/** Log lines of the node so far, parsed. */
-function lines(out: string): Array<Record<string, unknown>> {
-  return out
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-}
-
 async function get(port: number, ca: Buffer, path: string): Promise<{ status: number; body: string }> {
   const c = http2.connect(`https://localhost:${port}`, { ca });
   c.on('error', () => {});
@@ -38,12 +30,9 @@ t.test('kill -9 of a worker 11 times in a row: restarted with back-off, never a 
   const config = join(scratchDir('h3edge-restarts-'), 'config.json');
   writeFileSync(config, JSON.stringify({ workerRestartDelayMs: 50, workerRestartMaxDelayMs: 400 }));
   const server = await spawnServe(['--config', config, '--open-content', '--workers', '2', '--host', '127.0.0.1', '--port', '0', '--media', media.dir, '--cert', certs.certFile, '--key', certs.keyFile], 120_000);
-  const listening = (): number[] => lines(server.stdout()).filter((l) => l.msg === 'listening').map((l) => l.pid as number);
-  const waitFor = async (what: string, ok: () => boolean): Promise<void> => {
-    for (let i = 0; i < 1000 && !ok(); i++) await new Promise((r) => setTimeout(r, 20));
-    if (!ok()) throw new Error(`timed out waiting for ${what}`);
-  };
-  await waitFor('two workers', () => listening().length >= 2);
+  const isListening = (l: Record<string, unknown>): boolean => l.msg === 'listening';
+  const listening = (): number[] => server.logs().filter(isListening).map((l) => l.pid as number);
+  await server.logged(isListening, 2);
   const killed: number[] = [];
   for (let i = 0; i < 11; i++) {
     const alive = listening().filter((pid) => !killed.includes(pid));
@@ -52,10 +41,12 @@ t.test('kill -9 of a worker 11 times in a row: restarted with back-off, never a 
     killed.push(victim);
     // The node answers while one worker is down.
     t.equal((await get(server.port, certs.cert, '/healthz')).status, 200, `kill ${i + 1}: the node still answers`);
-    await waitFor(`replacement ${i + 1}`, () => listening().filter((pid) => !killed.includes(pid)).length >= 2);
+    // Each worker logs 'listening' once: the replacement's line is the (3 + i)th.
+    await server.logged(isListening, 3 + i);
+    t.equal(listening().filter((pid) => !killed.includes(pid)).length, 2, `kill ${i + 1}: replaced`);
   }
   t.equal(server.child.exitCode, null, 'the primary is still running');
-  const restarts = lines(server.stdout()).filter((l) => l.role === 'primary' && String(l.msg).includes('restart'));
+  const restarts = server.logs().filter((l) => l.role === 'primary' && String(l.msg).includes('restart'));
   t.equal(restarts.length, 11, 'one line per restart');
   t.same(
     restarts.map((l) => l.delayMs),

@@ -19,17 +19,14 @@ t.test('--workers 2: shared listener, resumption across workers', async (t) => {
   const { child, port } = server;
   t.match(server.stderr(), /with 2 workers/);
   // The node announces itself when its first worker listens; probes need both.
-  for (let i = 0; i < 250 && (server.stdout().match(/"msg":"listening"/g) ?? []).length < 2; i++) await new Promise((r) => setTimeout(r, 20));
-  t.equal((server.stdout().match(/"msg":"listening"/g) ?? []).length, 2, 'both workers listen');
+  const listening = await server.logged((l) => l.msg === 'listening', 2);
+  t.equal(new Set(listening.map((l) => l.pid)).size, 2, 'both workers listen');
   // Each probe is one TLS connection; the access log line names the worker's pid.
-  const pidOf = async (probe: string): Promise<number | undefined> => {
-    for (let i = 0; i < 50; i++) {
-      const line = server.stdout().split('\n').find((l) => l.includes(`probe=${probe}"`));
-      if (line) return (JSON.parse(line) as { pid: number }).pid;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    return undefined;
+  const lineOf = async (probe: string): Promise<{ pid: number; earlyData?: boolean }> => {
+    const [line] = await server.logged((l) => l.msg === 'access' && String(l.path).endsWith(`probe=${probe}`));
+    return line as { pid: number; earlyData?: boolean };
   };
+  const pidOf = async (probe: string): Promise<number> => (await lineOf(probe)).pid;
   const sessionFile = join(scratchDir('h3edge-sess-'), 'tls.pem');
   const probe = (name: string, resume: boolean) =>
     run(
@@ -40,12 +37,12 @@ t.test('--workers 2: shared listener, resumption across workers', async (t) => {
   const first = await probe('first', false);
   t.match(first.stdout, /HTTP\/1\.1 200/);
   const firstPid = await pidOf('first');
-  const pids = new Set<number>([firstPid as number]);
+  const pids = new Set<number>([firstPid]);
   let resumedElsewhere = false;
   for (let i = 0; i < 12 && !resumedElsewhere; i++) {
     const r = await probe(`resume${i}`, true);
     const pid = await pidOf(`resume${i}`);
-    if (pid !== undefined) pids.add(pid);
+    pids.add(pid);
     if (pid !== firstPid && /Reused, TLSv1\.3/.test(r.stdout)) resumedElsewhere = true;
   }
   t.equal(pids.size, 2, `both workers served connections (pids ${[...pids].join(', ')})`);
@@ -59,16 +56,8 @@ t.test('--workers 2: shared listener, resumption across workers', async (t) => {
       ['--exit-on-all-streams-close', '--timeout=10s', '--no-quic-dump', `--session-file=${join(quicDir, 's.pem')}`, `--tp-file=${join(quicDir, 'tp')}`, '127.0.0.1', String(port), `https://localhost:${port}/healthz?probe=${name}`],
       { timeoutMs: 20_000 },
     );
-  const lineOf = async (probe: string): Promise<{ pid: number; earlyData?: boolean } | undefined> => {
-    for (let i = 0; i < 50; i++) {
-      const line = server.stdout().split('\n').find((l) => l.includes(`probe=${probe}"`));
-      if (line) return JSON.parse(line) as { pid: number; earlyData?: boolean };
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    return undefined;
-  };
   await h3probe('h3first');
-  let issuer = (await lineOf('h3first'))?.pid;
+  let issuer = (await lineOf('h3first')).pid;
   let earlyElsewhere = false;
   for (let i = 0; i < 12 && !earlyElsewhere; i++) {
     const r = await h3probe(`h3resume${i}`);
@@ -87,15 +76,8 @@ t.test('--workers 2: shared listener, resumption across workers', async (t) => {
     r.resume();
     await once(r, 'end');
     c.close();
-    const line = await (async () => {
-      for (let k = 0; k < 50; k++) {
-        const l = server.stdout().split('\n').find((x) => x.includes(`scrape=${i}"`));
-        if (l) return JSON.parse(l) as { pid: number };
-        await new Promise((res) => setTimeout(res, 20));
-      }
-      return undefined;
-    })();
-    if (line) servedBy.add(line.pid);
+    const [line] = await server.logged((l) => l.msg === 'access' && String(l.path).endsWith(`scrape=${i}`));
+    servedBy.add(line?.pid as number);
   }
   t.equal(servedBy.size, 2, 'the 12 requests were served by both workers');
   t.equal((await scrapeSum()) - before, 12, 'a single scrape counts all 12 404s, whichever worker answered it');
@@ -123,14 +105,7 @@ t.test('--workers 2: shared listener, resumption across workers', async (t) => {
   const exited = once(child, 'exit');
   child.kill('SIGTERM');
   // Resume only once both workers are draining, so the download really spans the drain.
-  await new Promise<void>((resolve) => {
-    const poll = setInterval(() => {
-      if (server.stdout().split('\n').filter((l) => l.includes('"shutting down"')).length >= 2) {
-        clearInterval(poll);
-        resolve();
-      }
-    }, 20);
-  });
+  await server.logged((l) => l.msg === 'shutting down', 2);
   req.on('data', (c: Buffer) => chunks.push(c));
   req.resume();
   await once(req, 'end');

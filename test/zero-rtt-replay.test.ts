@@ -58,7 +58,7 @@ t.test('--workers 2: a replayed 0-RTT flight runs its request once, whichever wo
   const media = makeTestMedia();
   const server = await spawnServe(['--open-content', '--workers', '2', '--host', '127.0.0.1', '--port', '0', '--media', media.dir, '--cert', certs.certFile, '--key', certs.keyFile]);
   t.teardown(() => void server.child.kill('SIGKILL'));
-  for (let i = 0; i < 250 && (server.stdout().match(/"msg":"listening"/g) ?? []).length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+  await server.logged((l) => l.msg === 'listening', 2);
   const dir = scratchDir('h3edge-replay-');
   const gtls = (port: number, path: string) =>
     run(

@@ -1,15 +1,16 @@
-// Issue-6 benchmark: the same segment workload from h3edge's mmap cache, h3edge's read path and
-// Caddy's file_server, over HTTP/2 and HTTP/3 (h2load), plus random byte ranges of a single-file
-// rendition (our HTTP/2 client). Loopback only; every run bounded by request count.
+// Issue-6 benchmark: the same segment workload from h3edge's mmap cache, h3edge's read path,
+// Caddy's file_server and nginx (HTTP/2 only: Debian's nginx-light has no HTTP/3), over HTTP/2
+// (h2load) and HTTP/3 (gtlsclient), plus random byte ranges of a single-file rendition (our
+// HTTP/2 client), and small objects over HTTP/2 (h2load). Loopback only; every run bounded by request count.
 // Usage: tsx bench/cache/run.ts [--quick]   → bench/results/cache.json + cache.md
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http2 from 'node:http2';
 import { makeWorkload } from './workload.js';
 import { processUsage } from './proc-usage.js';
-import { startCaddy, startH3edge, type BenchServer } from './servers.js';
+import { NGINX_WORKERS, SERVER_WORKERS, startCaddy, startH3edge, startNginx, type BenchServer } from './servers.js';
 import { machine } from '../common/machine.js';
 import { freePort, medians, ratioTo, type Sample } from '../common/samples.js';
 
@@ -18,17 +19,19 @@ const quick = process.argv.includes('--quick');
 const REPEATS = quick ? 1 : 3;
 const REQUESTS = quick ? 600 : 3000;
 const RANGE_REQUESTS = quick ? 1000 : 5000;
+/** Small objects (the manifest and the init segment, ~1 KB each): the per-request cost. */
+const SMALL_REQUESTS = quick ? 6000 : 40000;
 
-/** HTTP/2: h2load, 4 connections × 8 streams over the workload's URIs. */
-function h2load(server: BenchServer, paths: string[], work: string): { reqPerSec: number; bytes: number } {
+/** HTTP/2: h2load, 4 connections × 8 streams over the given URIs, `requests` in all. */
+function h2load(server: BenchServer, paths: string[], work: string, requests = REQUESTS): { reqPerSec: number; bytes: number } {
   const uris = join(work, `uris-${server.name}.txt`);
   writeFileSync(uris, paths.map((p) => `https://127.0.0.1:${server.port}${server.prefix}${p}`).join('\n'));
-  const r = spawnSync('h2load', ['-n', String(REQUESTS), '-c', '4', '-m', '8', '-i', uris], { encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync('h2load', ['-n', String(requests), '-c', '4', '-m', '8', '-i', uris], { encoding: 'utf8', timeout: 300_000 });
   const out = `${r.stdout}${r.stderr}`;
   const done = /requests: \d+ total, \d+ started, (\d+) done, (\d+) succeeded/.exec(out);
   const rate = /finished in [\d.]+m?s, ([\d.]+) req\/s, ([\d.]+)(K|M|G)?B\/s/.exec(out);
   const traffic = /traffic: ([\d.]+)(K|M|G)?B \((\d+)\) total/.exec(out);
-  if (!done || !rate || Number(done[2]) !== REQUESTS) throw new Error(`h2load against ${server.name} failed:\n${out.slice(-600)}`);
+  if (!done || !rate || Number(done[2]) !== requests) throw new Error(`h2load against ${server.name} failed:\n${out.slice(-600)}`);
   return { reqPerSec: Number(rate[1]), bytes: Number(traffic?.[3] ?? 0) };
 }
 
@@ -107,14 +110,17 @@ async function measure(server: BenchServer, workload: string, run: () => Promise
 async function main(): Promise<void> {
   execFileSync('make', ['-C', ROOT, 'build'], { stdio: 'ignore' });
   const work = mkdtempSync(join(tmpdir(), 'h3edge-bench-cache-'));
+  // nginx's workers run as nobody when the bench runs as root: they must reach the workload.
+  chmodSync(work, 0o711);
   execFileSync('bash', [join(ROOT, 'scripts/make-dev-certs.sh'), join(work, 'certs')], { stdio: 'ignore' });
   const cert = join(work, 'certs/dev-cert.pem');
   const key = join(work, 'certs/dev-key.pem');
   const wl = makeWorkload(join(work, 'media'));
   const servers = [
-    await startH3edge('h3edge-mmap', 'mmap', wl.dir, await freePort(), cert, key, work),
-    await startH3edge('h3edge-read', 'read', wl.dir, await freePort(), cert, key, work),
+    await startH3edge('h3edge-mmap', 'mmap', wl.dir, await freePort(), cert, key, work, 'native', SERVER_WORKERS),
+    await startH3edge('h3edge-read', 'read', wl.dir, await freePort(), cert, key, work, 'native', SERVER_WORKERS),
     await startCaddy(wl.dir, await freePort(), cert, key, work),
+    await startNginx(wl.dir, await freePort(), cert, key, work),
   ];
   const stopAll = async (): Promise<void> => {
     await Promise.all(servers.map((s) => s.stop()));
@@ -127,7 +133,8 @@ async function main(): Promise<void> {
       for (const s of servers) {
         process.stderr.write(`bench cache: run ${rep + 1}/${REPEATS} ${s.name}\n`);
         samples.push(await measure(s, 'segments h2 (h2load)', () => h2load(s, wl.paths, work)));
-        samples.push(await measure(s, 'segments h3 (gtlsclient)', () => gtlsclient(s, wl.paths, wl.sizes, work)));
+        samples.push(await measure(s, 'small objects h2 (h2load)', () => h2load(s, wl.smallPaths, work, SMALL_REQUESTS)));
+        if (s.http3 !== false) samples.push(await measure(s, 'segments h3 (gtlsclient)', () => gtlsclient(s, wl.paths, wl.sizes, work)));
         samples.push(await measure(s, 'ranges h2', () => randomRanges(s, wl.singleFile.path, wl.singleFile.size, readFileSync(cert))));
       }
     }
@@ -138,13 +145,14 @@ async function main(): Promise<void> {
   const versions = {
     node: process.version,
     caddy: spawnSync('caddy', ['version'], { encoding: 'utf8' }).stdout.trim(),
+    nginx: spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr.trim(),
     h2load: spawnSync('h2load', ['--version'], { encoding: 'utf8' }).stdout.trim(),
     gtlsclient: 'ngtcp2-client (Debian)',
     ...machine(),
   };
   const out = join(ROOT, 'bench/results');
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'cache.json'), JSON.stringify({ settings: { repeats: REPEATS, requests: REQUESTS, rangeRequests: RANGE_REQUESTS, quick }, versions, samples, medians: rows }, null, 2));
+  writeFileSync(join(out, 'cache.json'), JSON.stringify({ settings: { repeats: REPEATS, requests: REQUESTS, rangeRequests: RANGE_REQUESTS, smallRequests: SMALL_REQUESTS, quick, nginxWorkers: NGINX_WORKERS, h3edgeWorkers: SERVER_WORKERS }, versions, samples, medians: rows }, null, 2));
   const md = table(rows);
   writeFileSync(join(out, 'cache.md'), md);
   process.stdout.write(md);
@@ -152,18 +160,20 @@ async function main(): Promise<void> {
 
 function summarize(samples: Sample[]): Row[] {
   const rows = medians(samples);
-  return rows.map((r) => ({ ...r, vsCaddy: ratioTo(rows, r, 'caddy') }));
+  return rows.map((r) => ({ ...r, vsCaddy: ratioTo(rows, r, 'caddy'), vsNginx: ratioTo(rows, r, 'nginx') }));
 }
 
 interface Row extends Sample {
   vsCaddy: number;
+  /** 0 where nginx did not run the workload (HTTP/3). */
+  vsNginx: number;
 }
 
 function table(rows: Row[]): string {
   const lines = [
-    '| workload | server | req/s | MB/s | CPU s per GB | RSS MB | req/s vs Caddy | incomplete (all runs) |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...rows.map((r) => `| ${r.workload} | ${r.server} | ${r.reqPerSec} | ${r.mbPerSec} | ${r.cpuSecPerGB} | ${r.rssMB} | ${r.vsCaddy}× | ${r.incomplete} |`),
+    '| workload | server | req/s | MB/s | CPU s per GB | RSS MB | req/s vs Caddy | req/s vs nginx | incomplete (all runs) |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map((r) => `| ${r.workload} | ${r.server} | ${r.reqPerSec} | ${r.mbPerSec} | ${r.cpuSecPerGB} | ${r.rssMB} | ${r.vsCaddy}× | ${r.vsNginx ? `${r.vsNginx}×` : '—'} | ${r.incomplete} |`),
   ];
   return `${lines.join('\n')}\n`;
 }

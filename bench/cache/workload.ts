@@ -17,6 +17,8 @@ export interface Workload {
   dir: string;
   /** Paths (under /content/ for h3edge, / for Caddy) of a player-like mix. */
   paths: string[];
+  /** The small files of the mix (manifest, init segment): per-request cost, not bandwidth. */
+  smallPaths: string[];
   singleFile: { path: string; size: number };
   /** Size of each path's file. */
   sizes: Map<string, number>;
@@ -33,6 +35,7 @@ export function makeWorkload(root: string): Workload {
   return {
     dir: root,
     paths: ['bench-title/master.m3u8', 'bench-title/v/init.mp4', ...segs],
+    smallPaths: ['bench-title/master.m3u8', 'bench-title/v/init.mp4'],
     singleFile: { path: 'bench-title/v/single.mp4', size: files['v/single.mp4'] as number },
     sizes: new Map(Object.entries(files).map(([rel, size]) => [`bench-title/${rel}`, size])),
   };

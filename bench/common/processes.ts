@@ -1,4 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
+import { existsSync, watch } from 'node:fs';
+import { basename, dirname } from 'node:path';
 
 /** Resolves once the child printed `pattern` (stdout or stderr); rejects if it exits first or takes longer than `limitMs`. */
 export function waitForOutput(child: ChildProcess, pattern: RegExp, what: string, limitMs: number): Promise<void> {
@@ -18,6 +20,31 @@ export function waitForOutput(child: ChildProcess, pattern: RegExp, what: string
       clearTimeout(timer);
       reject(new Error(`${what} exited (${code}): ${text.slice(-400)}`));
     });
+  });
+}
+
+/**
+ * Resolves once `file` exists (watched in its directory, so it must exist); rejects if `child`
+ * exits first or after `limitMs`. Call before the child can write it.
+ */
+export function waitForFile(file: string, child: ChildProcess, what: string, limitMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let stderr = '';
+    child.stderr?.on('data', (d) => (stderr += d));
+    const finish = (err?: Error): void => {
+      clearTimeout(timer);
+      watcher.close();
+      child.off('exit', exited);
+      if (err) reject(err);
+      else resolve();
+    };
+    const exited = (code: number | null): void => finish(new Error(`${what} exited (${code}): ${stderr.slice(-400)}`));
+    const timer = setTimeout(() => finish(new Error(`${what} did not start within ${limitMs} ms: ${stderr.slice(-400)}`)), limitMs);
+    const watcher = watch(dirname(file), (_event, name) => {
+      if (name === basename(file) && existsSync(file)) finish();
+    });
+    child.once('exit', exited);
+    if (existsSync(file)) finish();
   });
 }
 

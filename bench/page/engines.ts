@@ -19,6 +19,7 @@ const SERVER_NAMES: Record<string, string> = {
   'h3edge-mmap': 'h3edge, mmap cache',
   'h3edge-read': 'h3edge, read path',
   caddy: 'Caddy',
+  nginx: 'nginx (HTTP/2 only)',
   gtlsserver: "ngtcp2's gtlsserver",
 };
 
@@ -63,6 +64,18 @@ function bars(id: string, title: string, caption: string, doc: EngineDoc): Figur
   };
 }
 
+/** What served the cache run, in its order: "h3edge's mmap cache, h3edge's read path and Caddy's file_server". */
+function cacheServers(doc: EngineDoc): string {
+  const phrases: Record<string, string> = {
+    'h3edge-mmap': "h3edge's mmap cache",
+    'h3edge-read': "h3edge's read path",
+    caddy: "Caddy's file_server",
+    nginx: 'nginx (sendfile; HTTP/2 only)',
+  };
+  const names = [...new Set(doc.samples.map((s) => phrases[s.server] ?? s.server))];
+  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+}
+
 /** Three significant digits, whole numbers from 100 on. */
 function formatValue(v: number): string {
   return v >= 100 ? String(Math.round(v)) : String(Number(v.toPrecision(3)));
@@ -76,7 +89,7 @@ export function enginesSection(sources: PageSources): Section {
     figures.push(bars('engines-h3', 'HTTP/3 engines (loopback, gtlsclient)', "h3edge on its native engine (ngtcp2 + nghttp3) and on quiche (@currentspace/http3), Caddy, and ngtcp2's own gtlsserver as the ceiling; ngtcp2's gtlsclient fetches the same files from each.", sources.h3Engines));
   } else missing.push('No <code>h3-engines.json</code> beside this run (<code>make bench-h3</code> writes it).');
   if (sources.cache) {
-    figures.push(bars('engines-cache', 'Segment cache (loopback, h2load and gtlsclient)', "The same segments from h3edge's mmap cache, h3edge's read path and Caddy's file_server, over HTTP/2 (h2load) and HTTP/3 (gtlsclient), and random byte ranges over HTTP/2.", sources.cache));
+    figures.push(bars('engines-cache', 'Segment cache (loopback, h2load and gtlsclient)', `The same segments from ${cacheServers(sources.cache)}, over HTTP/2 (h2load) and HTTP/3 (gtlsclient), and random byte ranges over HTTP/2.`, sources.cache));
   } else missing.push('No <code>cache.json</code> beside this run (<code>make bench-cache</code> writes it).');
   return {
     id: 'engines',

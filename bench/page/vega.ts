@@ -13,6 +13,7 @@ export const SERVER_COLORS: Record<string, string> = {
   'h3edge-read': '#7fb2de',
   'h3edge-currentspace': '#6aaed6',
   caddy: '#e6711a',
+  nginx: '#2ca02c',
   gtlsserver: '#6b6b6b',
 };
 

@@ -7,6 +7,8 @@ export interface H3ClientOptions {
   /** Server name for SNI and certificate checks; defaults to the origin's host. */
   servername?: string;
   rejectUnauthorized?: boolean;
+  /** Flow-control credit per request stream and (×4) per connection; the library's defaults are 2 MB and 100 MB. */
+  streamWindowBytes?: number;
 }
 
 export interface H3Response {
@@ -43,6 +45,7 @@ export class H3Client {
       servername: opts.servername ?? host,
       rejectUnauthorized: opts.rejectUnauthorized ?? true,
       connectTimeoutMs: 10_000,
+      ...(opts.streamWindowBytes ? { initialMaxStreamDataBidiLocal: opts.streamWindowBytes, initialMaxData: Math.max(100_000_000, 4 * opts.streamWindowBytes) } : {}),
     });
     return new H3Client(session, `${host}:${port}`);
   }

@@ -2,9 +2,10 @@ import t from 'tap';
 import type { Completion, ResponseSink } from './exchange.js';
 import type { ScheduledStream } from '../priority/send-scheduler.js';
 import { pumpBody } from './body-pump.js';
+import type { RequestSignal } from './request-signal.js';
 
 /** A sink that records what it is given; it never pushes back. `room` answers how much it takes. */
-function recordingSink(opts: { room?: (signal: AbortSignal) => Promise<number>; wholeBodies?: boolean } = {}): ResponseSink & { writes: Buffer[]; ends: Array<Buffer | undefined>; resets: number } {
+function recordingSink(opts: { room?: (signal: RequestSignal) => Promise<number>; wholeBodies?: boolean } = {}): ResponseSink & { writes: Buffer[]; ends: Array<Buffer | undefined>; resets: number } {
   const writes: Buffer[] = [];
   const ends: Array<Buffer | undefined> = [];
   let resets = 0;

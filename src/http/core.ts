@@ -147,6 +147,9 @@ export class RequestCore {
   private completed(done: CompletedRequest): void {
     this.deps.onCompleted?.(done);
     const { exchange: ex, reply, completion } = done;
+    // A client going away mid-response is normal for players (seeks, ABR switches): debug level.
+    const level = completion.aborted ? 'debug' : 'info';
+    if (!this.deps.logger.isLevelEnabled(level)) return;
     const priority = finalPriority(done.priority, completion.priority);
     const fields = {
       reqId: ex.id,
@@ -166,9 +169,7 @@ export class RequestCore {
       cmcd: ex.cmcd ? { ...ex.cmcd.data, via: ex.cmcd.transmission, invalid: ex.cmcd.invalid.length > 0 ? ex.cmcd.invalid : undefined } : undefined,
       aborted: completion.aborted || undefined,
     };
-    // A client going away mid-response is normal for players (seeks, ABR switches).
-    if (completion.aborted) this.deps.logger.debug(fields, 'access');
-    else this.deps.logger.info(fields, 'access');
+    this.deps.logger[level](fields, 'access');
   }
 
   private async dispatch(ex: Exchange, matched: (pattern: string) => void): Promise<Reply> {

@@ -2,6 +2,7 @@ import type { AppliedPriority, Priority } from '../priority/priority.js';
 import type { ScheduledStream } from '../priority/send-scheduler.js';
 import type { RequestFields } from './fields.js';
 import type { CmcdReading } from '../cmcd/cmcd-request.js';
+import type { RequestSignal } from './request-signal.js';
 
 export type { AppliedPriority };
 
@@ -33,7 +34,7 @@ export interface Exchange {
   readonly cmcd: CmcdReading | null;
   readonly remoteAddress: string;
   /** Aborted when the client goes away before the response completed. */
-  readonly signal: AbortSignal;
+  readonly signal: RequestSignal;
   /** Request body chunks; empty for GET/HEAD. Consumed at most once. */
   body(): AsyncIterable<Buffer>;
 }
@@ -83,7 +84,7 @@ export interface ExchangeInit {
   clientPriority?: Priority | null;
   remoteAddress: string;
   /** Aborted when the client goes away before the response completed. */
-  signal: AbortSignal;
+  signal: RequestSignal;
   /** Request body chunks; consumed at most once. */
   body(): AsyncIterable<Buffer>;
   /**
@@ -137,11 +138,11 @@ export interface ResponseSink {
   /** This stream's turn among the connection's (RFC 9218 send order), where the transport keeps one. */
   turn?(): ScheduledStream | undefined;
   /** Bytes the connection takes now without queueing far ahead of the wire (HTTP/2 over TCP). */
-  room?: ((signal: AbortSignal) => Promise<number>) | undefined;
+  room?: ((signal: RequestSignal) => Promise<number>) | undefined;
   /** One piece of body; false: wait for `drain` before the next. */
   write(chunk: Uint8Array): boolean;
   /** Resolves when the connection takes more, or the response was abandoned. */
-  drain(signal: AbortSignal): Promise<void>;
+  drain(signal: RequestSignal): Promise<void>;
   /** Ends the body, with its last piece (or the whole body) if given. */
   end(last?: Buffer): void;
   /** Resolves once every byte handed over has left the process (for bodies read from a mapping). */

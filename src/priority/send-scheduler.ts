@@ -12,11 +12,39 @@ export interface ScheduledStream {
   done(): void;
 }
 
-interface Entry {
-  seq: number;
-  priority: Priority;
-  hasData: boolean;
-  waiters: Array<() => void>;
+/**
+ * One stream's place in its connection's order: the ScheduledStream the scheduler hands out.
+ * A class, not closures: one object per response on the hot path. Freed when `done`.
+ */
+class Turn implements ScheduledStream {
+  hasData = false;
+  waiters: Array<() => void> | undefined;
+
+  constructor(
+    private readonly scheduler: SendScheduler,
+    readonly seq: number,
+    public priority: Priority,
+  ) {}
+
+  ready(): Promise<void> {
+    this.hasData = true;
+    if (this.scheduler.mayWrite(this)) return Promise.resolve();
+    return new Promise((resolve) => (this.waiters ??= []).push(resolve));
+  }
+
+  idle(): void {
+    this.hasData = false;
+    this.scheduler.wake();
+  }
+
+  reprioritize(p: Priority): void {
+    this.priority = { urgency: p.urgency, incremental: p.incremental };
+    this.scheduler.wake();
+  }
+
+  done(): void {
+    this.scheduler.close(this);
+  }
 }
 
 /**
@@ -24,54 +52,49 @@ interface Entry {
  * more urgent level has data ready; within a level, non-incremental streams go one at a time
  * in request order and incremental streams share. Used by transports whose protocol library
  * does not schedule by RFC 9218 itself. Streams waiting for their own body source are skipped,
- * so a slow upstream never stalls the connection.
+ * so a slow upstream never stalls the connection. `onEmpty` runs when the last open stream is
+ * done (a connection's owner drops the scheduler then).
  */
 export class SendScheduler {
-  private readonly entries = new Set<Entry>();
+  private readonly turns = new Set<Turn>();
   private seq = 0;
 
+  constructor(private readonly onEmpty?: () => void) {}
+
   open(priority: Priority): ScheduledStream {
-    const entry: Entry = { seq: this.seq++, priority: { ...priority }, hasData: false, waiters: [] };
-    this.entries.add(entry);
-    return {
-      ready: () => {
-        entry.hasData = true;
-        if (this.mayWrite(entry)) return Promise.resolve();
-        return new Promise((resolve) => entry.waiters.push(resolve));
-      },
-      idle: () => {
-        entry.hasData = false;
-        this.wake();
-      },
-      reprioritize: (p) => {
-        entry.priority = { ...p };
-        this.wake();
-      },
-      done: () => {
-        this.entries.delete(entry);
-        this.wake();
-      },
-    };
+    const turn = new Turn(this, this.seq++, { urgency: priority.urgency, incremental: priority.incremental });
+    this.turns.add(turn);
+    return turn;
   }
 
-  private mayWrite(entry: Entry): boolean {
-    const mine = entry.priority;
-    for (const other of this.entries) {
-      if (other === entry || !other.hasData) continue;
+  /** @internal Turn's: whether `turn` may write now. */
+  mayWrite(turn: Turn): boolean {
+    const mine = turn.priority;
+    for (const other of this.turns) {
+      if (other === turn || !other.hasData) continue;
       const theirs = other.priority;
       if (theirs.urgency < mine.urgency) return false;
       // Same level: an earlier non-incremental stream finishes first (§10, "sequentially").
-      if (theirs.urgency === mine.urgency && !theirs.incremental && !mine.incremental && other.seq < entry.seq) return false;
+      if (theirs.urgency === mine.urgency && !theirs.incremental && !mine.incremental && other.seq < turn.seq) return false;
       if (theirs.urgency === mine.urgency && !theirs.incremental && mine.incremental) return false;
     }
     return true;
   }
 
-  private wake(): void {
-    for (const entry of this.entries) {
-      if (entry.waiters.length === 0 || !this.mayWrite(entry)) continue;
-      const waiters = entry.waiters.splice(0);
+  /** @internal Turn's: releases the waiters of every stream that may write now. */
+  wake(): void {
+    for (const turn of this.turns) {
+      const waiters = turn.waiters;
+      if (!waiters || waiters.length === 0 || !this.mayWrite(turn)) continue;
+      turn.waiters = undefined;
       for (const w of waiters) w();
     }
+  }
+
+  /** @internal Turn's `done`: idempotent. */
+  close(turn: Turn): void {
+    if (!this.turns.delete(turn)) return;
+    if (this.turns.size === 0) this.onEmpty?.();
+    else this.wake();
   }
 }

@@ -1,3 +1,5 @@
+import type { RequestSignal } from '../http/request-signal.js';
+
 /** A writable as the sinks use it: its 'drain' and 'close' events. */
 export interface DrainSource {
   once(event: 'drain' | 'close', listener: () => void): unknown;
@@ -5,7 +7,7 @@ export interface DrainSource {
 }
 
 /** Resolves at the writable's next 'drain' or 'close', or when `signal` aborts, whichever comes first; leaves no listener behind. */
-export function drained(w: DrainSource, signal: AbortSignal): Promise<void> {
+export function drained(w: DrainSource, signal: RequestSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       w.off('drain', done);

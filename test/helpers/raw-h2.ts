@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import tls from 'node:tls';
 
 /** HTTP/2 frames written by hand, for attacks a conforming client library will not send. */
@@ -34,11 +35,25 @@ export function initialWindowSetting(bytes: number): Buffer {
   return entry;
 }
 
+/** A hand-driven HTTP/2 connection and what the server sent on it. */
+export interface RawH2 {
+  socket: tls.TLSSocket;
+  /** Types of the frames received, in order. */
+  frames: number[];
+  received: ReceivedFrame[];
+  closed: Promise<void>;
+  /**
+   * Resolves as soon as `done()` holds (checked now and as frames arrive), the connection closes,
+   * or `limitMs` passed, whichever comes first; the caller looks at the frames to tell which.
+   */
+  until(done: () => boolean, limitMs?: number): Promise<void>;
+}
+
 /**
  * A TLS connection that has sent the preface and a SETTINGS frame (`settings`, empty by default);
  * `frames` lists the types of the frames received, `received` the frames themselves.
  */
-export async function rawH2(port: number, ca: Buffer, settings: Buffer = Buffer.alloc(0)): Promise<{ socket: tls.TLSSocket; frames: number[]; received: ReceivedFrame[]; closed: Promise<void> }> {
+export async function rawH2(port: number, ca: Buffer, settings: Buffer = Buffer.alloc(0)): Promise<RawH2> {
   const socket = tls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca, ALPNProtocols: ['h2'] });
   await new Promise<void>((resolve, reject) => {
     socket.once('secureConnect', () => resolve());
@@ -47,6 +62,7 @@ export async function rawH2(port: number, ca: Buffer, settings: Buffer = Buffer.
   socket.on('error', () => {});
   const frames: number[] = [];
   const received: ReceivedFrame[] = [];
+  const arrived = new EventEmitter();
   let buf = Buffer.alloc(0);
   socket.on('data', (d: Buffer) => {
     buf = Buffer.concat([buf, d]);
@@ -57,8 +73,31 @@ export async function rawH2(port: number, ca: Buffer, settings: Buffer = Buffer.
       received.push({ type: buf.readUInt8(3), streamId: buf.readUInt32BE(5) & 0x7fffffff, payload: Buffer.from(buf.subarray(9, 9 + len)) });
       buf = buf.subarray(9 + len);
     }
+    arrived.emit('frames');
   });
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  let isClosed = false;
+  const closed = new Promise<void>((resolve) =>
+    socket.once('close', () => {
+      isClosed = true;
+      // `closed` first: what callers chained on it runs before a waiting `until` resumes.
+      resolve();
+      arrived.emit('frames');
+    }),
+  );
+  const until = (done: () => boolean, limitMs = 5000): Promise<void> =>
+    new Promise((resolve) => {
+      const finish = (): void => {
+        clearTimeout(timer);
+        arrived.off('frames', check);
+        resolve();
+      };
+      const check = (): void => {
+        if (isClosed || done()) finish();
+      };
+      const timer = setTimeout(finish, limitMs);
+      arrived.on('frames', check);
+      check();
+    });
   socket.write(Buffer.concat([PREFACE, frame(FRAME.SETTINGS, 0, 0, settings)]));
-  return { socket, frames, received, closed };
+  return { socket, frames, received, closed, until };
 }

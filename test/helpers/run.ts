@@ -1,4 +1,5 @@
 import { spawn, type SpawnOptions } from 'node:child_process';
+import { LogWatch, type LogLine, type LogMatch } from './log-watch.js';
 
 export interface RunResult {
   code: number | null;
@@ -34,6 +35,15 @@ export interface ServeProcess {
   port: number;
   stdout(): string;
   stderr(): string;
+  /** Log lines (JSON on stdout, every worker's) parsed so far. */
+  logs(): LogLine[];
+  /**
+   * Resolves with the first `count` log lines that match, as soon as the process writes them;
+   * rejects after `limitMs`, or at once if the process exits without them.
+   */
+  logged(match: LogMatch, count?: number, limitMs?: number): Promise<LogLine[]>;
+  /** Resolves with the first matching log line written after the call (same limits). */
+  nextLog(match: LogMatch, limitMs?: number): Promise<LogLine>;
 }
 
 /**
@@ -47,7 +57,14 @@ export async function spawnServe(args: string[], limitMs = 90_000, env: NodeJS.P
   child.once('exit', () => clearTimeout(killer));
   let out = '';
   let err = '';
-  child.stdout.on('data', (d) => (out += d));
+  const watch = new LogWatch();
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (d: string) => {
+    out += d;
+    watch.feed(d);
+  });
+  // 'close': after the exit and the last of its output.
+  child.once('close', (code, signal) => watch.end(`the server exited (${signal ?? code})`));
   const port = await new Promise<number>((resolve, reject) => {
     child.stderr.on('data', (d) => {
       err += d;
@@ -56,5 +73,13 @@ export async function spawnServe(args: string[], limitMs = 90_000, env: NodeJS.P
     });
     child.once('exit', () => reject(new Error(`server exited early: ${err}`)));
   });
-  return { child, port, stdout: () => out, stderr: () => err };
+  return {
+    child,
+    port,
+    stdout: () => out,
+    stderr: () => err,
+    logs: () => watch.lines,
+    logged: watch.logged.bind(watch),
+    nextLog: watch.nextLog.bind(watch),
+  };
 }

@@ -1,46 +1,30 @@
-import { EventEmitter } from 'node:events';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { DEFAULT_SERVE_CONFIG, type ServeConfig } from '../../src/config/config.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { makeTestCerts, type TestCerts } from './certs.js';
+import { LogWatch, type LogLine, type LogMatch } from './log-watch.js';
 
 export interface TestServer extends RunningServer {
   origin: string;
   certs: TestCerts;
   /** Parsed log lines written so far. */
-  logs: Array<Record<string, unknown>>;
+  logs: LogLine[];
   /** Resolves with the first `count` log lines that match, as soon as they are written (rejects after `limitMs`). */
-  logged(match: (line: Record<string, unknown>) => boolean, count?: number, limitMs?: number): Promise<Array<Record<string, unknown>>>;
+  logged(match: LogMatch, count?: number, limitMs?: number): Promise<LogLine[]>;
+  /** Resolves with the first matching log line written after the call (rejects after `limitMs`). */
+  nextLog(match: LogMatch, limitMs?: number): Promise<LogLine>;
 }
 
 /** Starts a real server in this process on a free port with a fresh certificate. */
 export async function startTestServer(overrides: Partial<ServeConfig> = {}, certs: TestCerts = makeTestCerts()): Promise<TestServer> {
-  const logs: Array<Record<string, unknown>> = [];
-  const written = new EventEmitter();
+  const watch = new LogWatch();
   const sink = new Writable({
     write(chunk, _enc, cb) {
-      for (const line of String(chunk).split('\n')) if (line) logs.push(JSON.parse(line));
-      written.emit('line');
+      watch.feed(String(chunk));
       cb();
     },
   });
-  const logged: TestServer['logged'] = (match, count = 1, limitMs = 20_000) =>
-    new Promise((resolve, reject) => {
-      const check = (): boolean => {
-        const found = logs.filter(match);
-        if (found.length < count) return false;
-        clearTimeout(timer);
-        written.off('line', check);
-        resolve(found.slice(0, count));
-        return true;
-      };
-      const timer = setTimeout(() => {
-        written.off('line', check);
-        reject(new Error(`waited ${limitMs} ms for ${count} matching log line(s), found ${logs.filter(match).length}`));
-      }, limitMs);
-      if (!check()) written.on('line', check);
-    });
   const config: ServeConfig = {
     ...DEFAULT_SERVE_CONFIG,
     host: '127.0.0.1',
@@ -54,7 +38,13 @@ export async function startTestServer(overrides: Partial<ServeConfig> = {}, cert
     ...overrides,
   };
   const server = await startServer(config, pino({ level: config.logLevel }, sink));
-  return Object.assign(server, { origin: `https://localhost:${server.port}`, certs, logs, logged });
+  return Object.assign(server, {
+    origin: `https://localhost:${server.port}`,
+    certs,
+    logs: watch.lines,
+    logged: watch.logged.bind(watch),
+    nextLog: watch.nextLog.bind(watch),
+  });
 }
 
 /** A port that was free a moment ago (for configs that must name a server's port before it starts). */

@@ -58,6 +58,8 @@ class Supervisor {
   private stopping = false;
   private replayStoreEnv: Record<string, string> = {};
   private announced = false;
+  /** Workers of the first generation that reported listening: the node is announced once all have. */
+  private readonly listeningWorkers = new Set<Worker>();
   private exitCode = 0;
   private fillWorker: Worker | null = null;
   private resolve: (code: number) => void = () => {};
@@ -134,8 +136,10 @@ class Supervisor {
       if (m.reloaded !== undefined) this.nodeConfig = JSON.stringify(m.reloaded);
       // A rotation between fork and the worker's first listener would be lost: repeat the keys in use.
       if (m.listening !== undefined) this.sendTicketKeys(this.rotation.keys, [worker]);
-      if (m.listening !== undefined && !this.announced) {
+      if (m.listening !== undefined) this.listeningWorkers.add(worker);
+      if (m.listening !== undefined && !this.announced && this.listeningWorkers.size >= this.workers) {
         this.announced = true;
+        this.listeningWorkers.clear();
         this.io.stderr.write(
           `h3edge: serving ${this.config.media} on https://localhost:${m.listening}/ with ${this.workers} workers (h2, http/1.1 over TCP; h3 over UDP)\n`,
         );

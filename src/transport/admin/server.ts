@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { RequestCore } from '../../http/core.js';
 import { NodeResponseSink } from '../node-response-sink.js';
+import { RequestAbort } from '../../http/request-signal.js';
 
 /** The operator's port: metrics and health on plain HTTP, bound to loopback only. */
 export interface AdminServer {
@@ -15,7 +16,7 @@ export interface AdminServer {
  */
 export async function startAdminServer(core: RequestCore, port: number): Promise<AdminServer> {
   const server = http.createServer((req, res) => {
-    const aborts = new AbortController();
+    const aborts = new RequestAbort();
     res.once('close', () => {
       if (!res.writableFinished) aborts.abort();
     });

@@ -1,4 +1,5 @@
 import type { TcpSendState } from '../../native/tcpinfo.js';
+import type { RequestSignal } from '../../http/request-signal.js';
 
 /** How far ahead of the wire the kernel is kept supplied: its pacing rate for this long. */
 const SUPPLY_AHEAD_MS = 10;
@@ -55,7 +56,7 @@ export class SendBacklog {
    * Resolves with how many bytes may be written now, at least MIN_PIECE_BYTES, once the kernel's
    * unsent bytes leave that much of the allowance; Infinity when TCP cannot be asked or `signal` aborts.
    */
-  async room(signal: AbortSignal): Promise<number> {
+  async room(signal: RequestSignal): Promise<number> {
     let lastNotsent = -1;
     let stalledLooks = 0;
     for (;;) {
@@ -73,7 +74,7 @@ export class SendBacklog {
     }
   }
 
-  private sleep(ms: number, signal: AbortSignal): Promise<void> {
+  private sleep(ms: number, signal: RequestSignal): Promise<void> {
     return new Promise((resolve) => {
       const done = (): void => {
         this.timers.clearTimeout(timer);

@@ -12,8 +12,10 @@ import { SessionTickets } from './session-tickets.js';
 import { SessionBacklogs } from './session-backlogs.js';
 import { AddressCaps, type CapRefusal } from '../address-caps.js';
 import { HeadDeadlines } from './head-deadlines.js';
-import { tcpBytesReadReader } from './session-socket.js';
+import { clearClosedSessionTimer, tcpBytesReadReader } from './session-socket.js';
 import { NodeResponseSink } from '../node-response-sink.js';
+import { H2StreamSink } from './stream-sink.js';
+import { RequestAbort } from '../../http/request-signal.js';
 
 /** Ticket keys are 48-byte OpenSSL keys. */
 export type TcpTransportOptions = ListenerOptions & {
@@ -128,42 +130,61 @@ export async function startTcpTransport(opts: TcpTransportOptions): Promise<TcpT
   });
   const backlogs = new SessionBacklogs(log);
   server.on('session', (session) => {
+    session.once('close', () => clearClosedSessionTimer(session));
     drainer.trackSession(session);
     backlogs.track(session);
     headDeadlines.track(session, tcpBytesReadReader(session));
   });
   server.on('tlsClientError', (err) => log.debug({ err: err.message }, 'tls handshake failed'));
+  // HTTP/1.1 (ALPN http/1.1) through node:http's objects.
   server.on('request', (req, res) => {
-    const aborts = new AbortController();
+    const aborts = new RequestAbort();
     res.once('close', () => {
       if (!res.writableFinished) aborts.abort();
     });
-    const protocol = req.httpVersionMajor === 2 ? 'h2' : 'http/1.1';
-    // HTTP/1.1 only: an HTTP/2 request's `socket` is a per-stream proxy, and sessions drain by GOAWAY.
-    const h1Socket = protocol === 'http/1.1' ? (req.socket as TLSSocket) : undefined;
-    if (h1Socket) {
-      drainer.requestStarted(h1Socket);
-      res.once('close', () => drainer.requestFinished(h1Socket));
-    }
-    const session = req.stream?.session;
-    const sink = new NodeResponseSink(req, res, aborts.signal, {
-      altSvc,
-      draining: drainer.draining,
-      schedulers,
-      backlog: session ? backlogs.of(session) : undefined,
-    });
+    const socket = req.socket as TLSSocket;
+    drainer.requestStarted(socket);
+    res.once('close', () => drainer.requestFinished(socket));
     opts.core.serve(
       {
         method: req.method,
         target: req.url,
-        authority: req.authority ?? '',
+        authority: '',
         fields: req.headers,
-        protocol,
+        protocol: 'http/1.1',
         earlyData: false,
-        remoteAddress: req.socket.remoteAddress ?? '',
+        remoteAddress: socket.remoteAddress ?? '',
         signal: aborts.signal,
         body: () => req.iterator({ destroyOnReturn: false }),
-        connection: backlogs.connectionOf(session, req.socket),
+        connection: backlogs.connectionOf(undefined, socket),
+      },
+      new NodeResponseSink(req, res, aborts.signal, { altSvc, draining: drainer.draining }),
+    );
+  });
+  // HTTP/2 through the stream API. Adding a 'request' listener made node install its
+  // compatibility layer as a 'stream' listener (setupCompat); it is taken out again, so no
+  // request and response objects are built for HTTP/2 streams.
+  server.removeAllListeners('stream');
+  server.on('stream', (stream, headers) => {
+    // Errors end the stream and reach the exchange through 'close'; unheard they would throw.
+    stream.on('error', ignoreStreamError);
+    // As node's compatibility layer did: a client waiting to send its body is told to go ahead.
+    if (headers.expect === '100-continue') stream.additionalHeaders({ ':status': 100 });
+    const session = stream.session;
+    const aborts = new RequestAbort();
+    const sink = new H2StreamSink(stream, aborts, { altSvc, schedulers, backlog: session ? backlogs.of(session) : undefined });
+    opts.core.serve(
+      {
+        method: headers[':method'] ?? '',
+        target: headers[':path'] ?? '',
+        authority: headers[':authority'] ?? '',
+        fields: headers,
+        protocol: 'h2',
+        earlyData: false,
+        remoteAddress: session?.socket?.remoteAddress ?? '',
+        signal: aborts.signal,
+        body: () => stream.iterator({ destroyOnReturn: false }),
+        connection: backlogs.connectionOf(session, undefined),
       },
       sink,
     );
@@ -188,3 +209,5 @@ export async function startTcpTransport(opts: TcpTransportOptions): Promise<TcpT
     },
   };
 }
+
+function ignoreStreamError(): void {}

@@ -34,3 +34,16 @@ export function tcpBytesReadReader(session: Http2Session): () => number {
   const tcp = (session.socket as unknown as WrappedTls)._parent;
   return () => tcp?.bytesRead ?? 0;
 }
+
+/**
+ * node:http2 (20.x) arms an idle timer on every session (`server.setTimeout`) and leaves it armed
+ * when the session closes: the closed session, its socket and their buffers (~10 KB) stay
+ * reachable until the timer fires, idleTimeoutMs later — memory that grows with the connection
+ * rate, not the connection count. `session.setTimeout(0)` is a no-op once destroyed, so the timer
+ * is cleared through node's own field (symbol `timeout`). Call it on the session's 'close'.
+ */
+export function clearClosedSessionTimer(session: Http2Session): void {
+  const key = Object.getOwnPropertySymbols(session).find((s) => s.description === 'timeout');
+  const timer = key ? (session as unknown as Record<symbol, unknown>)[key] : undefined;
+  if (timer) clearTimeout(timer as NodeJS.Timeout);
+}

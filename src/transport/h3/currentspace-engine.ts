@@ -5,6 +5,7 @@ import { drained } from '../drained.js';
 import type { ScheduledStream } from '../../priority/send-scheduler.js';
 import { ConnectionSchedulers } from '../connection-schedulers.js';
 import type { UdpTransport, UdpTransportOptions } from './transport.js';
+import { RequestAbort, type RequestSignal } from '../../http/request-signal.js';
 
 /**
  * The package always binds its own HTTP/2 fallback on the same TCP port; ours owns TCP (TLS 1.3
@@ -47,7 +48,7 @@ export function startCurrentspaceEngine(opts: UdpTransportOptions): Promise<UdpT
   server.on('stream', (stream: ServerHttp3Stream, headers: IncomingHeaders) => serveStream(stream, headers));
 
   function serveStream(stream: ServerHttp3Stream, raw: IncomingHeaders): void {
-    const aborts = new AbortController();
+    const aborts = new RequestAbort();
     stream.once('close', () => {
       if (!stream.writableFinished) aborts.abort();
     });
@@ -105,7 +106,7 @@ class QuicheResponseSink implements ResponseSink {
     private readonly stream: ServerHttp3Stream,
     private readonly conn: number,
     private readonly schedulers: ConnectionSchedulers<number>,
-    signal: AbortSignal,
+    signal: RequestSignal,
   ) {
     this.finished = new Promise((resolve) => {
       const done = (): void => resolve({ bytesSent: this.bytesSent, aborted: signal.aborted || !stream.writableFinished });
@@ -129,7 +130,7 @@ class QuicheResponseSink implements ResponseSink {
     return this.stream.write(chunk);
   }
 
-  drain(signal: AbortSignal): Promise<void> {
+  drain(signal: RequestSignal): Promise<void> {
     return drained(this.stream, signal);
   }
 

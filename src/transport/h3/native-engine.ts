@@ -5,6 +5,7 @@ import { loadMmap } from '../../native/mmap.js';
 import { NativeResponseSink } from './native-sink.js';
 import type { UdpTransport, UdpTransportOptions } from './transport.js';
 import type { ConnectionInfo } from '../../http/exchange.js';
+import { RequestAbort } from '../../http/request-signal.js';
 
 /**
  * HTTP/3 on our own engine (ngtcp2 + nghttp3 + GnuTLS, src/native/quic). The engine does what
@@ -41,7 +42,7 @@ export async function startNativeEngine(opts: UdpTransportOptions): Promise<UdpT
     ...(opts.qlogDir ? { qlogDir: opts.qlogDir, qlogSampleRatio: opts.qlogSampleRatio ?? 1 } : {}),
   });
   server.on('request', (req: NativeRequest) => {
-    const aborts = new AbortController();
+    const aborts = new RequestAbort();
     req.onClose((completed) => {
       if (!completed) aborts.abort();
     });

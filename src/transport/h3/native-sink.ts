@@ -1,5 +1,6 @@
 import type { AppliedPriority, Completion, ResponseSink } from '../../http/exchange.js';
 import type { NativeRequest } from '../../native/quic-request.js';
+import type { RequestSignal } from '../../http/request-signal.js';
 
 /**
  * How a response leaves through our HTTP/3 engine. A whole Buffer body goes to the engine in one
@@ -16,7 +17,7 @@ export class NativeResponseSink implements ResponseSink {
 
   constructor(
     private readonly req: NativeRequest,
-    signal: AbortSignal,
+    signal: RequestSignal,
   ) {
     this.finished = new Promise((resolve) =>
       req.onClose((completed, bytesSent, priority) => resolve({ bytesSent, aborted: !completed || signal.aborted, ...(priority ? { priority } : {}) })),

@@ -17,22 +17,23 @@ const LAYERS = {
   priority: { may: [], why: 'RFC 9218 parsing, resource classes and send scheduling: a library, no config, no sockets' },
   media: { may: [], why: 'HLS/DASH/TTML models, packaging and rewriting: a library, no config, no sockets' },
   client: { may: [], why: 'the outgoing HTTP/3 client (edge upstreams, tests, benches): no part of the server' },
+  cmcd: { may: [], why: 'CTA-5004 client data read from requests and CTA-5006 server data written on responses: a library over the field codecs, no config, no sockets' },
   native: {
     may: ['priority'],
     why: 'addons and their typed bindings, the one home of what an engine accepts and counts (congestion controllers, window bounds, stats): the priority type, nothing that reads config or handles requests',
   },
   cache: { may: ['native'], why: 'the mmap segment cache is a library over the mmap addon: it returns bytes and file identity, never HTTP validators' },
-  http: { may: ['priority', 'config'], why: 'the core (Exchange, router, conditional, ranges, errors) knows no transport, no handler and no feature' },
+  http: { may: ['priority', 'config', 'cmcd'], why: 'the core (Exchange, router, conditional, ranges, errors) knows no transport, no handler and no feature' },
   tls: { may: ['config', 'native'], why: 'certificates and ticket keys: below the transports, knows no request' },
   observe: {
-    may: ['http', 'config', 'cache', 'media', 'priority', 'native'],
+    may: ['http', 'config', 'cache', 'media', 'priority', 'native', 'cmcd'],
     why: 'logger, metrics and health read the shapes they declare; they never import a transport or a feature (those satisfy the shapes structurally)',
   },
-  content: { may: ['http', 'config', 'cache', 'media', 'priority'], why: 'files for handlers (ContentStore, content handler, ETags): built on http/ and the cache, knows no feature' },
-  playback: { may: ['content', 'http', 'config', 'media', 'priority', 'observe'], why: 'a feature: handlers on http/ types, never a transport or an engine' },
-  home: { may: ['content', 'http', 'config', 'media', 'priority', 'observe'], why: 'a feature: handlers on http/ types, never a transport or an engine' },
+  content: { may: ['http', 'config', 'cache', 'media', 'priority', 'cmcd'], why: 'files for handlers (ContentStore, content handler, ETags): built on http/ and the cache, knows no feature' },
+  playback: { may: ['content', 'http', 'config', 'media', 'priority', 'observe', 'cmcd'], why: 'a feature: handlers on http/ types, never a transport or an engine' },
+  home: { may: ['content', 'http', 'config', 'media', 'priority', 'observe', 'cmcd'], why: 'a feature: handlers on http/ types, never a transport or an engine' },
   edge: {
-    may: ['content', 'client', 'http', 'config', 'media', 'priority', 'observe'],
+    may: ['content', 'client', 'http', 'config', 'media', 'priority', 'observe', 'cmcd'],
     // The token an edge signs for its upstream is the one the origin's /t/ path verifies.
     mayAlso: ['src/playback/token.ts', 'src/playback/keyset.ts'],
     why: 'a feature: fetches through client/, stores through content/; of playback only the token contract',
@@ -42,11 +43,11 @@ const LAYERS = {
     why: 'transports adapt a protocol to the core: they depend on http/ and native/ engines, never on a handler, a feature, the cache or observe (the core reports completion)',
   },
   'server.ts': {
-    may: ['config', 'priority', 'media', 'client', 'native', 'cache', 'http', 'tls', 'observe', 'content', 'playback', 'home', 'edge', 'transport'],
+    may: ['config', 'priority', 'media', 'client', 'cmcd', 'native', 'cache', 'http', 'tls', 'observe', 'content', 'playback', 'home', 'edge', 'transport'],
     why: 'server.ts wires the pieces together: the only module that knows them all, and the only one that imports a transport',
   },
   cli: {
-    may: ['config', 'priority', 'media', 'client', 'native', 'cache', 'http', 'tls', 'observe', 'content', 'playback', 'home', 'edge', 'server.ts'],
+    may: ['config', 'priority', 'media', 'client', 'cmcd', 'native', 'cache', 'http', 'tls', 'observe', 'content', 'playback', 'home', 'edge', 'server.ts'],
     why: 'the command line parses arguments and starts server.ts or a subcommand; it reaches transports only through server.ts',
   },
 };

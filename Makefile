@@ -60,16 +60,23 @@ MINUTES ?= 10
 soak: build
 	$(NODE_BIN)/tsx bench/soak/run.ts --minutes $(MINUTES)
 
-.PHONY: bench bench-quick bench-cache bench-h3 bench-report
-# Results go to bench/results/ (JSON, markdown, index.html). The lossy-link benchmark (bench/run.ts) needs
-# root for network namespaces; the cache benchmark runs on loopback.
-bench: bench-cache bench-h3
+.PHONY: bench bench-quick bench-cache bench-h3 bench-edge bench-report
+# Results go to bench/results/ (JSON, markdown, index.html). The lossy-link and edge benchmarks
+# (bench/run.ts, bench/edge/run.ts) need root for network namespaces; the cache benchmark runs on
+# loopback. The edge run comes before the lossy one, whose page then shows it.
+bench: bench-cache bench-h3 bench-edge
 	@if [ -f bench/run.ts ]; then $(NODE_BIN)/tsx bench/run.ts; fi
 
 bench-quick:
 	$(NODE_BIN)/tsx bench/cache/run.ts --quick
 	$(NODE_BIN)/tsx bench/h3/run.ts --quick
+	$(NODE_BIN)/tsx bench/edge/run.ts --quick
 	@if [ -f bench/run.ts ]; then $(NODE_BIN)/tsx bench/run.ts --quick; fi
+
+# A player 20 ms / 1 % loss from an edge whose origin is 80 ms away: startup and rebuffering of a
+# cold title with CMCD prefetch on and off, HTTP/2 and HTTP/3 → bench/results/edge-player.{json,md}.
+bench-edge: build
+	$(NODE_BIN)/tsx bench/edge/run.ts
 
 bench-cache:
 	$(NODE_BIN)/tsx bench/cache/run.ts

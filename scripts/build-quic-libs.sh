@@ -5,8 +5,10 @@
 #
 # - ngtcp2: the upstream tarball of Debian's bookworm-backports source package (apt-get source;
 #   its hash is checked by apt against the suite's Sources index and here against a pinned one),
-#   with our patch scripts/quic-libs/ngtcp2-initial-cwnd.patch (an initial congestion window
-#   setting, which ngtcp2 has no API for), built with CMake as position-independent code.
+#   with our patches scripts/quic-libs/*.patch, applied in name order (ngtcp2-initial-cwnd: an
+#   initial congestion window setting; ngtcp2-bandwidth-estimate: the congestion controller's
+#   bandwidth estimate, for CMSD; ngtcp2 has no API for either), built with CMake as
+#   position-independent code.
 # - nghttp3: unchanged, so Debian's own build of the same suite. Its headers come from
 #   libnghttp3-dev 1.8.0 (apt-get download, unpacked here, not installed); the addon links the
 #   runtime library libnghttp3.so.9 (package libnghttp3-9, which install-system-deps.sh takes
@@ -27,9 +29,9 @@ ngtcp2_source=ngtcp2/bookworm-backports
 ngtcp2_tarball=ngtcp2_${ngtcp2_version}.orig.tar.xz
 ngtcp2_sha256=382c15bf66b630f26021631b25b7eb1feac42c67c1d6826189d61091dfaa4d09
 nghttp3_package=libnghttp3-dev=1.8.0-1~bpo12+1
-patch_file=$root/scripts/quic-libs/ngtcp2-initial-cwnd.patch
+patch_files=("$root"/scripts/quic-libs/*.patch)
 
-stamp="ngtcp2 $ngtcp2_version $(sha256sum "$patch_file" | cut -c1-16); $nghttp3_package; $(sha256sum "$0" | cut -c1-16)"
+stamp="ngtcp2 $ngtcp2_version $(cat "${patch_files[@]}" | sha256sum | cut -c1-16); $nghttp3_package; $(sha256sum "$0" | cut -c1-16)"
 if [ -z "${FORCE:-}" ] && [ -f "$prefix/STAMP" ] && [ "$(cat "$prefix/STAMP")" = "$stamp" ]; then
   exit 0
 fi
@@ -56,7 +58,7 @@ apt-get download -qq "$nghttp3_package" 2>&1 | grep -v 'unsandboxed' || true
 ls libnghttp3-dev_*.deb >/dev/null
 
 tar xf "$ngtcp2_tarball"
-patch -d "ngtcp2-$ngtcp2_version" -p1 --quiet <"$patch_file"
+for patch_file in "${patch_files[@]}"; do patch -d "ngtcp2-$ngtcp2_version" -p1 --quiet <"$patch_file"; done
 cmake -S "ngtcp2-$ngtcp2_version" -B ngtcp2-build -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$prefix" \
   -DCMAKE_INSTALL_LIBDIR=lib -DCMAKE_POSITION_INDEPENDENT_CODE=ON -DENABLE_SHARED_LIB=OFF -DENABLE_STATIC_LIB=ON \
   -DENABLE_GNUTLS=ON -DENABLE_OPENSSL=OFF -DBUILD_TESTING=OFF -DCMAKE_DISABLE_FIND_PACKAGE_Libev=ON \

@@ -7,6 +7,8 @@
 #   dev-key.pem                 the leaf's key
 #   spki.txt                    base64 SHA-256 of the leaf's public key (Chromium's
 #                               --ignore-certificate-errors-spki-list)
+# EXTRA_SAN="IP:10.77.0.2,DNS:origin.test" adds names to a new leaf (tests whose nodes talk over
+# an emulated link's addresses).
 # Browsers refuse a CA used as a server certificate (Firefox: MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY),
 # hence two certificates. An old single self-signed dev-cert.pem (CA:TRUE) is replaced.
 set -euo pipefail
@@ -37,11 +39,11 @@ if ! leaf_is_signed_by_ca; then
   fi
   openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
     -keyout "$key" -out "$tmp/leaf.csr" -subj "/CN=localhost" 2>/dev/null
-  cat > "$tmp/leaf.ext" <<'EOF'
+  cat > "$tmp/leaf.ext" <<EOF
 basicConstraints=critical,CA:FALSE
 keyUsage=critical,digitalSignature
 extendedKeyUsage=serverAuth
-subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1
+subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1${EXTRA_SAN:+,$EXTRA_SAN}
 subjectKeyIdentifier=hash
 authorityKeyIdentifier=keyid
 EOF

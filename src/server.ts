@@ -9,7 +9,15 @@ import { firstTicketKeys, type TicketKeySet } from './tls/ticket-keys.js';
 import { generateNodeSecrets, type NodeSecrets } from './tls/node-secrets.js';
 import { Router } from './http/router.js';
 import { RequestCore } from './http/core.js';
-import { classifyRequest, CLASS_PRIORITY } from './priority/resource-class.js';
+import { classifyRequest } from './priority/resource-class.js';
+import { choosePriority } from './priority/buffer-policy.js';
+import { serverDataFields } from './http/server-data.js';
+import { PrefetchLedger } from './content/prefetch-ledger.js';
+import { WarmingStore } from './content/warming-store.js';
+import { TitleClasses, titleOfPath } from './content/title-classes.js';
+import { CmcdMetrics, cdnOfRequest } from './observe/cmcd-metrics.js';
+import { registerPrefetchMetrics } from './observe/prefetch-metrics.js';
+import { DuressMonitor, registerDuressMetrics } from './observe/duress.js';
 import { contentHandler } from './content/content-handler.js';
 import { CachedStore } from './content/cached-store.js';
 import { SegmentCache, defaultCacheBudgetBytes } from './cache/segment-cache.js';
@@ -68,6 +76,9 @@ export interface RunningServer {
 
 const READ_METHODS = ['GET', 'HEAD'];
 
+/** The routes that answer with media: CMSD goes on their answers. */
+const MEDIA_ROUTES = new Set(['/content/*path', '/t/:token/content/*path']);
+
 /** With token enforcement on, media is reachable only under /t/<token>/content/. */
 const tokenRequired = (): never => {
   throw new Forbidden('token_missing', 'A playback token is required');
@@ -124,12 +135,17 @@ export async function startServer(
     .then((paths) => cache.warm(paths))
     .finally(() => (warmed = true));
   const cachedStore = new CachedStore(cache);
+  // CMCD next-object hints: an edge pulls the object in the background, an origin warms its cache.
+  const prefetched = new PrefetchLedger({ now: () => performance.now() });
   // An edge (upstreams configured) pulls what it lacks; an origin serves its own files only.
   const edge =
     config.upstreams.length === 0
       ? null
-      : installEdge(config, { local: cachedStore, keys: keyRing.keys, logger, clock: Date.now, runsFill: worker?.runsFill ?? true, onFillRun: registerFillMetrics(metrics.registry) });
-  const localStore: ContentStore = edge?.store ?? cachedStore;
+      : installEdge(config, { local: cachedStore, keys: keyRing.keys, logger, clock: Date.now, runsFill: worker?.runsFill ?? true, onFillRun: registerFillMetrics(metrics.registry), ledger: prefetched });
+  const prefetcher = edge?.store ?? new WarmingStore(cachedStore, (abs) => cache.warm([abs]), prefetched);
+  registerPrefetchMetrics(metrics.registry, edge ? 'pull' : 'warm', () => prefetched.counts());
+  const next = () => (running.prefetchNextObject ? prefetcher : null);
+  const localStore: ContentStore = prefetcher;
   if (edge) registerUpstreamMetrics(metrics.registry, () => edge.store.health());
   const fill = edge?.fill;
   // A fill that could reach no upstream leaves the node unprepared for tomorrow's demand.
@@ -141,13 +157,14 @@ export async function startServer(
     .add(READ_METHODS, '/healthz', healthHandler())
     .add(READ_METHODS, '/readyz', readinessHandler(readiness))
     .add(READ_METHODS, '/metrics', metricsHandler(metrics.registry, worker ? clusterScrape(metrics.registry) : undefined));
-  const serveContent = contentHandler({ root: config.media, store: localStore });
+  const serveContent = contentHandler({ root: config.media, store: localStore, next });
   router.add(READ_METHODS, '/content/*path', (ex, params) => (running.openContent ? serveContent(ex, params) : tokenRequired()));
   // What edges pre-position from this node: every title's files with their sha256, popular first.
   const manifest = new ChecksumManifest(config.media);
   router.add(['GET'], '/v1/fill/manifest', async () => jsonReply(200, await manifest.build(), { 'cache-control': 'no-cache' }));
   const playback = installPlayback(router, config, {
     store: localStore,
+    next,
     logger,
     clock: Date.now,
     keyRing,
@@ -157,14 +174,33 @@ export async function startServer(
   });
   // Browse API, artwork, QoE beacons and the web app; beacons are checked against playback sessions.
   installHome(router, config, { store: cachedStore, clock: Date.now, registry: metrics.registry, sessions: (sid) => playback.service.session(sid) });
+  // Duress (CMSD `du`, `mb`): this process's egress against its share of the node's limit, and its CPU.
+  const duress = new DuressMonitor({
+    limits: () => ({
+      egressBitsPerSec: running.duressEgressBitsPerSec / (worker?.count ?? 1),
+      cpuPercent: running.duressCpuPercent,
+      maxBitrateKbps: running.duressMaxBitrateKbps,
+      normalMaxBitrateKbps: Math.round(running.policyMaxBandwidth / 1000),
+    }),
+    now: () => performance.now(),
+    cpuUsage: () => process.cpuUsage(),
+  });
+  registerDuressMetrics(metrics.registry, duress);
+  const titles = new TitleClasses(config.media, () => performance.now());
+  const cmcdMetrics = new CmcdMetrics(metrics.registry, { titleClass: (ex) => titles.classOf(titleOfPath(ex.pathname) ?? ''), cdn: cdnOfRequest(config.cdns) });
   const coreFor = (routes: Router): RequestCore =>
     new RequestCore({
       router: routes,
       logger,
       bodyTimeoutMs: config.requestBodyTimeoutMs,
       bodyMinBytesPerSec: config.requestBodyMinBytesPerSec,
-      classPriority: (ex) => CLASS_PRIORITY[classifyRequest(ex.pathname, ex.headers)],
-      onCompleted: (done) => metrics.observe(done),
+      priorityFor: (ex) => choosePriority(classifyRequest(ex.pathname, ex.headers), ex.clientPriority, ex.cmcd?.data ?? null),
+      serverData: serverDataFields({ nodeId: () => running.cmsdNodeId, isMediaRoute: (route) => MEDIA_ROUTES.has(route), advice: () => duress.advice() }),
+      onCompleted: (done) => {
+        metrics.observe(done);
+        cmcdMetrics.observe(done);
+        duress.recordBytes(done.completion.bytesSent);
+      },
     });
   const core = coreFor(router);
   const admin: AdminServer | null = config.adminPort === null ? null : await startAdminServer(coreFor(opsRouter), config.adminPort);

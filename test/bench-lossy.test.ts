@@ -131,8 +131,8 @@ t.test('smoke run: emulator within tolerance, results well-formed, nothing left 
   const page = await openReportPage(join(out, 'index.html'), join(ARTIFACTS, 'bench-report-smoke.png'));
   t.same(page.errors, [], 'no console or page errors');
   t.same(page.requests.filter((u) => !u.startsWith('file://')), [], 'self-contained: nothing fetched from the network');
-  t.same(page.sections.map((s) => s.id), ['headline', 'multiples', 'head-of-line', 'engines', 'environment'], "the issue's five sections, in order");
-  for (const s of page.sections.slice(0, 4)) t.ok(s.charts.length > 0 || s.missing.length > 0, `${s.id}: charts, or a note of what this run lacks`);
+  t.same(page.sections.map((s) => s.id), ['headline', 'multiples', 'head-of-line', 'edge-player', 'engines', 'environment'], 'the six sections, in order');
+  for (const s of page.sections.slice(0, 5)) t.ok(s.charts.length > 0 || s.missing.length > 0, `${s.id}: charts, or a note of what this run lacks`);
   t.ok(page.charts.length >= 8, `${page.charts.length} charts`);
   for (const c of page.charts) t.ok(c.marks > 0 && c.width > 100 && c.height > 50, `${c.id}: ${c.marks} marks drawn in ${Math.round(c.width)}×${Math.round(c.height)} px`);
   const ids = page.charts.map((c) => c.id);

@@ -89,7 +89,7 @@ t.test('an older run without per-chunk times: every chart drawn, and the page sa
   const page = await openReportPage(join(REFERENCE, 'lossy-full-2026-12-01/index.html'), join(ARTIFACTS, 'bench-report-reference.png'));
   t.same(page.errors, [], 'no console or page errors');
   t.same(page.requests.filter((u) => !u.startsWith('file://')), [], 'self-contained: nothing fetched from the network');
-  t.same(page.sections.map((s) => s.id), ['headline', 'multiples', 'head-of-line', 'engines', 'environment'], 'five sections, in order');
+  t.same(page.sections.map((s) => s.id), ['headline', 'multiples', 'head-of-line', 'edge-player', 'engines', 'environment'], 'six sections, in order');
   for (const c of page.charts) t.ok(c.marks > 0 && c.width > 100 && c.height > 50, `${c.id}: ${c.marks} marks drawn`);
   const ids = page.charts.map((c) => c.id);
   t.ok(ids.filter((id) => id.startsWith('headline-')).length === 4, 'four headline heatmaps');
@@ -98,4 +98,6 @@ t.test('an older run without per-chunk times: every chart drawn, and the page sa
   const hol = page.sections.find((s) => s.id === 'head-of-line');
   t.same(hol?.charts, [], 'no head-of-line picture from JSON without per-chunk times');
   t.match(hol?.missing.join(' ') ?? '', /no per-chunk arrival times/, '...and the section says why');
+  const edge = page.sections.find((s) => s.id === 'edge-player');
+  t.match(edge?.missing.join(' ') ?? '', /No edge-player\.json beside this run \(make bench-edge writes it\)/, 'no player-through-an-edge run: the section says how to make one');
 });

@@ -69,12 +69,12 @@ for (const [proto, connect] of Object.entries(clients)) {
     t.comment(`${proto} manifest TTFB idle ${idleTtfbMs.toFixed(2)} ms, under ${BULK} bulk downloads ${loadedTtfbMs.toFixed(2)} ms`);
 
     // h3 access lines of the manifest: the idle request, this one, the u=7 one below.
-    if (proto === 'h3') t.same(await loggedPriority('/content/demo/master.m3u8', 2), { urgency: 0, incremental: false, chosenBy: 'server' }, 'the access line: our manifest default applied');
+    if (proto === 'h3') t.same(await loggedPriority('/content/demo/master.m3u8', 2), { urgency: 0, incremental: false, chosenBy: 'server', reason: 'class-default' }, 'the access line: our manifest default applied');
     const lazy = await manifestUnderLoad(client, { priority: 'u=7' });
     const before = lazy.order.indexOf('manifest');
     // Not BULK: a body source that stalls (a busy machine) yields its turn by design.
     t.ok(before >= BULK / 2, `client's u=7 is honoured: manifest finishes after ≥${BULK / 2} bulk responses (order: ${lazy.order.join(' ')})`);
-    if (proto === 'h3') t.same(await loggedPriority('/content/demo/master.m3u8', 3), { urgency: 7, incremental: false, chosenBy: 'client' }, 'the access line: the client\'s u=7 applied');
+    if (proto === 'h3') t.same(await loggedPriority('/content/demo/master.m3u8', 3), { urgency: 7, incremental: false, chosenBy: 'client', reason: 'client-signal' }, 'the access line: the client\'s u=7 applied');
   });
 }
 
@@ -110,6 +110,50 @@ t.test('h3: a PRIORITY_UPDATE moves a response already under way ahead of an old
   };
   t.same(await finishOrder(false), ['first', 'second'], 'without an update the older request finishes first');
   t.same(await finishOrder(true), ['second', 'first'], 'raised to u=0 mid-transfer, the second overtakes');
-  t.same(await loggedPriority('/content/demo/v/seg-201.m4s', 2), { urgency: 0, incremental: false, chosenBy: 'client' }, 'access line: the update applied');
-  t.same(await loggedPriority('/content/demo/v/seg-200.m4s', 2), { urgency: 3, incremental: false, chosenBy: 'server' }, 'access line: our segment default');
+  t.same(await loggedPriority('/content/demo/v/seg-201.m4s', 2), { urgency: 0, incremental: false, chosenBy: 'client', reason: 'client-update' }, 'access line: the update applied');
+  t.same(await loggedPriority('/content/demo/v/seg-200.m4s', 2), { urgency: 3, incremental: false, chosenBy: 'server', reason: 'class-default' }, 'access line: our segment default');
 });
+
+// CMCD (CTA-5004): what a player says of its buffer decides a segment's urgency, over the generic
+// Priority field a browser puts on every fetch (here `u=1, i` on every request, as Chromium's).
+// Four segments for a player whose buffer is comfortable (bl=30000: u=4) are under way when a
+// segment for a starving player (bs) is asked for on the same connection: it finishes first. The
+// same segment asked for with a comfortable buffer waits its turn behind them.
+const BROWSER_PRIORITY = 'u=1, i';
+const comfortable = `bl=30000,d=4000,ot=v,sid="s1"`;
+for (const connect of [h2Client, h3Client]) {
+  const proto = connect === h2Client ? 'h2' : 'h3';
+  t.test(`${proto}: a segment for a starving player (CMCD bs) overtakes segments for a comfortable one`, async (t) => {
+    const client = await connect(server.origin, server.certs.cert);
+    t.teardown(() => client.close());
+    const urgentSegment = `/content/demo/v/seg-200.m4s`;
+    const race = async (late: Record<string, string>): Promise<string[]> => {
+      const order: string[] = [];
+      let underWay: () => void = () => {};
+      const firstHead = new Promise<void>((resolve) => (underWay = resolve));
+      const bulks = Array.from({ length: BULK }, (_, i) =>
+        client
+          .request(`/content/demo/v/seg-${100 + i}.m4s?CMCD=${encodeURIComponent(comfortable)}`, { headers: { priority: BROWSER_PRIORITY }, onHeaders: () => underWay() })
+          .then((r) => (order.push(`bulk${i}`), r)),
+      );
+      await firstHead;
+      const urgent = await client.request(urgentSegment, { headers: { priority: BROWSER_PRIORITY, ...late } }).then((r) => (order.push('late'), r));
+      t.equal(urgent.body.length, UPDATE_BYTES, 'the late segment whole');
+      for (const b of await Promise.all(bulks)) t.equal(b.body.length, BULK_BYTES);
+      return order;
+    };
+    const starving = await race({ 'cmcd-status': 'bs', 'cmcd-request': 'bl=0', 'cmcd-object': 'd=4000,ot=v' });
+    t.ok(starving.indexOf('late') < BULK / 2, `the starving player's segment finishes ahead of ≥${BULK / 2} of the comfortable ones (order: ${starving.join(' ')})`);
+    const relaxed = await race({ 'cmcd-request': 'bl=30000', 'cmcd-object': 'd=4000,ot=v' });
+    t.ok(relaxed.indexOf('late') >= BULK / 2, `with a comfortable buffer it waits behind ≥${BULK / 2} of them (order: ${relaxed.join(' ')})`);
+    await server.logged((l) => l.msg === 'access' && l.transport === proto && l.path === urgentSegment, 2);
+    t.same(
+      server.logs.filter((l) => l.msg === 'access' && l.transport === proto && l.path === urgentSegment).slice(-2).map((l) => l.priority),
+      [
+        { urgency: 1, incremental: false, chosenBy: 'cmcd', reason: 'starvation' },
+        { urgency: 4, incremental: false, chosenBy: 'cmcd', reason: 'buffer-comfortable' },
+      ],
+      'the access lines say which priority applied and why',
+    );
+  });
+}

@@ -2,29 +2,21 @@
 // namespace (no addresses, no forwarding) where relay.c bridges frames and shapes them.
 //
 //   h3b-cli-<run>  c0 10.77.0.1/24 ── rc ┐ h3b-rtr-<run> relay ┌ rs ── s0 10.77.0.2/24  h3b-srv-<run>
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { alive, inNs, ip, macOf, removeNamespace, useTcpCongestionControl } from './netns.js';
+import { RelayProcess, type RelayCounters, type RelaySettings } from './relay-process.js';
+
+export type { RelayCounters } from './relay-process.js';
+
 export const CLIENT_ADDR = '10.77.0.1';
 export const SERVER_ADDR = '10.77.0.2';
-const NS_PATTERN = /^h3b-(cli|rtr|srv)-(\d+)$/;
-/**
- * TCP congestion control tried, in order, in the client and server namespaces. h3edge's QUIC
- * connections use BBRv2 by default, so HTTP/2 gets the kernel's BBR: the comparison is then
- * between transports of one congestion-control family, not BBR against a loss-based controller
- * (which reacts to random loss very differently). A namespace may only pick what the host allows
- * (net.ipv4.tcp_allowed_congestion_control), hence the fallbacks; the report says what ran.
- */
-const TCP_CONGESTION_CONTROLS = ['bbr', 'cubic', 'reno'];
+const NS_PATTERN = /^h3b-(cli|rtr|srv|ply|rp|edg|ro|org)-(\d+)$/;
 
 /** One link condition; delay and loss apply to each direction (RTT = 2 × one-way delay). */
-export interface LinkSettings {
-  rttMs: number;
-  /** Per-frame drop probability of each direction, in percent. */
-  lossPercent: number;
-  rateMbitPerSec: number;
-}
+export type LinkSettings = RelaySettings;
 
 /** What ping saw across the link, next to what the settings predict. */
 export interface PingCheck {
@@ -40,61 +32,7 @@ export interface PingCheck {
   lossWithinTolerance: boolean;
 }
 
-/** Frame counters relay.c printed when it stopped (cli→srv is aToB). */
-export interface RelayCounters {
-  aToB: Record<string, number>;
-  bToA: Record<string, number>;
-  /** Lines written to the event log, and events past its bound (only counted); absent without a log. */
-  eventsLogged?: number;
-  eventsUnlogged?: number;
-}
-
-function ip(args: string[]): void {
-  execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
-function inNs(ns: string, cmd: string, args: string[]): void {
-  execFileSync('ip', ['netns', 'exec', ns, cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
-/** Sets the first accepted of TCP_CONGESTION_CONTROLS in `ns`; returns what TCP there uses. */
-function useTcpCongestionControl(ns: string): string {
-  for (const cc of TCP_CONGESTION_CONTROLS) {
-    if (spawnSync('ip', ['netns', 'exec', ns, 'sysctl', '-qw', `net.ipv4.tcp_congestion_control=${cc}`], { stdio: 'ignore' }).status === 0) return cc;
-  }
-  return execFileSync('ip', ['netns', 'exec', ns, 'sysctl', '-n', 'net.ipv4.tcp_congestion_control'], { encoding: 'utf8' }).trim();
-}
-
-function macOf(ns: string, dev: string): string {
-  const out = execFileSync('ip', ['-n', ns, '-o', 'link', 'show', dev], { encoding: 'utf8' });
-  const m = /link\/ether ([0-9a-f:]{17})/.exec(out);
-  if (!m) throw new Error(`no MAC address on ${dev} in ${ns}`);
-  return m[1] as string;
-}
-
-/** Kills every process inside a namespace and deletes it; a namespace is not gone while processes hold it. */
-function removeNamespace(ns: string): void {
-  const pids = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout.split(/\s+/).filter(Boolean);
-  for (const pid of pids) {
-    try {
-      process.kill(Number(pid), 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Removes h3b-* namespaces whose run (the pid in the name) no longer exists; parallel live runs are left alone. */
+/** Removes h3b-* namespaces (of a link or an edge chain) whose run (the pid in the name) no longer exists; parallel live runs are left alone. */
 export function removeStaleNamespaces(): string[] {
   const names = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').map((l) => l.split(' ')[0] ?? '');
   const stale = names.filter((n) => {
@@ -124,8 +62,7 @@ export class LinkEmulator {
   readonly srv: string;
   /** What TCP uses in the client and server namespaces (recorded with the results). */
   tcpCongestionControl = '';
-  private relay: ChildProcess | undefined;
-  private relayOut = '';
+  private relay: RelayProcess | undefined;
 
   private constructor(runId: number, private readonly relayBin: string) {
     this.cli = `h3b-cli-${runId}`;
@@ -177,50 +114,15 @@ export class LinkEmulator {
    */
   async configure(s: LinkSettings, seed: number, eventLog?: string): Promise<{ queueBytes: number }> {
     await this.stopRelay();
-    const rateBps = Math.round(s.rateMbitPerSec * 1e6);
-    const queueBytes = Math.max(64 * 1024, Math.round((rateBps * s.rttMs) / 1000 / 8));
-    const oneWayUs = String(Math.round((s.rttMs * 1000) / 2));
-    const args = ['rc', 'rs', oneWayUs, oneWayUs, String(Math.round(s.lossPercent * 10_000)), String(rateBps), String(queueBytes), String(seed)];
-    if (eventLog) args.push(eventLog);
-    const child = spawn('ip', ['netns', 'exec', this.rtr, this.relayBin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.relay = child;
-    this.relayOut = '';
-    child.stdout.on('data', (d) => (this.relayOut += d));
-    await new Promise<void>((resolve, reject) => {
-      let err = '';
-      const timer = setTimeout(() => reject(new Error(`relay did not start: ${err}`)), 5000);
-      child.stderr.on('data', (d) => {
-        err += d;
-        if (err.includes('relay: ready')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`relay exited (${code}): ${err}`));
-      });
-    });
-    return { queueBytes };
+    this.relay = await RelayProcess.start({ rtrNs: this.rtr, relayBin: this.relayBin, devices: ['rc', 'rs'], settings: s, seed, ...(eventLog ? { eventLog } : {}) });
+    return { queueBytes: this.relay.queueBytes };
   }
 
   /** Stops the relay (the link goes dark) and returns its counters. */
   async stopRelay(): Promise<RelayCounters | undefined> {
-    const child = this.relay;
-    if (!child) return undefined;
+    const relay = this.relay;
     this.relay = undefined;
-    if (child.exitCode === null) {
-      const exited = new Promise<void>((r) => child.once('exit', () => r()));
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 3000);
-      await exited;
-      clearTimeout(killer);
-    }
-    try {
-      return JSON.parse(this.relayOut) as RelayCounters;
-    } catch {
-      return undefined;
-    }
+    return relay?.stop();
   }
 
   /** Pings the server from the client namespace (`count` probes, 10 ms apart) and checks the result against `s`. */
@@ -260,7 +162,7 @@ export class LinkEmulator {
 
   /** Removes namespaces and every process in them; synchronous so signal handlers can call it. */
   destroy(): void {
-    this.relay?.kill('SIGKILL');
+    this.relay?.kill();
     this.relay = undefined;
     for (const ns of [this.cli, this.srv, this.rtr]) removeNamespace(ns);
   }

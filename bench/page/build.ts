@@ -1,8 +1,9 @@
-// Builds bench/results/index.html (or a kept run's page) from the run's JSON: the five sections
+// Builds bench/results/index.html (or a kept run's page) from the run's JSON: the six sections
 // in order, every chart rendered to SVG here, the page self-contained.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { enginesSection } from './engines.js';
+import { edgePlayerSection } from './edge-player.js';
 import { environmentSection } from './environment.js';
 import { headOfLineSection } from './head-of-line.js';
 import { headlineSection } from './headline.js';
@@ -27,7 +28,7 @@ export interface PageResult {
 export async function buildPage(req: PageRequest): Promise<PageResult> {
   const sources = loadSources(req);
   const docs = sources.lossy;
-  const sections: Section[] = [headlineSection(docs), smallMultiplesSection(docs), headOfLineSection(docs), enginesSection(sources), environmentSection(sources)];
+  const sections: Section[] = [headlineSection(docs), smallMultiplesSection(docs), headOfLineSection(docs), edgePlayerSection(sources.edgePlayer), enginesSection(sources), environmentSection(sources)];
   const svgs = new Map<string, string>();
   for (const f of sections.flatMap((s) => s.figures)) svgs.set(f.id, await renderSvg(f.id, f.spec));
   const settings = docs[0]?.settings;

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { Sample } from '../common/samples.js';
 import { readScenarioDocs, type LossySample, type ScenarioDoc } from '../lossy/report.js';
+import type { EdgePlayerDoc } from '../edge/bench.js';
 
 /** h3-engines.json or cache.json as bench/h3 and bench/cache write them. */
 export interface EngineDoc {
@@ -17,6 +18,8 @@ export interface PageSources {
   lossy: ScenarioDoc[];
   h3Engines?: EngineDoc;
   cache?: EngineDoc;
+  /** The player-through-an-edge run (edge-player.json beside the lossy run). */
+  edgePlayer?: EdgePlayerDoc;
   /** Where each part came from (relative to the checkout when inside it), for the page to say. */
   files: string[];
 }
@@ -47,12 +50,15 @@ export function loadSources(dirs: SourceDirs): PageSources {
   const cacheFile = join(enginesDir, 'cache.json');
   const h3Engines = readEngineDoc(h3File);
   const cache = readEngineDoc(cacheFile);
+  const edgeFile = join(dirs.lossyDir, 'edge-player.json');
+  const edgePlayer = existsSync(edgeFile) ? (JSON.parse(readFileSync(edgeFile, 'utf8')) as EdgePlayerDoc) : undefined;
   const files = [
     ...lossy.map((d) => join(dirs.lossyDir, `lossy-${d.scenario}.json`)),
     ...(h3Engines ? [h3File] : []),
     ...(cache ? [cacheFile] : []),
+    ...(edgePlayer ? [edgeFile] : []),
   ].map(shown);
-  return { lossy, h3Engines, cache, files };
+  return { lossy, h3Engines, cache, edgePlayer, files };
 }
 
 /** Every sample of the lossy run, all scenarios. */

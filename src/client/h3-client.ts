@@ -108,7 +108,8 @@ export class H3Client {
       });
       stream.once('response', (h: IncomingHeaders) => {
         clearTimeout(timer);
-        resolve({ status: Number(h[':status']), headers: h, body, close: () => stream.close() });
+        // Closed by the caller: the body ends without an error (nobody may be reading it any more).
+        resolve({ status: Number(h[':status']), headers: h, body, close: () => (body.destroy(), stream.close()) });
       });
     });
   }

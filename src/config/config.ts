@@ -107,6 +107,23 @@ export interface ServeConfig {
   artworkDir: string | null;
   /** The built web app (`make web`), served at `/`, `/watch/<id>` and `/app/`. */
   webRoot: string;
+  /**
+   * Act on a player's CMCD next-object hint (`nor`): an edge pulls that object from its upstream
+   * in the background, an origin maps it into its segment cache.
+   */
+  prefetchNextObject: boolean;
+  /** An edge's background pulls in flight at once (per process); more hints wait for none, they are dropped. */
+  prefetchMaxInFlight: number;
+  /** Bytes of an edge's background pulls in flight at once (per process); a pull that would pass it is not made. */
+  prefetchMaxBytes: number;
+  /** This node's name in the `CMSD-Dynamic` response field. */
+  cmsdNodeId: string;
+  /** The node is under duress above this egress (response bytes, bits/s over 2 s, the node's; each worker its share); 0 = no limit. */
+  duressEgressBitsPerSec: number;
+  /** …or above this CPU use of a process (percent of one core, over 2 s); 0 = no limit. */
+  duressCpuPercent: number;
+  /** The highest bitrate (CMSD `mb`, kbit/s) suggested to players while the node is under duress. */
+  duressMaxBitrateKbps: number;
 }
 
 /** pino's levels; `silent` logs nothing. The logger and the CLI's --log-level take them from here. */
@@ -164,4 +181,11 @@ export const DEFAULT_SERVE_CONFIG: Readonly<ServeConfig> = Object.freeze({
   licenseServers: {},
   artworkDir: null,
   webRoot: 'dist/web',
+  prefetchNextObject: true,
+  prefetchMaxInFlight: 8,
+  prefetchMaxBytes: 64 * 1024 * 1024,
+  cmsdNodeId: 'h3edge',
+  duressEgressBitsPerSec: 0,
+  duressCpuPercent: 0,
+  duressMaxBitrateKbps: 1500,
 });

@@ -25,6 +25,13 @@ export const LIVE_FIELDS: ReadonlySet<Field> = new Set<Field>([
   'policyMaxBandwidth',
   'tokenTtlSec',
   'streamsPerProfile',
+  'prefetchNextObject',
+  'prefetchMaxInFlight',
+  'prefetchMaxBytes',
+  'cmsdNodeId',
+  'duressEgressBitsPerSec',
+  'duressCpuPercent',
+  'duressMaxBitrateKbps',
 ]);
 
 /** What a reload does with a freshly read config. */

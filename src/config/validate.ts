@@ -95,6 +95,14 @@ const SCHEMA: Readonly<Record<keyof ServeConfig, Check>> = {
   licenseServers,
   artworkDir: pathOrNull,
   webRoot: string,
+  prefetchNextObject: boolean,
+  prefetchMaxInFlight: positiveInt,
+  prefetchMaxBytes: positiveInt,
+  // A structured-field string (RFC 8941 §3.3.3): printable ASCII.
+  cmsdNodeId: (v) => (typeof v === 'string' && /^[\x20-\x7e]{1,64}$/.test(v) ? null : 'a string of 1-64 printable ASCII characters'),
+  duressEgressBitsPerSec: positiveInt,
+  duressCpuPercent: (v) => (typeof v === 'number' && v >= 0 && Number.isFinite(v) ? null : 'a number of percent ≥ 0 (0 = no limit)'),
+  duressMaxBitrateKbps: positive,
 };
 
 /**

@@ -1,4 +1,4 @@
-import type { Exchange, Handler, Reply } from '../http/exchange.js';
+import type { CacheOutcome, Exchange, Handler, Reply } from '../http/exchange.js';
 import { RangeNotSatisfiable } from '../http/errors.js';
 import { resolveInside } from '../http/safe-path.js';
 import { evaluateConditionals, ifRangeAllowsPartial } from '../http/conditional.js';
@@ -7,11 +7,17 @@ import { cacheControlFor, contentTypeFor } from '../http/content-type.js';
 import type { ContentFile, ContentStore } from './content-store.js';
 import { multipartBody } from './multipart.js';
 import { SymlinkGuard } from './symlink-guard.js';
+import { nextObjectPath, type NextObjectPrefetch } from './next-object.js';
 
 export interface ContentHandlerDeps {
   /** Directory served; every path is resolved inside it. */
   root: string;
   store: ContentStore;
+  /**
+   * Where a request's CMCD next-object hint goes (an edge's pull, an origin's warm-up), when the
+   * node acts on hints; read per request so a reload applies.
+   */
+  next?: () => NextObjectPrefetch | null;
   rangePolicy?: RangePolicy;
   /** Source of multipart boundaries, injectable for tests. */
   boundary?: () => string;
@@ -25,8 +31,13 @@ export interface ContentHandlerDeps {
 export function contentHandler(deps: ContentHandlerDeps): Handler {
   const files = new ContentFiles(deps.root, deps.store);
   return async (ex, params) => {
-    const { abs, file } = await files.open(params.path ?? '');
-    return respondWithFile(ex, abs, file, deps);
+    const path = params.path ?? '';
+    const { abs, file, cache } = await files.open(path);
+    const next = deps.next?.();
+    if (next) files.hintNext(ex, path, next);
+    const reply = respondWithFile(ex, abs, file, deps);
+    if (cache) reply.cache = cache;
+    return reply;
   };
 }
 
@@ -45,10 +56,26 @@ export class ContentFiles {
     this.guard = new SymlinkGuard(root);
   }
 
-  async open(relPath: string): Promise<{ abs: string; file: ContentFile }> {
+  async open(relPath: string): Promise<{ abs: string; file: ContentFile; cache?: CacheOutcome }> {
     const abs = resolveInside(this.root, relPath);
     await this.guard.assertInside(abs);
-    return { abs, file: await this.store.open(abs) };
+    let cache: CacheOutcome | undefined;
+    const file = await this.store.open(abs, (outcome) => (cache = outcome));
+    return { abs, file, ...(cache ? { cache } : {}) };
+  }
+
+  /**
+   * Hands the object a request's CMCD `nor` names to `next`, if it stays within the request's
+   * title and inside the root (the same checks as a request for it); in the background, never failing.
+   */
+  hintNext(ex: Exchange, relPath: string, next: NextObjectPrefetch): void {
+    const nextRel = nextObjectPath(ex, relPath);
+    if (nextRel === null) return;
+    void (async () => {
+      const abs = resolveInside(this.root, nextRel);
+      await this.guard.assertInside(abs);
+      next.prefetch(abs);
+    })().catch(() => undefined);
   }
 }
 

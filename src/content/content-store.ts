@@ -1,4 +1,5 @@
 import type { ByteRange } from '../http/ranges.js';
+import type { CacheOutcome } from '../http/exchange.js';
 
 /** A file as the content handler sees it: validators plus a way to read (part of) its bytes. */
 export interface ContentFile {
@@ -20,7 +21,8 @@ export interface ContentFile {
  * reads as the fallback. Throws NotFound for missing files and directories.
  */
 export interface ContentStore {
-  open(absPath: string): Promise<ContentFile>;
+  /** `seen` learns how an edge came by the file (its cache, a prefetch, an upstream), where the store knows. */
+  open(absPath: string, seen?: (outcome: CacheOutcome) => void): Promise<ContentFile>;
 }
 
 /** Strong ETag from the identity and version of a file; changes when it is replaced. */

@@ -1,6 +1,10 @@
+import { stat } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
 import type { Logger } from 'pino';
 import { HttpError, NotFound } from '../http/errors.js';
+import type { CacheOutcome } from '../http/exchange.js';
+import type { NextObjectPrefetch } from '../content/next-object.js';
+import type { PrefetchLedger } from '../content/prefetch-ledger.js';
 import type { ContentFile, ContentStore } from '../content/content-store.js';
 import { fileEtag } from '../content/content-store.js';
 import type { ByteRange } from '../http/ranges.js';
@@ -27,7 +31,14 @@ export interface PullThroughDeps extends UpstreamSet {
   logger: Logger;
   clock: () => number;
   timeoutMs: number;
+  /** Bounds of background pulls for CMCD next-object hints, read per hint (reloads apply). */
+  prefetchLimits: () => { maxInFlight: number; maxBytes: number };
+  /** Prefetched files not asked for yet, and the prefetch counts (keyed by title-relative path). */
+  ledger: PrefetchLedger;
 }
+
+/** A background pull asks its upstream at the lowest urgency (RFC 9218): clients' pulls go first. */
+const PREFETCH_PRIORITY = 'u=7, i';
 
 /** Throughput is judged over windows this long (short ones would punish ordinary jitter). */
 const RATE_WINDOW_MS = 2000;
@@ -40,6 +51,8 @@ interface Pull {
   file: Promise<ContentFile>;
   /** Settles when the transfer is over. */
   done: Promise<void>;
+  /** Set for a background pull a CMCD hint started; `joined` once a client waits for it too. */
+  prefetch?: { joined: boolean; bytes: number };
 }
 
 /**
@@ -52,11 +65,13 @@ interface Pull {
  * transfer with a Range request; repeated failures trip its circuit breaker. Upstream
  * `Cache-Control: no-store` files are served but never written.
  */
-export class PullThroughStore implements ContentStore {
+export class PullThroughStore implements ContentStore, NextObjectPrefetch {
   private breakers: CircuitBreaker[] = [];
   private client: UpstreamClient;
   private minKbps: number;
   private readonly inflight = new Map<string, Pull>();
+  /** Background pulls in flight, and the bytes they announced. */
+  private prefetching = { count: 0, bytes: 0 };
 
   constructor(private readonly deps: PullThroughDeps) {
     this.client = deps.client;
@@ -79,21 +94,63 @@ export class PullThroughStore implements ContentStore {
     void Promise.allSettled([...this.inflight.values()].map((p) => p.done)).then(() => old.close());
   }
 
-  async open(absPath: string): Promise<ContentFile> {
+  async open(absPath: string, seen?: (outcome: CacheOutcome) => void): Promise<ContentFile> {
+    const rel = this.relativePath(absPath);
     try {
-      return await this.deps.local.open(absPath);
+      const file = await this.deps.local.open(absPath);
+      seen?.(this.deps.ledger.use(rel) ? 'prefetched' : 'hit');
+      return file;
     } catch (err) {
       if (!(err instanceof NotFound)) throw err;
     }
-    const rel = relative(this.deps.mediaRoot, absPath).split(sep).join('/');
-    let pull = this.inflight.get(rel);
-    if (!pull) {
-      const started = this.pull(rel, absPath);
-      pull = started;
-      this.inflight.set(rel, pull);
-      void started.done.finally(() => this.inflight.delete(rel));
+    const pull = this.inflight.get(rel);
+    if (pull?.prefetch) {
+      // A client now waits for it: the pull is no longer one the prefetch bounds may drop.
+      pull.prefetch.joined = true;
+      this.deps.ledger.use(rel);
+      seen?.('prefetching');
+    } else {
+      seen?.(pull ? 'collapsed' : 'miss');
     }
-    return pull.file;
+    return (pull ?? this.start(rel, absPath)).file;
+  }
+
+  /**
+   * A CMCD next-object hint: pulls the file in the background at the lowest upstream priority,
+   * unless it is here or on its way already, or the prefetches in flight are at their count or
+   * byte bound (checked again against the size the upstream announces). A client asking for the
+   * file meanwhile joins the pull like any other.
+   */
+  prefetch(absPath: string): void {
+    const rel = this.relativePath(absPath);
+    const ledger = this.deps.ledger;
+    if (this.inflight.has(rel)) return ledger.skipped('in_flight');
+    if (this.prefetching.count >= this.deps.prefetchLimits().maxInFlight) return ledger.skipped('limit_count');
+    // Reserved before the look at the disk, so a burst of hints cannot pass the count.
+    this.prefetching.count++;
+    void stat(absPath).then(
+      () => {
+        this.prefetching.count--;
+        ledger.skipped('cached');
+      },
+      () => {
+        this.prefetching.count--;
+        if (this.inflight.has(rel)) return ledger.skipped('in_flight');
+        this.start(rel, absPath, true);
+      },
+    );
+  }
+
+  private relativePath(absPath: string): string {
+    return relative(this.deps.mediaRoot, absPath).split(sep).join('/');
+  }
+
+  /** Starts a pull and keeps it findable (collapsing) until it is over. */
+  private start(rel: string, absPath: string, prefetch = false): Pull {
+    const pull = this.pull(rel, absPath, prefetch ? { joined: false, bytes: 0 } : undefined);
+    this.inflight.set(rel, pull);
+    void pull.done.finally(() => this.inflight.delete(rel));
+    return pull;
   }
 
   /** Closes the upstream connections (server shutdown). */
@@ -111,12 +168,17 @@ export class PullThroughStore implements ContentStore {
    * be served (the head of a large file; the whole of a small one) or rejects (404, 502); `done`
    * settles when the transfer is over and the file stored.
    */
-  private pull(rel: string, absPath: string): { file: Promise<ContentFile>; done: Promise<void> } {
+  private pull(rel: string, absPath: string, prefetch?: Pull['prefetch']): Pull {
     let announce!: (file: ContentFile) => void;
     let refuse!: (err: Error) => void;
     const file = new Promise<ContentFile>((resolve, reject) => ((announce = resolve), (refuse = reject)));
     file.catch(() => {});
-    const done = (async () => {
+    if (prefetch) {
+      this.prefetching.count++;
+      this.deps.ledger.started(rel);
+    }
+    const upstreamHeaders: Record<string, string> = prefetch ? { priority: PREFETCH_PRIORITY } : {};
+    const transfer = (async () => {
       let body: GrowingBody | undefined;
       let announcer: CircuitBreaker | undefined;
       let noStore = false;
@@ -127,7 +189,7 @@ export class PullThroughStore implements ContentStore {
         const offset = body?.length ?? 0;
         let res: StreamedResponse | undefined;
         try {
-          res = await this.client.open(breaker.origin, this.deps.upstreamPath(rel), this.deps.timeoutMs, offset > 0 ? { range: `bytes=${offset}-` } : {});
+          res = await this.client.open(breaker.origin, this.deps.upstreamPath(rel), this.deps.timeoutMs, offset > 0 ? { ...upstreamHeaders, range: `bytes=${offset}-` } : upstreamHeaders);
           if (res.status === 404 && !body) {
             breaker.success();
             res.close();
@@ -151,7 +213,14 @@ export class PullThroughStore implements ContentStore {
             continue;
           }
           if (!body) {
-            body = new GrowingBody(Number(res.headers['content-length']));
+            const size = Number(res.headers['content-length']);
+            if (prefetch && !this.admitPrefetch(prefetch, size)) {
+              res.close();
+              this.deps.ledger.failed(rel, 'limit_bytes');
+              refuse(new NotFound());
+              return;
+            }
+            body = new GrowingBody(size);
             announcer = breaker;
             noStore = /\bno-store\b/.test(String(res.headers['cache-control'] ?? ''));
             if (body.size > CHECK_WHOLE_BYTES) {
@@ -181,7 +250,23 @@ export class PullThroughStore implements ContentStore {
       body?.fail(err);
       refuse(err);
     })();
-    return { file, done };
+    // A prefetch that brought nothing (404, every upstream failed) will never be used.
+    if (prefetch) file.catch(() => this.deps.ledger.failed(rel));
+    const done = !prefetch
+      ? transfer
+      : transfer.finally(() => {
+          this.prefetching.count--;
+          this.prefetching.bytes -= prefetch.bytes;
+        });
+    return { file, done, ...(prefetch ? { prefetch } : {}) };
+  }
+
+  /** Whether a background pull of `size` bytes fits the byte bound (one a client joined always does). */
+  private admitPrefetch(prefetch: NonNullable<Pull['prefetch']>, size: number): boolean {
+    if (!prefetch.joined && this.prefetching.bytes + size > this.deps.prefetchLimits().maxBytes) return false;
+    prefetch.bytes = size;
+    this.prefetching.bytes += size;
+    return true;
   }
 
   /**

@@ -16,6 +16,15 @@ export interface StreamedResponse {
 const H3_RETRY_AFTER_MS = 60_000;
 
 /**
+ * HTTP/2 receive windows of an upstream connection. HTTP/2's default, 64 KiB per stream and per
+ * connection, lets one round trip carry 64 KiB: 6.5 Mbit/s to an origin 80 ms away, whatever the
+ * link. A stream window of a large segment and a connection window of several let pulls run at
+ * the link's rate (the bytes are ours to hold anyway: they go to disk as they come).
+ */
+const H2_STREAM_WINDOW_BYTES = 8 * 1024 * 1024;
+const H2_CONNECTION_WINDOW_BYTES = 32 * 1024 * 1024;
+
+/**
  * Keep-alive connections to upstreams (origins or parent edges), one per origin, TLS verified
  * against the system store plus `extraCa` (a private CA). HTTP/2 first; once an upstream
  * advertises HTTP/3 on the same host (Alt-Svc), requests go over HTTP/3, back to HTTP/2 for a
@@ -92,7 +101,8 @@ export class UpstreamClient {
   private session(origin: string): http2.ClientHttp2Session {
     const existing = this.sessions.get(origin);
     if (existing && !existing.closed && !existing.destroyed) return existing;
-    const s = http2.connect(origin, { ca: this.ca });
+    const s = http2.connect(origin, { ca: this.ca, settings: { initialWindowSize: H2_STREAM_WINDOW_BYTES } });
+    s.once('connect', () => s.setLocalWindowSize(H2_CONNECTION_WINDOW_BYTES));
     s.on('error', () => this.sessions.delete(origin));
     s.on('close', () => this.sessions.delete(origin));
     s.unref();

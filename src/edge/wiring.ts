@@ -3,6 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import type { ServeConfig } from '../config/config.js';
 import type { ContentStore } from '../content/content-store.js';
+import type { PrefetchLedger } from '../content/prefetch-ledger.js';
 import type { KeySet } from '../playback/keyset.js';
 import { PullThroughStore } from './pull-through-store.js';
 import { UpstreamClient } from './upstream-client.js';
@@ -35,6 +36,8 @@ export interface EdgeDeps {
   clock: () => number;
   /** This process runs the node's scheduled fill. */
   runsFill: boolean;
+  /** Background pulls for CMCD next-object hints, counted for the metrics. */
+  ledger: PrefetchLedger;
   onFillRun: FillScheduleOptions['onRun'];
 }
 
@@ -58,6 +61,8 @@ export function installEdge(config: ServeConfig, deps: EdgeDeps): InstalledEdge 
     logger: deps.logger.child({ component: 'edge' }),
     clock: deps.clock,
     timeoutMs: 10_000,
+    prefetchLimits: () => ({ maxInFlight: running.prefetchMaxInFlight, maxBytes: running.prefetchMaxBytes }),
+    ledger: deps.ledger,
   });
   const log = deps.logger.child({ component: 'fill' });
   const fill = !deps.runsFill

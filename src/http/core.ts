@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
-import type { AppliedPriority, Completion, Exchange, ExchangeInit, Reply, ResponseSink } from './exchange.js';
+import type { AppliedPriority, Completion, ConnectionInfo, Exchange, ExchangeInit, Reply, ResponseSink } from './exchange.js';
 import type { Router } from './router.js';
-import { type Priority, parsePriority } from '../priority/priority.js';
+import { parsePriority } from '../priority/priority.js';
+import { readCmcd } from '../cmcd/cmcd-request.js';
 import { errorReply } from './error-reply.js';
 import { HttpError, PayloadTooLarge, TooEarly, UriTooLong } from './errors.js';
 import { isPreflight, preflightReply, withCors } from './cors.js';
@@ -20,8 +21,16 @@ const REPLAY_SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export interface RequestCoreDeps {
   router: Router;
   logger: Logger;
-  /** Server default priority by resource class (RFC 9218 §8); applies where the client said nothing. */
-  classPriority: (ex: Exchange) => Priority;
+  /**
+   * The priority a response is sent at, who chose it and why (priority/buffer-policy.ts: the
+   * player's CMCD buffer state, else the client's signal, else our class default). Called once.
+   */
+  priorityFor: (ex: Exchange) => AppliedPriority;
+  /**
+   * Response fields this node adds as it answers (CMSD on media responses), given the reply and
+   * what the connection knows of the path now; null adds none. Must not throw.
+   */
+  serverData?: (ex: Exchange, reply: Reply, connection: ConnectionInfo | undefined) => Readonly<Record<string, string>> | null;
   maxTargetBytes?: number;
   /** A request body must start within this long… */
   bodyTimeoutMs?: number;
@@ -63,7 +72,7 @@ export class RequestCore {
 
   /** Serves one request; never throws (every failure becomes a reply, a reset or a log line). */
   serve(init: ExchangeInit, sink: ResponseSink): void {
-    void this.respond(this.exchangeOf(init), sink, performance.now());
+    void this.respond(this.exchangeOf(init), sink, performance.now(), init.connection);
   }
 
   private exchangeOf(init: ExchangeInit): Exchange {
@@ -80,15 +89,16 @@ export class RequestCore {
       protocol: init.protocol,
       earlyData: init.earlyData,
       clientPriority: init.clientPriority !== undefined ? init.clientPriority : parsePriority(headers.get('priority')),
+      cmcd: readCmcd(query, headers),
       remoteAddress: init.remoteAddress,
       signal: init.signal,
       body: init.body,
     };
   }
 
-  private async respond(ex: Exchange, sink: ResponseSink, startedAtMs: number): Promise<void> {
-    const reply = await this.reply(ex);
-    const priority: AppliedPriority = ex.clientPriority ? { ...ex.clientPriority, chosenBy: 'client' } : { ...this.deps.classPriority(ex), chosenBy: 'server' };
+  private async respond(ex: Exchange, sink: ResponseSink, startedAtMs: number, connection: ExchangeInit['connection']): Promise<void> {
+    const reply = this.withServerData(ex, await this.reply(ex), connection);
+    const priority = this.deps.priorityFor(ex);
     let turn: ScheduledStream | undefined;
     try {
       sink.head(reply.status, reply.headers, priority);
@@ -126,6 +136,13 @@ export class RequestCore {
     return withCors(ex, reply);
   }
 
+  /** The reply with this node's data fields (CMSD) added; a copy of its fields, never theirs. */
+  private withServerData(ex: Exchange, reply: Reply, connection: ExchangeInit['connection']): Reply {
+    const data = this.deps.serverData?.(ex, reply, connection?.());
+    if (data) reply.headers = { ...reply.headers, ...data };
+    return reply;
+  }
+
   /** The access line (one per request, structured) and the metrics, from one record. */
   private completed(done: CompletedRequest): void {
     this.deps.onCompleted?.(done);
@@ -133,7 +150,7 @@ export class RequestCore {
     // A client going away mid-response is normal for players (seeks, ABR switches): debug level.
     const level = completion.aborted ? 'debug' : 'info';
     if (!this.deps.logger.isLevelEnabled(level)) return;
-    const priority = completion.priority ?? done.priority;
+    const priority = finalPriority(done.priority, completion.priority);
     const fields = {
       reqId: ex.id,
       transport: ex.protocol,
@@ -147,7 +164,9 @@ export class RequestCore {
       earlyData: ex.earlyData || undefined,
       code: reply.errorCode,
       route: reply.route,
-      priority: { urgency: priority.urgency, incremental: priority.incremental, chosenBy: priority.chosenBy },
+      priority: { urgency: priority.urgency, incremental: priority.incremental, chosenBy: priority.chosenBy, reason: priority.reason },
+      cache: reply.cache,
+      cmcd: ex.cmcd ? { ...ex.cmcd.data, via: ex.cmcd.transmission, invalid: ex.cmcd.invalid.length > 0 ? ex.cmcd.invalid : undefined } : undefined,
       aborted: completion.aborted || undefined,
     };
     this.deps.logger[level](fields, 'access');
@@ -168,4 +187,13 @@ export class RequestCore {
     const source = ex.body;
     return handler({ ...ex, body: () => limitBody(source.call(ex), limits) }, params);
   }
+}
+
+/**
+ * The priority a response ended with: ours, unless the transport saw the client change it while
+ * the response was under way (an HTTP/3 PRIORITY_UPDATE).
+ */
+function finalPriority(chosen: AppliedPriority, ended: AppliedPriority | undefined): AppliedPriority {
+  if (!ended || (ended.urgency === chosen.urgency && ended.incremental === chosen.incremental)) return chosen;
+  return { ...ended, reason: ended.chosenBy === 'client' ? 'client-update' : ended.reason };
 }

@@ -1,7 +1,10 @@
 import type { Exchange, Reply } from './exchange.js';
 
-/** Headers a browser player on another origin needs to read our responses and their timing. */
-const EXPOSED = 'Content-Range, Content-Length, Accept-Ranges, ETag, Last-Modified, Date, Early-Data';
+/**
+ * Headers a browser player on another origin needs to read our responses and their timing, and
+ * the server data (CTA-5006) players such as dash.js act on.
+ */
+const EXPOSED = 'Content-Range, Content-Length, Accept-Ranges, ETag, Last-Modified, Date, Early-Data, CMSD-Static, CMSD-Dynamic';
 
 /** Adds CORS response fields to every reply (segments are public; tokens, not origins, guard them). */
 export function withCors(ex: Exchange, reply: Reply): Reply {
@@ -29,7 +32,8 @@ export function preflightReply(ex: Exchange): Reply {
     headers: {
       'access-control-allow-origin': '*',
       'access-control-allow-methods': 'GET, HEAD, POST, OPTIONS',
-      'access-control-allow-headers': requested ?? 'Range, If-None-Match, If-Modified-Since, If-Range, Content-Type, Priority',
+      // A player sending CMCD as fields (CTA-5004 §3.2) asks for them in its preflight.
+      'access-control-allow-headers': requested ?? 'Range, If-None-Match, If-Modified-Since, If-Range, Content-Type, Priority, CMCD-Request, CMCD-Object, CMCD-Status, CMCD-Session',
       'access-control-max-age': '86400',
       'content-length': '0',
     },

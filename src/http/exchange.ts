@@ -1,6 +1,7 @@
 import type { AppliedPriority, Priority } from '../priority/priority.js';
 import type { ScheduledStream } from '../priority/send-scheduler.js';
 import type { RequestFields } from './fields.js';
+import type { CmcdReading } from '../cmcd/cmcd-request.js';
 import type { RequestSignal } from './request-signal.js';
 
 export type { AppliedPriority };
@@ -29,6 +30,8 @@ export interface Exchange {
   readonly earlyData: boolean;
   /** The client's RFC 9218 priority signal, or null if it sent none. */
   readonly clientPriority: Priority | null;
+  /** What the player said about this request (CTA-5004, query argument or fields), or null. */
+  readonly cmcd: CmcdReading | null;
   readonly remoteAddress: string;
   /** Aborted when the client goes away before the response completed. */
   readonly signal: RequestSignal;
@@ -50,6 +53,8 @@ export interface Reply {
   errorCode?: string;
   /** Route pattern that answered (`/content/*path`), or `none`; set by the core for metrics and logs. */
   route?: string;
+  /** Where an edge found the file (its cache, an upstream, a prefetch); for the access line. */
+  cache?: CacheOutcome;
   /**
    * For a body read straight from a file's mapping: whether its bytes are still the file's. A
    * transport asks once the body has left and before ending the response; false means the file
@@ -82,7 +87,28 @@ export interface ExchangeInit {
   signal: RequestSignal;
   /** Request body chunks; consumed at most once. */
   body(): AsyncIterable<Buffer>;
+  /**
+   * What the transport knows of the path to this client now (TCP_INFO, the QUIC engine's
+   * estimate), asked once per response for CMSD; absent or undefined where it knows nothing.
+   */
+  connection?: () => ConnectionInfo | undefined;
 }
+
+/** The path to a client as its connection measures it. */
+export interface ConnectionInfo {
+  /** Smoothed round-trip time, ms. */
+  rttMs: number;
+  /** Estimated throughput to the client, bits/s (TCP's delivery rate, QUIC's BBR bandwidth model); undefined before a first sample. */
+  throughputBitsPerSec?: number;
+}
+
+/**
+ * How a node came by a file: `hit` from an edge's cache; `prefetched` from the cache, where a CMCD
+ * next-object hint brought it (an edge's pull, an origin's warm-up); `prefetching` joining a pull
+ * such a hint started that is still under way; `collapsed` joining another client's pull; `miss`
+ * pulled from an upstream for this request.
+ */
+export type CacheOutcome = 'hit' | 'prefetched' | 'prefetching' | 'collapsed' | 'miss';
 
 /** How a response ended, as the transport saw it. */
 export interface Completion {

@@ -90,10 +90,11 @@ export class NativeRequest {
   /**
    * Sends the response head once, with the whole body (a Buffer, sent without a copy), none
    * (null), or `streaming` for pieces pushed after. `priority` is the server's default and
-   * applies only where the client signalled none. Throws TypeError on an invalid status or
-   * header (the engine's word).
+   * applies only where the client signalled none, unless `overClient` (then it replaces the
+   * client's signal; a later PRIORITY_UPDATE still applies). Throws TypeError on an invalid
+   * status or header (the engine's word).
    */
-  respond(status: number, headers: Array<[string, string]>, body: Buffer | null, priority?: Priority, streaming = false): void {
+  respond(status: number, headers: Array<[string, string]>, body: Buffer | null, priority?: Priority, streaming = false, overClient = false): void {
     if (this.responded) throw new Error('respond() was already called for this request');
     if (!Number.isInteger(status)) throw new TypeError('status must be an integer');
     if (priority !== undefined && !(Number.isInteger(priority.urgency) && priority.urgency >= 0 && priority.urgency <= 7)) {
@@ -102,7 +103,7 @@ export class NativeRequest {
     const flat: string[] = [];
     for (const [name, value] of headers) flat.push(name, value);
     if (body) this.bytesSent = body.length;
-    this.native.respond(this.conn, this.stream, status, flat, body, streaming && body === null, priority?.urgency ?? -1, priority?.incremental ?? false);
+    this.native.respond(this.conn, this.stream, status, flat, body, streaming && body === null, priority?.urgency ?? -1, priority?.incremental ?? false, overClient && priority !== undefined);
     this.responded = true;
   }
 

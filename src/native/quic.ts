@@ -105,9 +105,14 @@ export interface NativeConnStats {
    * acknowledged response data: the first flight, bounded by the initial congestion window.
    */
   firstFlightPackets: number;
+  /**
+   * The congestion controller's estimate of the path's bandwidth, bytes/s: BBR's bandwidth model
+   * (else the latest delivery rate sample); 0 before the first sample. Through our ngtcp2 patch.
+   */
+  bandwidthBytesPerSec: number;
 }
 
-export const ZERO_CONN_STATS: Readonly<NativeConnStats> = Object.freeze({ rttMs: 0, cwndBytes: 0, lostPackets: 0, sentBytes: 0, recvBytes: 0, maxUdpPayloadBytes: 0, firstFlightPackets: 0 });
+export const ZERO_CONN_STATS: Readonly<NativeConnStats> = Object.freeze({ rttMs: 0, cwndBytes: 0, lostPackets: 0, sentBytes: 0, recvBytes: 0, maxUdpPayloadBytes: 0, firstFlightPackets: 0, bandwidthBytesPerSec: 0 });
 
 /** A connection as the engine describes it when one of its requests arrives. */
 export interface RawConnection {
@@ -192,7 +197,7 @@ export interface QuicServerBinding {
   listen(): void;
   address(): { address: string; port: number; family: string };
   stats(): NativeH3ServerStats;
-  respond(conn: number, stream: number, status: number, headers: string[], body: Buffer | null, streaming: boolean, urgency: number, incremental: boolean): boolean;
+  respond(conn: number, stream: number, status: number, headers: string[], body: Buffer | null, streaming: boolean, urgency: number, incremental: boolean, overClient?: boolean): boolean;
   push(conn: number, stream: number, chunk: Buffer | null): boolean;
   cancel(conn: number, stream: number): boolean;
   consume(conn: number, stream: number, bytes: number): void;

@@ -10,7 +10,12 @@ export interface TcpSendState {
   mssBytes: number;
   /** 0 when the kernel does not report it. */
   pacingRateBytesPerSec: number;
+  /** Smoothed round-trip time. */
   rttUs: number;
+  /** Rate of the latest delivery sample (tcpi_delivery_rate); 0 when the kernel does not report it. */
+  deliveryRateBytesPerSec: number;
+  /** The sample was taken while the sender had nothing more to send: a lower bound of the path's rate. */
+  deliveryRateAppLimited: boolean;
 }
 
 /** The tcpinfo addon's surface (src/native/tcpinfo/tcpinfo.cc). */

@@ -8,6 +8,7 @@ import { rewriteDashMpd } from '../media/rewrite/dash-mpd.js';
 import { addHlsMediaKeys } from '../media/rewrite/hls-keys.js';
 import type { ProtectionSignal } from '../media/rewrite/protection.js';
 import type { ContentFile, ContentStore } from '../content/content-store.js';
+import type { NextObjectPrefetch } from '../content/next-object.js';
 import { verifyToken, type TokenClaims } from './token.js';
 import type { KeySet } from './keyset.js';
 import type { PlaybackService } from './playback-service.js';
@@ -22,6 +23,8 @@ export interface TokenContentDeps {
   keys: () => KeySet;
   mediaRoot: string;
   store: ContentStore;
+  /** Where a media request's CMCD next-object hint goes; the hint stays within the token's title. */
+  next?: () => NextObjectPrefetch | null;
   keyStore: KeyStore;
   licenseServers: LicenseServers;
   clock: () => number;
@@ -33,7 +36,8 @@ export interface TokenContentDeps {
  * renditions above its limits removed, content steering and DRM signalling added.
  */
 export function tokenContentHandler(deps: TokenContentDeps): Handler {
-  const serveFile = contentHandler({ root: deps.mediaRoot, store: deps.store });
+  // The route prefix is /t/<token>/content/: a next-object hint resolves within it and the title.
+  const serveFile = contentHandler({ root: deps.mediaRoot, store: deps.store, ...(deps.next ? { next: deps.next } : {}) });
   const files = new ContentFiles(deps.mediaRoot, deps.store);
   return async (ex, params) => {
     const path = params.path ?? '';

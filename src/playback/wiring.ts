@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { ServeConfig } from '../config/config.js';
 import type { Router } from '../http/router.js';
 import type { ContentStore } from '../content/content-store.js';
+import type { NextObjectPrefetch } from '../content/next-object.js';
 import type { KeyRing } from './key-ring.js';
 import { PlaybackService } from './playback-service.js';
 import { SessionRegistry } from './sessions.js';
@@ -30,6 +31,8 @@ export function installPlayback(
   config: ServeConfig,
   deps: {
     store: ContentStore;
+    /** Where media requests' CMCD next-object hints go, when the node acts on them. */
+    next?: () => NextObjectPrefetch | null;
     logger: Logger;
     clock: () => number;
     /** Certificates to trust when probing CDNs, besides the system store. */
@@ -68,6 +71,7 @@ export function installPlayback(
     keys,
     mediaRoot: config.media,
     store: deps.store,
+    ...(deps.next ? { next: deps.next } : {}),
     keyStore,
     licenseServers: config.licenseServers,
     clock: deps.clock,

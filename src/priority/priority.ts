@@ -6,10 +6,35 @@ export interface Priority {
 
 export const DEFAULT_PRIORITY: Priority = Object.freeze({ urgency: 3, incremental: false });
 
-/** The priority a response is sent at, and who chose it. */
+/** Why a response got its priority (the access line's `priority.reason`). */
+export type PriorityReason =
+  /** The client's Priority field (or, on HTTP/3, a PRIORITY_UPDATE before the answer). */
+  | 'client-signal'
+  /** A PRIORITY_UPDATE that arrived while the response was under way. */
+  | 'client-update'
+  /** Our default for the resource class guessed from the path. */
+  | 'class-default'
+  /** Our default for the class the player's CMCD object type (`ot`) names. */
+  | 'object-type'
+  /** CMCD `su`: needed for startup, a seek or recovery. */
+  | 'startup'
+  /** CMCD `bs`: the player's buffer ran empty. */
+  | 'starvation'
+  /** CMCD `bl` under two object durations. */
+  | 'buffer-low'
+  /** CMCD `bl` of three object durations or more. */
+  | 'buffer-comfortable';
+
+/** The priority a response is sent at, who chose it and why. */
 export interface AppliedPriority extends Priority {
-  /** `client`: its Priority field or PRIORITY_UPDATE; `server`: our default for the resource class. */
-  chosenBy: 'client' | 'server';
+  /**
+   * `client`: its Priority field or PRIORITY_UPDATE; `server`: our default for the resource
+   * class; `cmcd`: what the player reported of its buffer (CTA-5004), which outranks the generic
+   * signal a browser puts on every request.
+   */
+  chosenBy: 'client' | 'server' | 'cmcd';
+  /** Absent where only the engine knows (a priority it reports at the end of a stream). */
+  reason?: PriorityReason;
 }
 
 /**

@@ -8,13 +8,14 @@ export interface TestBrowser {
 /**
  * Debian's headless Chromium with QUIC forced for our test origin and our self-signed
  * certificate accepted by its SPKI hash, so pages load over HTTP/3 from the first request.
- * Without `opts` it is a plain browser, for pages opened from files.
+ * Without `opts` it is a plain browser, for pages opened from files. `host` is the origin's host
+ * (default `localhost`); `executablePath` a wrapper to start it with (inside a network namespace).
  */
-export async function launchChromium(opts?: { port: number | number[]; spki: string }): Promise<TestBrowser> {
-  const origins = opts ? [opts.port].flat().map((p) => `localhost:${p}`).join(',') : '';
+export async function launchChromium(opts?: { port: number | number[]; spki: string; host?: string; executablePath?: string }): Promise<TestBrowser> {
+  const origins = opts ? [opts.port].flat().map((p) => `${opts.host ?? 'localhost'}:${p}`).join(',') : '';
   const quic = opts ? ['--enable-quic', `--origin-to-force-quic-on=${origins}`, `--ignore-certificate-errors-spki-list=${opts.spki}`] : [];
   const browser: Browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    executablePath: opts?.executablePath ?? process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
     args: [
       '--no-sandbox',

@@ -15,10 +15,13 @@ export interface TestCerts {
   spki: string;
 }
 
-/** A fresh local CA and leaf in a temp dir, made by the same script as `make setup`. */
-export function makeTestCerts(): TestCerts {
+/**
+ * A fresh local CA and leaf in a temp dir, made by the same script as `make setup`; `extraSans`
+ * (`IP:10.77.0.2`) adds names to the leaf's.
+ */
+export function makeTestCerts(extraSans: string[] = []): TestCerts {
   const dir = scratchDir('h3edge-certs-');
-  execFileSync('bash', [join(import.meta.dirname, '../../scripts/make-dev-certs.sh'), dir], { stdio: 'ignore' });
+  execFileSync('bash', [join(import.meta.dirname, '../../scripts/make-dev-certs.sh'), dir], { stdio: 'ignore', env: { ...process.env, EXTRA_SAN: extraSans.join(',') } });
   return {
     certFile: join(dir, 'dev-cert.pem'),
     keyFile: join(dir, 'dev-key.pem'),

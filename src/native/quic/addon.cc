@@ -28,6 +28,7 @@ Napi::Object conn_stats_object(Napi::Env env, const ConnStats& st) {
   o.Set("recvBytes", static_cast<double>(st.recv_bytes));
   o.Set("maxUdpPayloadBytes", static_cast<double>(st.max_udp_payload_bytes));
   o.Set("firstFlightPackets", static_cast<double>(st.first_flight_packets));
+  o.Set("bandwidthBytesPerSec", static_cast<double>(st.bandwidth_bytes_per_sec));
   return o;
 }
 
@@ -196,6 +197,7 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
           st.recv_bytes = static_cast<uint64_t>(ev.stats[4]);
           st.max_udp_payload_bytes = static_cast<uint64_t>(ev.stats[5]);
           st.first_flight_packets = static_cast<uint64_t>(ev.stats[6]);
+          st.bandwidth_bytes_per_sec = static_cast<uint64_t>(ev.stats[7]);
           a = conn_stats_object(env, st);
           break;
         }
@@ -274,7 +276,7 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
     Napi::Env env = info.Env();
     if (info.Length() < 8 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsNumber() ||
         !info[3].IsArray()) {
-      return throw_type_error(env, "respond(conn, stream, status, headers, body, streaming, urgency, incremental)");
+      return throw_type_error(env, "respond(conn, stream, status, headers, body, streaming, urgency, incremental[, overClient])");
     }
     Http3* h3 = find_h3(info[0]);
     if (h3 == nullptr) return Napi::Boolean::New(env, false);
@@ -294,6 +296,7 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
     }
     spec.urgency = info[6].IsNumber() ? info[6].As<Napi::Number>().Int32Value() : -1;
     spec.incremental = info[7].ToBoolean().Value();
+    spec.over_client = info.Length() > 8 && info[8].ToBoolean().Value();
     std::string err;
     const bool ok = h3->respond(static_cast<int64_t>(info[1].As<Napi::Number>().Int64Value()), std::move(spec), &err);
     if (!err.empty()) return throw_type_error(env, err);

@@ -432,6 +432,7 @@ ConnStats Connection::stats() const {
     out.rtt_ms = static_cast<double>(ci.smoothed_rtt) / NGTCP2_MILLISECONDS;
     out.cwnd_bytes = ci.cwnd;
     out.max_udp_payload_bytes = ngtcp2_conn_get_path_max_tx_udp_payload_size(conn_);
+    out.bandwidth_bytes_per_sec = ngtcp2_conn_get_bandwidth_estimate(conn_);
   }
   return out;
 }

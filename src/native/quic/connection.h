@@ -31,6 +31,9 @@ struct ConnStats {
   // Packets with stream data sent after the handshake completed and before the first
   // acknowledgement of response data: the first flight, which the initial window bounds.
   uint64_t first_flight_packets = 0;
+  // The congestion controller's estimate of the path's bandwidth (BBR's model; else the latest
+  // delivery rate sample), bytes per second; 0 before the first sample. Through our ngtcp2 patch.
+  uint64_t bandwidth_bytes_per_sec = 0;
 };
 
 /**

@@ -43,8 +43,8 @@ struct Event {
   bool incremental = false;
   bool priority_by_client = false;
   // ConnClose: the connection's last statistics (rtt ms, cwnd, lost, sent, received, max UDP
-  // payload, first flight packets).
-  std::array<double, 7> stats{};
+  // payload, first flight packets, bandwidth estimate).
+  std::array<double, 8> stats{};
 };
 
 }  // namespace h3edge

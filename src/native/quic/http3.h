@@ -26,8 +26,11 @@ struct ResponseSpec {
   bool has_body = false;    // false: headers only, the stream ends with them
   bool streaming = false;   // true: body pieces follow through push()
   BodyChunk body;           // the whole body when !streaming
-  int urgency = -1;         // server default priority, -1 for none
+  int urgency = -1;         // server priority, -1 for none
   bool incremental = false;
+  // The urgency applies even where the client signalled one (a player's CMCD buffer state
+  // decided); otherwise it is only the default for requests the client said nothing about.
+  bool over_client = false;
 };
 
 class Http3 {

@@ -81,12 +81,13 @@ bool Http3::respond(int64_t stream_id, ResponseSpec&& spec, std::string* err) {
     nva.push_back(make_nv(name, value));
   }
   // RFC 9218 §8: the server may reprioritize; our default only applies when the client said
-  // nothing, because nghttp3 stops listening to the client once the server sets one (1.8 as 0.8:
+  // nothing (or `over_client`: what the player reported of its buffer outranks its generic
+  // signal), because nghttp3 stops listening to the client once the server sets one (1.8 as 0.8:
   // "any attempts to update priority by client are ignored"; http3.cc re-applies them).
   nghttp3_pri current{NGHTTP3_DEFAULT_URGENCY, 0};
   nghttp3_conn_get_stream_priority(h3_, &current, stream_id);
   const bool client_signalled = s->priority_header || current.urgency != NGHTTP3_DEFAULT_URGENCY || current.inc != 0;
-  if (spec.urgency >= 0 && !client_signalled) {
+  if (spec.urgency >= 0 && (spec.over_client || !client_signalled)) {
     const nghttp3_pri pri{static_cast<uint32_t>(spec.urgency), static_cast<uint8_t>(spec.incremental ? 1 : 0)};
     nghttp3_conn_set_server_stream_priority(h3_, stream_id, &pri);
     s->server_priority = true;

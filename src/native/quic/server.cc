@@ -240,7 +240,8 @@ void Server::remove(Connection* conn) {
   Event ev{EventKind::ConnClose, serial, -1, 0, false, {}};
   ev.stats = {st.rtt_ms, static_cast<double>(st.cwnd_bytes), static_cast<double>(st.lost_packets),
               static_cast<double>(st.sent_bytes), static_cast<double>(st.recv_bytes),
-              static_cast<double>(st.max_udp_payload_bytes), static_cast<double>(st.first_flight_packets)};
+              static_cast<double>(st.max_udp_payload_bytes), static_cast<double>(st.first_flight_packets),
+              static_cast<double>(st.bandwidth_bytes_per_sec)};
   conns_.erase(serial);
   events_.push_back(std::move(ev));
 }

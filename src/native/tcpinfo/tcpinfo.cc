@@ -2,7 +2,8 @@
 //
 // sendState(fd) returns the few fields a sender needs to keep its own queue short: bytes the
 // kernel holds but has not sent yet (tcpi_notsent_bytes), packets in flight, the congestion
-// window, the MSS and the pacing rate. Node has no API for this; the caller passes the file
+// window, the MSS and the pacing rate; and what it measured of the path: the smoothed RTT and
+// the latest delivery rate (CMSD's estimated throughput). Node has no API for this; the caller passes the file
 // descriptor of a TCP socket it owns. Every failure (EBADF, ENOTSOCK, a non-TCP socket) is a
 // JS exception carrying errno text; nothing here keeps state or touches the socket otherwise.
 #include <napi.h>
@@ -40,6 +41,11 @@ Napi::Value SendState(const Napi::CallbackInfo& info) {
   out.Set("mssBytes", Napi::Number::New(env, static_cast<double>(ti.tcpi_snd_mss)));
   out.Set("pacingRateBytesPerSec", Napi::Number::New(env, static_cast<double>(ti.tcpi_pacing_rate)));
   out.Set("rttUs", Napi::Number::New(env, static_cast<double>(ti.tcpi_rtt)));
+  // The rate of the latest delivery sample (Linux 4.9), and whether the sender was
+  // application-limited then (a player idling between segments): such a sample only bounds the
+  // path's rate from below.
+  out.Set("deliveryRateBytesPerSec", Napi::Number::New(env, static_cast<double>(ti.tcpi_delivery_rate)));
+  out.Set("deliveryRateAppLimited", Napi::Boolean::New(env, ti.tcpi_delivery_rate_app_limited != 0));
   return out;
 }
 

@@ -2,7 +2,7 @@ import t from 'tap';
 import type { TcpSendState } from '../../native/tcpinfo.js';
 import { MIN_PIECE_BYTES, SendBacklog, drainWaitMs, unsentAllowanceBytes, type BacklogTimers } from './send-backlog.js';
 
-const state = (o: Partial<TcpSendState>): TcpSendState => ({ notsentBytes: 0, unackedPackets: 10, cwndPackets: 20, mssBytes: 1448, pacingRateBytesPerSec: 6_250_000, rttUs: 40_000, ...o });
+const state = (o: Partial<TcpSendState>): TcpSendState => ({ notsentBytes: 0, unackedPackets: 10, cwndPackets: 20, mssBytes: 1448, pacingRateBytesPerSec: 6_250_000, rttUs: 40_000, deliveryRateBytesPerSec: 6_000_000, deliveryRateAppLimited: false, ...o });
 
 /** Timers that fire only when the test says so; `waits` records what was asked for. */
 function manualTimers(): BacklogTimers & { waits: number[]; fire(): void } {

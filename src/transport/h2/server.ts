@@ -156,6 +156,7 @@ export async function startTcpTransport(opts: TcpTransportOptions): Promise<TcpT
         remoteAddress: socket.remoteAddress ?? '',
         signal: aborts.signal,
         body: () => req.iterator({ destroyOnReturn: false }),
+        connection: backlogs.connectionOf(undefined, socket),
       },
       new NodeResponseSink(req, res, aborts.signal, { altSvc, draining: drainer.draining }),
     );
@@ -183,6 +184,7 @@ export async function startTcpTransport(opts: TcpTransportOptions): Promise<TcpT
         remoteAddress: session?.socket?.remoteAddress ?? '',
         signal: aborts.signal,
         body: () => stream.iterator({ destroyOnReturn: false }),
+        connection: backlogs.connectionOf(session, undefined),
       },
       sink,
     );

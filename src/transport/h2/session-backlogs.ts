@@ -1,16 +1,18 @@
 import type { Http2Session } from 'node:http2';
 import type { Logger } from 'pino';
+import type { ConnectionInfo } from '../../http/exchange.js';
 import { loadTcpInfo, type TcpInfoAddon, type TcpSendState } from '../../native/tcpinfo.js';
 import { SendBacklog } from './send-backlog.js';
-import { tcpFdReader } from './session-socket.js';
+import { tcpFdReader, tlsFdReader } from './session-socket.js';
 
 /**
- * One SendBacklog per HTTP/2 session, asking the kernel through the tcpinfo addon. Without the
- * addon (said once, at start) bodies are handed over as fast as the socket takes them.
+ * One SendBacklog per HTTP/2 session, asking the kernel through the tcpinfo addon, and what the
+ * kernel knows of each connection's path (RTT, delivery rate) for CMSD. Without the addon (said
+ * once, at start) bodies are handed over as fast as the socket takes them and no path is known.
  */
 export class SessionBacklogs {
   private readonly addon: TcpInfoAddon | undefined;
-  private readonly bySession = new WeakMap<Http2Session, SendBacklog>();
+  private readonly bySession = new WeakMap<Http2Session, { backlog: SendBacklog; sendState: () => TcpSendState | undefined }>();
 
   constructor(log: Logger) {
     const loaded = loadTcpInfo();
@@ -20,10 +22,28 @@ export class SessionBacklogs {
 
   /** Called from the server's 'session' event, while the session's socket is still reachable. */
   track(session: Http2Session): void {
+    const sendState = this.reader(tcpFdReader(session));
+    if (sendState) this.bySession.set(session, { backlog: new SendBacklog(sendState), sendState });
+  }
+
+  /** The session's backlog, or undefined if untracked (HTTP/1.1, no addon). */
+  of(session: Http2Session): SendBacklog | undefined {
+    return this.bySession.get(session)?.backlog;
+  }
+
+  /**
+   * What TCP knows now of the path under an HTTP/2 session, or under an HTTP/1.1 request's TLS
+   * socket: a reader for the request's ExchangeInit; undefined without the addon.
+   */
+  connectionOf(session: Http2Session | undefined, tlsSocket: unknown): (() => ConnectionInfo | undefined) | undefined {
+    const sendState = session ? this.bySession.get(session)?.sendState : this.reader(tlsFdReader(tlsSocket));
+    return sendState ? () => pathOf(sendState()) : undefined;
+  }
+
+  private reader(fdOf: () => number | undefined): (() => TcpSendState | undefined) | undefined {
     const addon = this.addon;
-    if (!addon) return;
-    const fdOf = tcpFdReader(session);
-    const sendState = (): TcpSendState | undefined => {
+    if (!addon) return undefined;
+    return () => {
       const fd = fdOf();
       if (fd === undefined) return undefined;
       try {
@@ -33,11 +53,11 @@ export class SessionBacklogs {
         return undefined;
       }
     };
-    this.bySession.set(session, new SendBacklog(sendState));
   }
+}
 
-  /** The session's backlog, or undefined if untracked (HTTP/1.1, no addon). */
-  of(session: Http2Session): SendBacklog | undefined {
-    return this.bySession.get(session);
-  }
+/** TCP_INFO as CMSD wants it: the smoothed RTT and the latest delivery rate (none before a first sample). */
+function pathOf(s: TcpSendState | undefined): ConnectionInfo | undefined {
+  if (!s || s.rttUs <= 0) return undefined;
+  return { rttMs: s.rttUs / 1000, ...(s.deliveryRateBytesPerSec > 0 ? { throughputBitsPerSec: s.deliveryRateBytesPerSec * 8 } : {}) };
 }

@@ -13,7 +13,12 @@ interface WrappedTls {
  * the session starts: a destroyed session's socket can no longer be reached.
  */
 export function tcpFdReader(session: Http2Session): () => number | undefined {
-  const tcp = (session.socket as unknown as WrappedTls)._parent;
+  return tlsFdReader(session.socket);
+}
+
+/** The same for the TLS socket of an HTTP/1.1 connection (or any TLS socket over TCP). */
+export function tlsFdReader(socket: unknown): () => number | undefined {
+  const tcp = (socket as WrappedTls)._parent;
   return () => {
     const fd = tcp?._handle?.fd;
     return typeof fd === 'number' && fd >= 0 ? fd : undefined;

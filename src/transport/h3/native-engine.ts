@@ -1,9 +1,10 @@
 import { NativeH3Server } from '../../native/quic-server.js';
 import type { NativeRequest } from '../../native/quic-request.js';
-import type { NativeRefusal, NativeReplay } from '../../native/quic.js';
+import type { NativeConnStats, NativeRefusal, NativeReplay } from '../../native/quic.js';
 import { loadMmap } from '../../native/mmap.js';
 import { NativeResponseSink } from './native-sink.js';
 import type { UdpTransport, UdpTransportOptions } from './transport.js';
+import type { ConnectionInfo } from '../../http/exchange.js';
 import { RequestAbort } from '../../http/request-signal.js';
 
 /**
@@ -57,6 +58,7 @@ export async function startNativeEngine(opts: UdpTransportOptions): Promise<UdpT
         remoteAddress: req.connection.remoteAddress,
         signal: aborts.signal,
         body: () => req.body(),
+        connection: () => pathOf(req.connection.stats()),
       },
       new NativeResponseSink(req, aborts.signal),
     );
@@ -74,4 +76,10 @@ export async function startNativeEngine(opts: UdpTransportOptions): Promise<UdpT
     setTicketKeys: (keys) => server.setTicketKeys(keys.current, keys.previous),
     close: (graceMs) => server.close({ graceMs }),
   };
+}
+
+/** The engine's view of a connection as CMSD wants it: smoothed RTT and BBR's bandwidth model (none before a first sample). */
+function pathOf(s: NativeConnStats): ConnectionInfo | undefined {
+  if (!(s.rttMs > 0)) return undefined;
+  return { rttMs: s.rttMs, ...(s.bandwidthBytesPerSec > 0 ? { throughputBitsPerSec: s.bandwidthBytesPerSec * 8 } : {}) };
 }

@@ -60,8 +60,10 @@ export class NativeResponseSink implements ResponseSink {
     this.started = true;
     const head = this.head_;
     if (!head) throw new Error('body before head');
-    // Our default applies only where the client said nothing (the engine keeps its signal).
-    this.req.respond(head.status, head.fields, body, head.priority.chosenBy === 'server' ? head.priority : undefined, streaming);
+    // Our class default applies only where the client said nothing (the engine keeps its signal);
+    // what the player reported of its buffer (CMCD) applies over the client's generic signal.
+    const { chosenBy } = head.priority;
+    this.req.respond(head.status, head.fields, body, chosenBy === 'client' ? undefined : head.priority, streaming, chosenBy === 'cmcd');
     // RFC 9114 §4.1.2: a complete response may come before the request is; the rest is refused.
     this.req.stopReading();
   }

@@ -1,0 +1,73 @@
+import { encodeCmsdDynamic, encodeCmsdStatic } from '@svta/cml-cmsd';
+import { SfItem } from '@svta/cml-structured-field-values';
+import type { CmcdObjectType } from './cmcd-request.js';
+
+/** CTA-5006 response fields, lowercase as the transports send them. */
+export const CMSD_STATIC_FIELD = 'cmsd-static';
+export const CMSD_DYNAMIC_FIELD = 'cmsd-dynamic';
+
+/** What does not change with the moment of sending: the object's type, the stream's type and format. */
+export interface CmsdStaticValues {
+  ot?: CmcdObjectType;
+  /** `v` VOD, `l` live. */
+  st?: 'v' | 'l';
+  /** `d` DASH, `h` HLS. */
+  sf?: 'd' | 'h' | 's' | 'o';
+}
+
+/** What this node measures as it answers: the connection's estimate and its own duress. */
+export interface CmsdDynamicValues {
+  /** Estimated throughput to this client, kbit/s. */
+  etp?: number;
+  /** Round-trip time to this client, ms. */
+  rtt?: number;
+  /** Highest bitrate the node suggests the player use, kbit/s. */
+  mb?: number;
+  /** The node is under duress: players should ask for less. */
+  du?: boolean;
+}
+
+/** `CMSD-Static` (CTA-5006 §4, a structured-field dictionary); '' when there is nothing to say. */
+export function formatCmsdStatic(values: CmsdStaticValues): string {
+  const present = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
+  return Object.keys(present).length === 0 ? '' : encodeCmsdStatic(present);
+}
+
+/**
+ * `CMSD-Dynamic` (CTA-5006 §5): one list item for this node, its id (a string) with the values as
+ * parameters, e.g. `"edge-7";etp=24000;rtt=21;mb=3000;du`. Numbers are rounded to integers.
+ */
+export function formatCmsdDynamic(nodeId: string, values: CmsdDynamicValues): string {
+  const params: Record<string, number | boolean> = {};
+  for (const key of ['etp', 'rtt', 'mb'] as const) {
+    const v = values[key];
+    if (v !== undefined && Number.isFinite(v)) params[key] = Math.max(0, Math.round(v));
+  }
+  if (values.du) params.du = true;
+  return encodeCmsdDynamic([new SfItem(nodeId, params)]);
+}
+
+const TEXT_SEGMENT = /\.(vtt|webvtt|ttml|dfxp|srt)$/i;
+
+/**
+ * The CTA-5004/5006 object type of a media path, as far as the path tells it: manifests by
+ * extension, init segments and keys by name, then the track directory of a packaged title
+ * (`video/`, `audio/`, `subs/`). Undefined when the path does not say.
+ */
+export function objectTypeOfPath(pathname: string): CmcdObjectType | undefined {
+  const path = pathname.toLowerCase();
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  if (name.endsWith('.m3u8') || name.endsWith('.mpd')) return 'm';
+  if (name.endsWith('.key')) return 'k';
+  if (name.includes('init')) return 'i';
+  if (path.includes('/subs/')) return TEXT_SEGMENT.test(name) ? 'c' : 'tt';
+  if (path.includes('/video/')) return 'v';
+  if (path.includes('/audio/')) return 'a';
+  return undefined;
+}
+
+/** The streaming format a manifest's extension names; undefined for other objects. */
+export function streamingFormatOfPath(pathname: string): 'd' | 'h' | undefined {
+  const path = pathname.toLowerCase();
+  return path.endsWith('.mpd') ? 'd' : path.endsWith('.m3u8') ? 'h' : undefined;
+}

@@ -1,13 +1,16 @@
 import t from 'tap';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import tls from 'node:tls';
 import { startTestServer } from './helpers/server.js';
 import { h2Client, h3Client, type ProtocolClient } from './helpers/clients.js';
 import { makeTestMedia } from './helpers/media.js';
 
 // Connections that come and go must leave nothing behind: a closed HTTP/2 session once stayed
 // reachable (with its TLS socket, ~10 KB) until its idle timer fired a minute later, so memory
-// grew with the connection rate. Heap after a forced GC, before and after many connections.
+// grew with the connection rate; an HTTP/1.1 connection cut while a response was under way stayed
+// counted for graceful shutdown forever (with its socket and requests), because that response
+// closed after the connection did. Heap after a forced GC, before and after many connections.
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
 const heapAfterGc = (): number => {
@@ -48,3 +51,37 @@ for (const [name, connect, count] of [
     t.ok(grownBytes < count * 4000, `under 4 KB per closed connection (sessions held until their idle timer fired cost 7–10 KB): ${(grownBytes / count).toFixed(0)} bytes`);
   });
 }
+
+// A client asks for a 3 MB segment with a second request pipelined behind it and leaves as soon
+// as the first bytes arrive: the response under way closes after the connection does.
+const cutMidResponse = (origin: string, ca: string | Buffer) => async (): Promise<void> => {
+  const url = new URL(origin);
+  const socket = tls.connect({ host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port), ca, servername: 'localhost', ALPNProtocols: ['http/1.1'] });
+  await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
+  const answered = new Promise<void>((resolve, reject) => {
+    socket.once('data', (d: Buffer) => (d.toString('latin1').startsWith('HTTP/1.1 200') ? resolve() : reject(new Error(d.toString('latin1', 0, 40)))));
+    socket.once('error', reject);
+  });
+  socket.write('GET /content/demo/v/seg-9.m4s HTTP/1.1\r\nhost: localhost\r\n\r\nGET /content/demo/master.m3u8 HTTP/1.1\r\nhost: localhost\r\n\r\n');
+  await answered;
+  const closed = new Promise((r) => socket.once('close', r));
+  socket.destroy();
+  await closed;
+};
+
+t.test('400 HTTP/1.1 connections cut while a response is under way leave the heap as it was', async (t) => {
+  const server = await startTestServer({ media: media.dir, logLevel: 'warn', idleTimeoutMs: 600_000 });
+  t.teardown(() => server.close());
+  const count = 400;
+  const cycle = async (n: number): Promise<void> => {
+    for (let i = 0; i < n; i += 20) await Promise.all(Array.from({ length: Math.min(20, n - i) }, cutMidResponse(server.origin, server.certs.cert)));
+  };
+  await cycle(count);
+  await new Promise((r) => setTimeout(r, 200));
+  const before = heapAfterGc();
+  await cycle(count);
+  await new Promise((r) => setTimeout(r, 500));
+  const grownBytes = heapAfterGc() - before;
+  t.comment(`HTTP/1.1 cut mid-response: heap after GC ${(grownBytes / 1e3).toFixed(0)} KB after ${count} connections (${(grownBytes / count).toFixed(0)} bytes each)`);
+  t.ok(grownBytes < count * 4000, `under 4 KB per closed connection: ${(grownBytes / count).toFixed(0)} bytes`);
+});

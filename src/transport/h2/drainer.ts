@@ -23,12 +23,20 @@ export class ConnectionDrainer {
     if (this.draining) session.close();
   }
 
+  /** Counts an HTTP/1.1 request on a tracked connection; a connection already closed is not tracked again. */
   requestStarted(socket: TLSSocket): void {
-    this.sockets.set(socket, (this.sockets.get(socket) ?? 0) + 1);
+    const n = this.sockets.get(socket);
+    if (n !== undefined) this.sockets.set(socket, n + 1);
   }
 
+  /**
+   * A response ended. Responses queued behind others on a pipelined connection close after the
+   * connection did: their count is gone with it, and re-adding it would hold the socket forever.
+   */
   requestFinished(socket: TLSSocket): void {
-    const n = (this.sockets.get(socket) ?? 1) - 1;
+    const current = this.sockets.get(socket);
+    if (current === undefined) return;
+    const n = current - 1;
     this.sockets.set(socket, n);
     if (this.draining && n === 0 && socket.alpnProtocol !== 'h2') socket.end();
   }

@@ -206,6 +206,7 @@ export interface QuicServerBinding {
   goaway(final: boolean): void;
   reloadCredentials(certFile: string, keyFile: string): void;
   setTicketKeys(current: Buffer, previous: Buffer | null): void;
+  setEarlyData(on: boolean): void;
   close(done: () => void): void;
 }
 

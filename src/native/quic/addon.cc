@@ -91,6 +91,7 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
                         InstanceMethod<&QuicServer::Goaway>("goaway"),
                         InstanceMethod<&QuicServer::ReloadCredentials>("reloadCredentials"),
                         InstanceMethod<&QuicServer::SetTicketKeys>("setTicketKeys"),
+                        InstanceMethod<&QuicServer::SetEarlyData>("setEarlyData"),
                         InstanceMethod<&QuicServer::Close>("close")});
   }
 
@@ -394,6 +395,15 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
     gnutls_memset(current.data(), 0, current.size());
     gnutls_memset(previous.data(), 0, previous.size());
     if (!ok) Napi::Error::New(env, err).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+
+  /** setEarlyData(on: boolean): handshakes from now on accept 0-RTT or refuse it (open connections keep theirs). */
+  Napi::Value SetEarlyData(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsBoolean()) return throw_type_error(env, "setEarlyData(on)");
+    if (!listening_) return throw_type_error(env, "setEarlyData before listen");
+    server_->tls().set_early_data(info[0].As<Napi::Boolean>().Value());
     return env.Undefined();
   }
 

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { DEFAULT_SERVE_CONFIG, type EarlyDataConfig } from '../src/config/config.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { h2Client } from './helpers/clients.js';
+import { metricSample } from './helpers/metric-sample.js';
 import { makeTestMedia } from './helpers/media.js';
 import { gtlsEarlyDataClient } from './helpers/early-data.js';
 import type { LogLine } from './helpers/log-watch.js';
@@ -16,23 +16,7 @@ const DEFAULT_ROUTES = DEFAULT_SERVE_CONFIG.earlyData.routes;
 /** A rule set that rejects the demo title's files in early data and keeps the defaults after it. */
 const rejectDemo: EarlyDataConfig = { enabled: true, routes: [{ match: '/content/demo/*', policy: 'reject' }, ...DEFAULT_ROUTES] };
 
-/** One sample of the server's /metrics, labels in any order; 0 when the series does not exist yet. */
-async function sample(server: TestServer, name: string, labels: Record<string, string>): Promise<number> {
-  const h2 = await h2Client(server.origin, server.certs.cert);
-  try {
-    const text = (await h2.request('/metrics')).body.toString();
-    const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-    for (const line of text.split('\n')) {
-      const m = /^([a-z0-9_]+)\{(.*)\} (\S+)$/.exec(line);
-      if (!m || m[1] !== name) continue;
-      const have = m[2]!.split(/,(?=[a-z_]+=")/);
-      if (have.length === wanted.length && wanted.every((w) => have.includes(w))) return Number(m[3]);
-    }
-    return 0;
-  } finally {
-    await h2.close();
-  }
-}
+const sample = metricSample;
 
 const earlyRequests = (server: TestServer, route: string, outcome: 'accepted' | 'too_early'): Promise<number> => sample(server, 'h3edge_early_data_requests_total', { route, outcome });
 

@@ -258,6 +258,11 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
     o.Set("resumed", static_cast<double>(st.resumed));
     o.Set("retriesSent", static_cast<double>(st.retries_sent));
     o.Set("statelessResetsSent", static_cast<double>(st.stateless_resets_sent));
+    Napi::Object tokens = Napi::Object::New(env);
+    tokens.Set("valid", static_cast<double>(st.tokens_valid));
+    tokens.Set("invalid", static_cast<double>(st.tokens_invalid));
+    tokens.Set("absent", static_cast<double>(st.tokens_absent));
+    o.Set("tokens", tokens);
     o.Set("headerSectionsRefused", static_cast<double>(st.header_sections_refused));
     o.Set("headerSectionsReset", static_cast<double>(st.header_sections_reset));
     o.Set("handshaking", static_cast<double>(server_->handshaking()));

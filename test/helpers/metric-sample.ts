@@ -10,9 +10,9 @@ export async function metricSample(server: { origin: string; certs: { cert: Buff
     const text = (await h2.request('/metrics')).body.toString();
     const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
     for (const line of text.split('\n')) {
-      const m = /^([a-z0-9_]+)\{(.*)\} (\S+)$/.exec(line);
+      const m = /^([a-z0-9_]+)(?:\{(.*)\})? (\S+)$/.exec(line);
       if (!m || m[1] !== name) continue;
-      const have = m[2]!.split(/,(?=[a-z_]+=")/);
+      const have = m[2] ? m[2].split(/,(?=[a-z_]+=")/) : [];
       if (have.length === wanted.length && wanted.every((w) => have.includes(w))) return Number(m[3]);
     }
     return 0;

@@ -41,6 +41,7 @@ import { registerFillMetrics } from './observe/fill-metrics.js';
 import type { ContentStore } from './content/content-store.js';
 import { Forbidden } from './http/errors.js';
 import { planReload } from './config/reload-plan.js';
+import { EarlyDataPolicy } from './http/early-data-policy.js';
 import { startTcpTransport, type TcpTransport } from './transport/h2/server.js';
 import { startUdpTransport, type UdpTransport } from './transport/h3/index.js';
 import type { ConnectionCaps, ListenerOptions } from './transport/listener-options.js';
@@ -188,10 +189,14 @@ export async function startServer(
   registerDuressMetrics(metrics.registry, duress);
   const titles = new TitleClasses(config.media, () => performance.now());
   const cmcdMetrics = new CmcdMetrics(metrics.registry, { titleClass: (ex) => titles.classOf(titleOfPath(ex.pathname) ?? ''), cdn: cdnOfRequest(config.cdns) });
+  // The earlyData policy, compiled again only when a reload changed it.
+  let earlyData = new EarlyDataPolicy(config.earlyData);
+  const earlyDataPolicy = (): EarlyDataPolicy => (earlyData.config === running.earlyData ? earlyData : (earlyData = new EarlyDataPolicy(running.earlyData)));
   const coreFor = (routes: Router): RequestCore =>
     new RequestCore({
       router: routes,
       logger,
+      earlyData: earlyDataPolicy,
       bodyTimeoutMs: config.requestBodyTimeoutMs,
       bodyMinBytesPerSec: config.requestBodyMinBytesPerSec,
       priorityFor: (ex) => choosePriority(classifyRequest(ex.pathname, ex.headers), ex.clientPriority, ex.cmcd?.data ?? null),
@@ -250,6 +255,7 @@ export async function startServer(
       udp.setCredentials(credentials);
       // Children are made without their own level, so they follow the root logger's.
       logger.level = next.logLevel;
+      if (next.earlyData.enabled !== running.earlyData.enabled) udp.setEarlyData(next.earlyData.enabled);
       running = next;
       if (needRestart.length > 0) logger.warn({ fields: needRestart }, 'changed settings take effect on restart');
       logger.info({ changed: applied, cert: next.cert, tokenKeys: next.tokenKeys }, 'reloaded certificate, token keys and configuration');
@@ -324,6 +330,7 @@ async function bindBoth(
       congestionControl: config.quicCongestionControl,
       ...(keys.replayStoreFd !== undefined ? { replayStoreFd: keys.replayStoreFd } : {}),
       initialWindowPackets: config.quicInitialWindowPackets,
+      earlyData: config.earlyData.enabled,
       ...(config.qlogDir !== null ? { qlogDir: config.qlogDir, qlogSampleRatio: config.qlogSampleRatio } : {}),
     };
     return { tcp, udp: await startUdpTransport(config.h3Engine, udpOptions) };

@@ -35,6 +35,9 @@ t.test('bad config files are refused with exit code 2', async (t) => {
     ['rotation.json', { ticketKeyRotationSeconds: 30 * 86400 }, /"ticketKeyRotationSeconds" must be an integer from 0/],
     ['iw.json', { quicInitialWindowPackets: 1 }, /"quicInitialWindowPackets" must be an integer from 2 to 128 packets/],
     ['qlog-ratio.json', { qlogSampleRatio: 1.5 }, /"qlogSampleRatio" must be a number from 0 to 1/],
+    ['early-policy.json', { earlyData: { routes: [{ match: '/*', policy: 'maybe' }] } }, /"earlyData\.routes\[0\]\.policy" must be one of accept, reject, got "maybe"/],
+    ['early-match.json', { earlyData: { routes: [{ match: '/v1/*/x', policy: 'reject' }] } }, /"earlyData\.routes\[0\]\.match" must be a path pattern/],
+    ['early-switch.json', { earlyData: { enabled: 'yes' } }, /"earlyData\.enabled" must be true or false, got "yes"/],
   ];
   for (const [name, body, pattern] of cases) {
     writeFileSync(join(dir, name), JSON.stringify(body));

@@ -36,7 +36,9 @@ async function metric(series: string): Promise<number> {
   }
 }
 
-const earlyDataCounter = (outcome: string): Promise<number> => metric(`h3edge_early_data_requests_total{outcome="${outcome}"}`);
+/** Early-data requests counted under the default rules: GETs of media under `/*`, the POST under `/v1/playback/*`. */
+const earlyDataCounter = (outcome: 'accepted' | 'too_early'): Promise<number> =>
+  metric(`h3edge_early_data_requests_total{route="${outcome === 'accepted' ? '/*' : '/v1/playback/*'}",outcome="${outcome}"}`);
 
 t.test('first connection: full handshake, ticket stored', async (t) => {
   const r = await gtls(['/content/demo/master.m3u8']);

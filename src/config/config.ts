@@ -4,6 +4,27 @@ export { QUIC_CONGESTION_CONTROLS, type QuicCongestionControl } from '../native/
 /** Bounds of `quicInitialWindowPackets` (the engine's), and its default (see the README). */
 export const QUIC_INITIAL_WINDOW_PACKETS = { ...INITIAL_WINDOW_PACKETS, default: 32 } as const;
 
+/** What an `earlyData` rule does with requests of its paths that arrive in TLS early data (0-RTT). */
+export const EARLY_DATA_POLICIES = ['accept', 'reject'] as const;
+export type EarlyDataPolicyName = (typeof EARLY_DATA_POLICIES)[number];
+
+/** One `earlyData.routes` rule: a path pattern (the router's syntax) and its policy. */
+export interface EarlyDataRule {
+  match: string;
+  policy: EarlyDataPolicyName;
+}
+
+export interface EarlyDataConfig {
+  /** false: the QUIC engine refuses 0-RTT in the handshake (clients resend in 1-RTT). */
+  enabled: boolean;
+  /**
+   * First match wins. `accept`: GET/HEAD/OPTIONS run from early data, other methods get 425;
+   * `reject`: every request gets 425 Too Early (RFC 8470), the client resends after the
+   * handshake. A path no rule matches is treated as `accept`.
+   */
+  routes: EarlyDataRule[];
+}
+
 /** The settings of `h3edge serve`; the config file uses exactly these keys. */
 export interface ServeConfig {
   host: string;
@@ -29,6 +50,8 @@ export interface ServeConfig {
   qlogDir: string | null;
   /** Share of QUIC connections that get a qlog (0-1) when `qlogDir` is set. */
   qlogSampleRatio: number;
+  /** 0-RTT: the global switch and the per-route policy (see EarlyDataConfig and the README). */
+  earlyData: EarlyDataConfig;
   /** How long in-flight responses may run after SIGINT/SIGTERM before connections are cut. */
   shutdownGraceMs: number;
   /** Serve /content/ without playback tokens (lab use). Tokens are always accepted under /t/. */
@@ -130,6 +153,19 @@ export interface ServeConfig {
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/**
+ * Session starts and license/key requests are answered only after the handshake (their answers
+ * depend on who asks and may change state); media, manifests and the rest accept.
+ */
+const DEFAULT_EARLY_DATA: EarlyDataConfig = {
+  enabled: true,
+  routes: [
+    { match: '/v1/playback/*', policy: 'reject' },
+    { match: '/v1/license/*', policy: 'reject' },
+    { match: '/*', policy: 'accept' },
+  ],
+};
+
 export const DEFAULT_SERVE_CONFIG: Readonly<ServeConfig> = Object.freeze({
   host: '::',
   port: 8443,
@@ -142,6 +178,7 @@ export const DEFAULT_SERVE_CONFIG: Readonly<ServeConfig> = Object.freeze({
   quicInitialWindowPackets: QUIC_INITIAL_WINDOW_PACKETS.default,
   qlogDir: null,
   qlogSampleRatio: 1,
+  earlyData: DEFAULT_EARLY_DATA,
   shutdownGraceMs: 10_000,
   openContent: false,
   tokenKeys: null,

@@ -32,6 +32,7 @@ export const LIVE_FIELDS: ReadonlySet<Field> = new Set<Field>([
   'duressEgressBitsPerSec',
   'duressCpuPercent',
   'duressMaxBitrateKbps',
+  'earlyData',
 ]);
 
 /** What a reload does with a freshly read config. */

@@ -1,7 +1,9 @@
 import { ConfigError } from './errors.js';
-import { LOG_LEVELS, QUIC_CONGESTION_CONTROLS, QUIC_INITIAL_WINDOW_PACKETS, type ServeConfig } from './config.js';
+import { DEFAULT_SERVE_CONFIG, EARLY_DATA_POLICIES, LOG_LEVELS, QUIC_CONGESTION_CONTROLS, QUIC_INITIAL_WINDOW_PACKETS, type ServeConfig } from './config.js';
 
-type Check = (value: unknown) => string | null;
+/** A value's problem: what it must be, or (inside an object) which part is wrong, what it must be and what it is. */
+type Problem = string | { at: string; expected: string; got: unknown };
+type Check = (value: unknown) => Problem | null;
 
 const string: Check = (v) => (typeof v === 'string' && v.length > 0 ? null : 'a non-empty string');
 const port: Check = (v) => (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 65535 ? null : 'an integer port 0-65535');
@@ -41,6 +43,32 @@ const oneOf =
   (v) =>
     typeof v === 'string' && values.includes(v) ? null : `one of ${values.join(', ')}`;
 
+/** The router's path syntax (http/path-pattern.ts): starts with `/`, a `*rest` segment only last. */
+function isPathPattern(v: unknown): boolean {
+  if (typeof v !== 'string' || !v.startsWith('/')) return false;
+  const segments = v.split('/').filter((s) => s.length > 0);
+  return segments.every((s, i) => !s.includes('*') || (i === segments.length - 1 && s.lastIndexOf('*') === 0));
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** `{"enabled": bool, "routes": [{"match": pattern, "policy": "accept"|"reject"}]}`; either key may be left out (default). */
+const earlyData: Check = (v) => {
+  if (!isObject(v)) return 'an object {"enabled": true|false, "routes": [{"match": "/path/*", "policy": "accept"|"reject"}, ...]}';
+  for (const key of Object.keys(v)) if (key !== 'enabled' && key !== 'routes') return { at: key, expected: 'not there (the keys are enabled and routes)', got: v[key] };
+  if ('enabled' in v && typeof v.enabled !== 'boolean') return { at: 'enabled', expected: 'true or false', got: v.enabled };
+  if (!('routes' in v)) return null;
+  if (!Array.isArray(v.routes)) return { at: 'routes', expected: 'a list of {"match", "policy"} rules (first match wins)', got: v.routes };
+  for (const [i, rule] of v.routes.entries()) {
+    const at = `routes[${i}]`;
+    if (!isObject(rule)) return { at, expected: 'an object {"match": "/path/*", "policy": "accept"|"reject"}', got: rule };
+    for (const key of Object.keys(rule)) if (key !== 'match' && key !== 'policy') return { at: `${at}.${key}`, expected: 'not there (the keys are match and policy)', got: rule[key] };
+    if (!isPathPattern(rule.match)) return { at: `${at}.match`, expected: 'a path pattern starting with / (literal segments, :name, a final *)', got: rule.match };
+    if (!EARLY_DATA_POLICIES.includes(rule.policy as never)) return { at: `${at}.policy`, expected: `one of ${EARLY_DATA_POLICIES.join(', ')}`, got: rule.policy };
+  }
+  return null;
+};
+
 const SCHEMA: Readonly<Record<keyof ServeConfig, Check>> = {
   host: string,
   port,
@@ -51,6 +79,7 @@ const SCHEMA: Readonly<Record<keyof ServeConfig, Check>> = {
   h3Engine: oneOf(['native', 'currentspace']),
   quicCongestionControl: oneOf(QUIC_CONGESTION_CONTROLS),
   qlogDir: pathOrNull,
+  earlyData,
   qlogSampleRatio: (v) => (typeof v === 'number' && v >= 0 && v <= 1 ? null : 'a number from 0 to 1'),
   quicInitialWindowPackets: (v) => {
     const { min, max } = QUIC_INITIAL_WINDOW_PACKETS;
@@ -117,8 +146,11 @@ export function validatePartial(input: unknown, source: string): Partial<ServeCo
     // Own keys only: "__proto__" or "toString" in a config file are unknown keys, not inherited checks.
     const check = Object.hasOwn(SCHEMA, key) ? SCHEMA[key as keyof ServeConfig] : undefined;
     if (!check) throw new ConfigError(`${source}: unknown key "${key}"`);
-    const expected = check(value);
-    if (expected) throw new ConfigError(`${source}: "${key}" must be ${expected}, got ${JSON.stringify(value)}`);
+    const problem = check(value);
+    if (typeof problem === 'string') throw new ConfigError(`${source}: "${key}" must be ${problem}, got ${JSON.stringify(value)}`);
+    if (problem) throw new ConfigError(`${source}: "${key}.${problem.at}" must be ${problem.expected}, got ${JSON.stringify(problem.got)}`);
   }
-  return input as Partial<ServeConfig>;
+  const partial = input as Partial<ServeConfig>;
+  // A file that sets only `earlyData.enabled` keeps the default routes (and the other way round).
+  return partial.earlyData ? { ...partial, earlyData: { ...DEFAULT_SERVE_CONFIG.earlyData, ...partial.earlyData } } : partial;
 }

@@ -11,12 +11,13 @@ import { pumpBody } from './body-pump.js';
 import type { ScheduledStream } from '../priority/send-scheduler.js';
 import { splitTarget, toFieldMap } from './fields.js';
 import { requestIdSource } from './request-ids.js';
+import { EarlyDataPolicy, type EarlyDataDecision } from './early-data-policy.js';
 
 /** The route label of a request no route took (refused before routing, 404, 405). */
 const NO_ROUTE = 'none';
 
-/** RFC 8470 §4: requests that are safe to replay and may be answered from early data. */
-const REPLAY_SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Without an `earlyData` policy: RFC 8470's baseline (safe methods run, others get 425). */
+const BASELINE_EARLY_DATA = new EarlyDataPolicy({ enabled: true, routes: [] });
 
 export interface RequestCoreDeps {
   router: Router;
@@ -31,6 +32,11 @@ export interface RequestCoreDeps {
    * what the connection knows of the path now; null adds none. Must not throw.
    */
   serverData?: (ex: Exchange, reply: Reply, connection: ConnectionInfo | undefined) => Readonly<Record<string, string>> | null;
+  /**
+   * The `earlyData` policy in force, asked once per request that arrived in early data (a
+   * reload swaps it). Default: safe methods run, others get 425.
+   */
+  earlyData?: () => EarlyDataPolicy;
   maxTargetBytes?: number;
   /** A request body must start within this long… */
   bodyTimeoutMs?: number;
@@ -119,9 +125,9 @@ export class RequestCore {
   /** The handler's reply, or the error's; HEAD and CORS applied. */
   private async reply(ex: Exchange): Promise<Reply> {
     let reply: Reply;
-    let route = NO_ROUTE;
+    const notes: DispatchNotes = { route: NO_ROUTE };
     try {
-      reply = await this.dispatch(ex, (pattern) => (route = pattern));
+      reply = await this.dispatch(ex, notes);
     } catch (err) {
       reply = errorReply(err);
       if (!(err instanceof HttpError)) {
@@ -132,7 +138,8 @@ export class RequestCore {
       reply.body = null;
       reply.intact = undefined;
     }
-    reply.route = route;
+    reply.route = notes.route;
+    if (notes.earlyData) reply.earlyData = notes.earlyData;
     return withCors(ex, reply);
   }
 
@@ -162,6 +169,7 @@ export class RequestCore {
       durationMs: Math.round(done.seconds * 100_000) / 100,
       range: ex.headers.get('range'),
       earlyData: ex.earlyData || undefined,
+      earlyDataPolicy: reply.earlyData ? { policy: reply.earlyData.policy, rule: reply.earlyData.rule } : undefined,
       code: reply.errorCode,
       route: reply.route,
       priority: { urgency: priority.urgency, incremental: priority.incremental, chosenBy: priority.chosenBy, reason: priority.reason },
@@ -172,13 +180,17 @@ export class RequestCore {
     this.deps.logger[level](fields, 'access');
   }
 
-  private async dispatch(ex: Exchange, matched: (pattern: string) => void): Promise<Reply> {
+  /** Runs the request; `notes` takes the route and early-data decision, also when it throws. */
+  private async dispatch(ex: Exchange, notes: DispatchNotes): Promise<Reply> {
     if (ex.target.length > this.maxTargetBytes) throw new UriTooLong();
+    // RFC 8470: decided once, here, for every transport; a proxy's `Early-Data: 1` counts too.
+    if (ex.earlyData || ex.headers.get('early-data') === '1') {
+      notes.earlyData = (this.deps.earlyData?.() ?? BASELINE_EARLY_DATA).decide(ex.method, ex.pathname);
+      if (notes.earlyData.tooEarly) throw new TooEarly();
+    }
     if (isPreflight(ex)) return preflightReply(ex);
-    const viaEarlyData = ex.earlyData || ex.headers.get('early-data') === '1';
-    if (viaEarlyData && !REPLAY_SAFE_METHODS.has(ex.method)) throw new TooEarly();
     const { handler, params, pattern, maxBodyBytes } = this.deps.router.match(ex);
-    matched(pattern);
+    notes.route = pattern;
     // RFC 9110 §8.6: a declared length over what the route takes is refused before reading a byte.
     const declared = ex.headers.get('content-length');
     if (declared !== undefined && Number(declared) > maxBodyBytes) throw new PayloadTooLarge(maxBodyBytes);
@@ -187,6 +199,12 @@ export class RequestCore {
     const source = ex.body;
     return handler({ ...ex, body: () => limitBody(source.call(ex), limits) }, params);
   }
+}
+
+/** What dispatch learnt of a request before it answered or threw. */
+interface DispatchNotes {
+  route: string;
+  earlyData?: EarlyDataDecision;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { ScheduledStream } from '../priority/send-scheduler.js';
 import type { RequestFields } from './fields.js';
 import type { CmcdReading } from '../cmcd/cmcd-request.js';
 import type { RequestSignal } from './request-signal.js';
+import type { EarlyDataDecision } from './early-data-policy.js';
 
 export type { AppliedPriority };
 
@@ -53,6 +54,8 @@ export interface Reply {
   errorCode?: string;
   /** Route pattern that answered (`/content/*path`), or `none`; set by the core for metrics and logs. */
   route?: string;
+  /** For a request in early data: the `earlyData` rule that decided it; set by the core for metrics and logs. */
+  earlyData?: EarlyDataDecision;
   /** Where an edge found the file (its cache, an upstream, a prefetch); for the access line. */
   cache?: CacheOutcome;
   /**

@@ -1,5 +1,6 @@
 import type { Exchange, Handler } from './exchange.js';
 import { MethodNotAllowed, NotFound } from './errors.js';
+import { matchSegments, splitPath as split } from './path-pattern.js';
 
 /** What a route declares besides its handler. */
 export interface RouteOptions {
@@ -26,9 +27,9 @@ export interface RouteMatch {
 }
 
 /**
- * Routes by method and path pattern. Patterns are `/`-separated literal segments, `:name`
- * (one segment) and a final `*name` (the rest of the path, possibly empty). Literal
- * segments win over parameters by registration order: register specific routes first.
+ * Routes by method and path pattern (path-pattern.ts: literal segments, `:name`, a final
+ * `*name`). Literal segments win over parameters by registration order: register specific
+ * routes first.
  */
 export class Router {
   private readonly routes: Route[] = [];
@@ -51,24 +52,4 @@ export class Router {
     if (allowed.size > 0) throw new MethodNotAllowed([...allowed]);
     throw new NotFound();
   }
-}
-
-function split(path: string): string[] {
-  return path.split('/').filter((s) => s.length > 0);
-}
-
-function matchSegments(pattern: readonly string[], path: readonly string[]): Record<string, string> | null {
-  const params: Record<string, string> = {};
-  for (let i = 0; i < pattern.length; i++) {
-    const seg = pattern[i] as string;
-    if (seg.startsWith('*')) {
-      params[seg.slice(1)] = path.slice(i).join('/');
-      return params;
-    }
-    const actual = path[i];
-    if (actual === undefined) return null;
-    if (seg.startsWith(':')) params[seg.slice(1)] = actual;
-    else if (seg !== actual) return null;
-  }
-  return pattern.length === path.length ? params : null;
 }

@@ -55,6 +55,11 @@ export class NativeH3Server extends EventEmitter {
     this.native.setTicketKeys(current, previous);
   }
 
+  /** Handshakes from now on accept 0-RTT (`on`) or refuse it; open connections keep what they agreed. */
+  setEarlyData(on: boolean): void {
+    this.native.setEarlyData(on);
+  }
+
   /**
    * GOAWAY (notice, then the final one a moment later), waits up to graceMs (default 5000) for
    * in-flight requests, then closes every connection and the socket.

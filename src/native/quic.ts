@@ -151,6 +151,11 @@ export interface NativeH3ServerStats {
   resumed: number;
   retriesSent: number;
   statelessResetsSent: number;
+  /**
+   * Connection attempts (first Initials; a Retry's answer is not counted again) by their NEW_TOKEN
+   * token: `valid` proved the address (the 3× limit is lifted), `invalid` did not, `absent` had none.
+   */
+  tokens: { valid: number; invalid: number; absent: number };
   /** Requests the engine answered 431 itself: the decoded header section was over the limit. */
   headerSectionsRefused: number;
   /** Request streams reset (H3_EXCESSIVE_LOAD): the raw header section kept growing past twice the limit. */
@@ -206,6 +211,7 @@ export interface QuicServerBinding {
   goaway(final: boolean): void;
   reloadCredentials(certFile: string, keyFile: string): void;
   setTicketKeys(current: Buffer, previous: Buffer | null): void;
+  setEarlyData(on: boolean): void;
   close(done: () => void): void;
 }
 

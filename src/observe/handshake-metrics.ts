@@ -23,6 +23,7 @@ export interface QuicHandshakeCounters {
   earlyDataReplays: number;
   retriesSent: number;
   statelessResetsSent: number;
+  tokens: { valid: number; invalid: number; absent: number };
   headerSectionsRefused: number;
   headerSectionsReset: number;
   handshaking: number;
@@ -102,6 +103,12 @@ export function registerQuicMetrics(registry: Registry, stats: () => QuicHandsha
       const s = stats();
       return s && { retry: s.retriesSent, stateless_reset: s.statelessResetsSent };
     },
+  });
+  registerScrapedCounter(registry, {
+    name: 'h3edge_quic_tokens_total',
+    help: 'QUIC connection attempts by the NEW_TOKEN token their first Initial carried: valid (proved the address, so the 3x amplification limit is lifted), invalid (expired, another address or key) or absent',
+    label: 'outcome',
+    read: () => stats()?.tokens ?? null,
   });
   new Gauge({
     name: 'h3edge_quic_handshakes_in_progress',

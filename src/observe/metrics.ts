@@ -28,8 +28,8 @@ export class ServerMetrics {
   });
   readonly earlyData = new Counter({
     name: 'h3edge_early_data_requests_total',
-    help: 'Requests received in TLS early data (0-RTT), by outcome (accepted, too_early)',
-    labelNames: ['outcome'] as const,
+    help: 'Requests received in early data (TLS 0-RTT, or marked Early-Data: 1 by a proxy), by the earlyData rule that decided (route: its pattern as configured, default where none matched, off while early data is switched off) and outcome (accepted, too_early)',
+    labelNames: ['route', 'outcome'] as const,
     registers: [this.registry],
   });
   readonly aborted = new Counter({
@@ -58,6 +58,6 @@ export class ServerMetrics {
     this.responseBytes.inc({ transport, route }, completion.bytesSent);
     this.duration.observe({ transport, route, status_class: `${Math.floor(status / 100)}xx` }, done.seconds);
     if (completion.aborted) this.aborted.inc({ transport });
-    if (ex.earlyData) this.earlyData.inc({ outcome: status === 425 ? 'too_early' : 'accepted' });
+    if (reply.earlyData) this.earlyData.inc({ route: reply.earlyData.rule, outcome: reply.earlyData.tooEarly ? 'too_early' : 'accepted' });
   }
 }

@@ -25,7 +25,8 @@ export interface EarlyDataResponse {
 
 /** Sends requests in TLS 1.3 early data over HTTP/3 (RFC 9001 §4.6), each on a resumed connection of its own. */
 export interface EarlyDataClient {
-  request(path: string, init?: { method?: string; body?: Buffer }): Promise<EarlyDataResponse>;
+  /** `afterHandshake`: resume the same way but send the request in 1-RTT (a client's retry after 425); `accepted` is then false. */
+  request(path: string, init?: { method?: string; body?: Buffer; afterHandshake?: boolean }): Promise<EarlyDataResponse>;
 }
 
 /**
@@ -46,7 +47,7 @@ export function gtlsEarlyDataClient(port: number): EarlyDataClient {
     async request(path, init = {}) {
       await (primed ??= prime());
       const download = mkdtempSync(join(dir, 'dl-'));
-      const extra = [...resumeFrom(dir), '-m', init.method ?? 'GET'];
+      const extra = [...resumeFrom(dir), '-m', init.method ?? 'GET', ...(init.afterHandshake ? ['--disable-early-data'] : [])];
       if (init.body !== undefined) {
         const file = join(dir, `body-${++sent}`);
         writeFileSync(file, init.body);
@@ -58,7 +59,7 @@ export function gtlsEarlyDataClient(port: number): EarlyDataClient {
       const statuses = gtlsStatuses(r);
       if (statuses.length !== 1) throw new Error(`gtlsclient printed ${statuses.length} statuses for one request`);
       const [file] = readdirSync(download);
-      return { accepted: !earlyDataRejected(r), status: Number(statuses[0]), body: file === undefined ? Buffer.alloc(0) : readFileSync(join(download, file)) };
+      return { accepted: !init.afterHandshake && !earlyDataRejected(r), status: Number(statuses[0]), body: file === undefined ? Buffer.alloc(0) : readFileSync(join(download, file)) };
     },
   };
 }

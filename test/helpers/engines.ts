@@ -41,7 +41,7 @@ export const CHROMIUM_ARGS = [
  * the local CA imported into its profile's certificate store (no "accept insecure certificates").
  * A fresh profile each time; the browser is the caller's to close.
  */
-export async function launchEngine(engine: Engine, opts: { port: number; certs: TestCerts; trustCa?: boolean }): Promise<EngineBrowser> {
+export async function launchEngine(engine: Engine, opts: { port: number; certs: TestCerts; trustCa?: boolean; firefoxPrefs?: Record<string, unknown> }): Promise<EngineBrowser> {
   const browser = engine === 'chromium' ? await launchChromium(opts) : await launchFirefox(opts);
   return { engine, browser, close: () => browser.close() };
 }
@@ -56,7 +56,7 @@ async function launchChromium(opts: { port: number; certs: TestCerts }): Promise
   });
 }
 
-async function launchFirefox(opts: { port: number; certs: TestCerts; trustCa?: boolean }): Promise<Browser> {
+async function launchFirefox(opts: { port: number; certs: TestCerts; trustCa?: boolean; firefoxPrefs?: Record<string, unknown> }): Promise<Browser> {
   const profile = scratchDir('h3edge-firefox-');
   // The profile's NSS database with our CA as a trusted authority for TLS servers (C,,);
   // `trustCa: false` leaves it out (the control: then Firefox must refuse the node).
@@ -90,6 +90,7 @@ async function launchFirefox(opts: { port: number; certs: TestCerts; trustCa?: b
       'media.gmp-provider.enabled': false,
       'app.update.enabled': false,
       'browser.safebrowsing.downloads.remote.enabled': false,
+      ...opts.firefoxPrefs,
     },
   });
 }

@@ -41,6 +41,7 @@ void Acceptor::handle(const RecvPacket& p) {
   ngtcp2_cid ocid;
   const ngtcp2_cid* pocid = nullptr;
   bool validated = false;
+  if (hd.tokenlen == 0) ++server_.stats().tokens_absent;
   if (hd.tokenlen > 0) {
     switch (hd.token[0]) {
       case NGTCP2_CRYPTO_TOKEN_MAGIC_RETRY:
@@ -54,8 +55,10 @@ void Acceptor::handle(const RecvPacket& p) {
         break;
       case NGTCP2_CRYPTO_TOKEN_MAGIC_REGULAR:
         validated = server_.secrets().verify_regular_token(hd.token, hd.tokenlen, p.remote.sa(), p.remote.len);
+        ++(validated ? server_.stats().tokens_valid : server_.stats().tokens_invalid);
         break;
       default:
+        ++server_.stats().tokens_invalid;
         break;
     }
   }

@@ -91,6 +91,7 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
                         InstanceMethod<&QuicServer::Goaway>("goaway"),
                         InstanceMethod<&QuicServer::ReloadCredentials>("reloadCredentials"),
                         InstanceMethod<&QuicServer::SetTicketKeys>("setTicketKeys"),
+                        InstanceMethod<&QuicServer::SetEarlyData>("setEarlyData"),
                         InstanceMethod<&QuicServer::Close>("close")});
   }
 
@@ -257,6 +258,11 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
     o.Set("resumed", static_cast<double>(st.resumed));
     o.Set("retriesSent", static_cast<double>(st.retries_sent));
     o.Set("statelessResetsSent", static_cast<double>(st.stateless_resets_sent));
+    Napi::Object tokens = Napi::Object::New(env);
+    tokens.Set("valid", static_cast<double>(st.tokens_valid));
+    tokens.Set("invalid", static_cast<double>(st.tokens_invalid));
+    tokens.Set("absent", static_cast<double>(st.tokens_absent));
+    o.Set("tokens", tokens);
     o.Set("headerSectionsRefused", static_cast<double>(st.header_sections_refused));
     o.Set("headerSectionsReset", static_cast<double>(st.header_sections_reset));
     o.Set("handshaking", static_cast<double>(server_->handshaking()));
@@ -394,6 +400,15 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
     gnutls_memset(current.data(), 0, current.size());
     gnutls_memset(previous.data(), 0, previous.size());
     if (!ok) Napi::Error::New(env, err).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+
+  /** setEarlyData(on: boolean): handshakes from now on accept 0-RTT or refuse it (open connections keep theirs). */
+  Napi::Value SetEarlyData(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsBoolean()) return throw_type_error(env, "setEarlyData(on)");
+    if (!listening_) return throw_type_error(env, "setEarlyData before listen");
+    server_->tls().set_early_data(info[0].As<Napi::Boolean>().Value());
     return env.Undefined();
   }
 

@@ -227,6 +227,19 @@ void Connection::on_timer(ngtcp2_tstamp now) {
 }
 
 Connection::WriteResult Connection::write() {
+  WriteResult r = write_pending();
+  // ngtcp2 puts NEW_TOKEN before CRYPTO in a packet, so submitted together the token would reach
+  // the client ahead of the session ticket; Chromium (quiche's session cache) keeps a token only
+  // for a server it holds a ticket of and drops it otherwise. So the token follows the ticket.
+  if (new_token_due_ && state_ == State::Open && r != WriteResult::Blocked) {
+    new_token_due_ = false;
+    submit_new_token();
+    if (r == WriteResult::Idle) r = write_pending();
+  }
+  return r;
+}
+
+Connection::WriteResult Connection::write_pending() {
   if (state_ != State::Open) return WriteResult::Idle;
   // A file truncated under a mapping a response is read from: reset it before a byte more leaves.
   const MapGuard* guard = server_.options().map_guard;

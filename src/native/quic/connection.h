@@ -107,6 +107,8 @@ class Connection {
   void enter_dead();
   void update_timer();
   void send_close_packet();
+  WriteResult write_pending();
+  void submit_new_token();
   WriteResult write_burst(ngtcp2_tstamp ts, size_t max_packets, size_t* written);
 
   Server& server_;
@@ -121,6 +123,9 @@ class Connection {
   State state_ = State::Open;
   bool handshake_done_ = false;
   bool early_data_counted_ = false;  // this connection's 0-RTT offer is in the stats
+  // The handshake completed and the NEW_TOKEN frame waits for the packet with the session ticket
+  // to be written first (see write()).
+  bool new_token_due_ = false;
   ngtcp2_ccerr last_error_{};
   std::vector<uint8_t> close_packet_;
   ngtcp2_tstamp close_deadline_ = 0;

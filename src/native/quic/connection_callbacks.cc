@@ -120,12 +120,17 @@ int Connection::on_handshake_completed() {
   if (tls_.resumed()) ++stats.resumed;
   // A ticket failure costs the client its next 0-RTT, not this connection.
   tls_.send_ticket();
-  // NEW_TOKEN (RFC 9000 §8.1.3): the next connection from this address skips a Retry.
+  new_token_due_ = true;  // submitted once the ticket is written (Connection::write)
+  return 0;
+}
+
+void Connection::submit_new_token() {
+  // NEW_TOKEN (RFC 9000 §8.1.3): the next connection from this address skips a Retry and is not
+  // held to 3x what it sent before its address is validated.
   std::array<uint8_t, NGTCP2_CRYPTO_MAX_REGULAR_TOKENLEN> token;
   const ngtcp2_path* path = ngtcp2_conn_get_path(conn_);
   const ngtcp2_ssize len = server_.secrets().regular_token(token.data(), path->remote.addr, path->remote.addrlen);
   if (len > 0) ngtcp2_conn_submit_new_token(conn_, token.data(), static_cast<size_t>(len));
-  return 0;
 }
 
 int Connection::on_recv_stream_data(uint32_t flags, int64_t stream_id, const uint8_t* data, size_t len) {

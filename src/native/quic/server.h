@@ -46,6 +46,11 @@ struct ServerStats {
   uint64_t resumed = 0;
   uint64_t retries_sent = 0;
   uint64_t stateless_resets_sent = 0;
+  // Connection attempts (a client's first Initial) by the NEW_TOKEN token they carried: one that
+  // proved the address, one that did not (expired, another address or key), or none.
+  uint64_t tokens_valid = 0;
+  uint64_t tokens_invalid = 0;
+  uint64_t tokens_absent = 0;
   uint64_t header_sections_refused = 0;  // answered 431: decoded section over the limit
   uint64_t header_sections_reset = 0;    // reset with H3_EXCESSIVE_LOAD: raw section that kept growing
   // New connections refused (CONNECTION_REFUSED) because a cap was reached, by cap.

@@ -53,6 +53,8 @@ class TlsContext {
    */
   ReplayStore& replay_store() { return replay_store_; }
   bool early_data() const { return early_data_; }
+  /** Handshakes that start from now on accept 0-RTT (or refuse it: the client resends in 1-RTT). */
+  void set_early_data(bool on) { early_data_ = on; }
 
  private:
   gnutls_certificate_credentials_t cred_ = nullptr;

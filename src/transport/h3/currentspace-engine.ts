@@ -82,6 +82,8 @@ export function startCurrentspaceEngine(opts: UdpTransportOptions): Promise<UdpT
         stats: () => null,
         setCredentials: () => log.warn('the currentspace engine cannot reload its certificate; HTTP/3 keeps the old one until restart'),
         setTicketKeys: () => log.warn('the currentspace engine cannot rotate ticket keys; HTTP/3 keeps the first one until restart'),
+        // It never accepts 0-RTT: nothing to switch.
+        setEarlyData: () => {},
         close: async (graceMs) => {
           if (draining) return;
           draining = true;

@@ -25,7 +25,7 @@ export async function startNativeEngine(opts: UdpTransportOptions): Promise<UdpT
     ticketKey: opts.ticketKeys.current,
     ...(opts.ticketKeys.previous ? { previousTicketKey: opts.ticketKeys.previous } : {}),
     ...(opts.tokenSecret ? { tokenSecret: opts.tokenSecret } : {}),
-    earlyData: true,
+    earlyData: opts.earlyData ?? true,
     maxIdleTimeoutMs: opts.idleTimeoutMs,
     handshakeTimeoutMs: opts.handshakeTimeoutMs,
     reusePort: opts.reusePort ?? false,
@@ -74,6 +74,7 @@ export async function startNativeEngine(opts: UdpTransportOptions): Promise<UdpT
     stats: () => server.stats(),
     setCredentials: (c) => server.reloadCredentials(c.certFile, c.keyFile),
     setTicketKeys: (keys) => server.setTicketKeys(keys.current, keys.previous),
+    setEarlyData: (on) => server.setEarlyData(on),
     close: (graceMs) => server.close({ graceMs }),
   };
 }

@@ -19,6 +19,8 @@ export interface UdpTransportOptions extends ListenerOptions {
   tokenSecret?: Buffer;
   /** The node's shared 0-RTT anti-replay table (a descriptor from the primary); none = per process. */
   replayStoreFd?: number;
+  /** Accept 0-RTT in the handshake (engines that can: the native one); default true. */
+  earlyData?: boolean;
 }
 
 /** The UDP side of the server: HTTP/3 over QUIC, whichever engine carries it. */
@@ -32,6 +34,8 @@ export interface UdpTransport {
    * (engines that cannot rotate keep their first key and say so).
    */
   setTicketKeys(keys: TicketKeys): void;
+  /** Handshakes from now on accept 0-RTT or refuse it (engines without 0-RTT ignore it). */
+  setEarlyData(on: boolean): void;
   /** Engine counters for /metrics; null when the engine keeps none. */
   stats(): QuicStats | null;
   /** Sends H3 GOAWAY, lets in-flight streams finish for up to `graceMs`, then closes. */

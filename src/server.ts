@@ -331,6 +331,7 @@ async function bindBoth(
       ...(keys.replayStoreFd !== undefined ? { replayStoreFd: keys.replayStoreFd } : {}),
       initialWindowPackets: config.quicInitialWindowPackets,
       earlyData: config.earlyData.enabled,
+      earlyDataWindowSec: config.quicEarlyDataWindowSec,
       ...(config.qlogDir !== null ? { qlogDir: config.qlogDir, qlogSampleRatio: config.qlogSampleRatio } : {}),
     };
     return { tcp, udp: await startUdpTransport(config.h3Engine, udpOptions) };

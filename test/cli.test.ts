@@ -34,6 +34,7 @@ t.test('bad config files are refused with exit code 2', async (t) => {
     ['cc.json', { quicCongestionControl: 'vegas' }, /"quicCongestionControl" must be one of bbr2, bbr, cubic, reno/],
     ['rotation.json', { ticketKeyRotationSeconds: 30 * 86400 }, /"ticketKeyRotationSeconds" must be an integer from 0/],
     ['iw.json', { quicInitialWindowPackets: 1 }, /"quicInitialWindowPackets" must be an integer from 2 to 128 packets/],
+    ['0rtt-window.json', { quicEarlyDataWindowSec: 0 }, /"quicEarlyDataWindowSec" must be an integer from 1 to 3600 seconds/],
     ['qlog-ratio.json', { qlogSampleRatio: 1.5 }, /"qlogSampleRatio" must be a number from 0 to 1/],
     ['early-policy.json', { earlyData: { routes: [{ match: '/*', policy: 'maybe' }] } }, /"earlyData\.routes\[0\]\.policy" must be one of accept, reject, got "maybe"/],
     ['early-match.json', { earlyData: { routes: [{ match: '/v1/*/x', policy: 'reject' }] } }, /"earlyData\.routes\[0\]\.match" must be a path pattern/],

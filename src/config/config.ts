@@ -1,8 +1,10 @@
-import { INITIAL_WINDOW_PACKETS, type QuicCongestionControl } from '../native/quic.js';
+import { EARLY_DATA_WINDOW_SEC, INITIAL_WINDOW_PACKETS, type QuicCongestionControl } from '../native/quic.js';
 
 export { QUIC_CONGESTION_CONTROLS, type QuicCongestionControl } from '../native/quic.js';
 /** Bounds of `quicInitialWindowPackets` (the engine's), and its default (see the README). */
 export const QUIC_INITIAL_WINDOW_PACKETS = { ...INITIAL_WINDOW_PACKETS, default: 32 } as const;
+/** Bounds and default of `quicEarlyDataWindowSec` (the engine's). */
+export { EARLY_DATA_WINDOW_SEC as QUIC_EARLY_DATA_WINDOW_SEC };
 
 /** What an `earlyData` rule does with requests of its paths that arrive in TLS early data (0-RTT). */
 export const EARLY_DATA_POLICIES = ['accept', 'reject'] as const;
@@ -46,6 +48,11 @@ export interface ServeConfig {
    * bytes until PMTU discovery finds more). RFC 9002 starts at 10; see the README for the measurement.
    */
   quicInitialWindowPackets: number;
+  /**
+   * 0-RTT anti-replay window of the native engine, seconds: a ticket issued before the window
+   * last rolled over resumes without early data, and every 0-RTT ClientHello is remembered this long.
+   */
+  quicEarlyDataWindowSec: number;
   /** Directory for one qlog (JSON-SEQ, `<connection id>.sqlog`) per QUIC connection of the native engine; null = none. */
   qlogDir: string | null;
   /** Share of QUIC connections that get a qlog (0-1) when `qlogDir` is set. */
@@ -176,6 +183,7 @@ export const DEFAULT_SERVE_CONFIG: Readonly<ServeConfig> = Object.freeze({
   h3Engine: 'native',
   quicCongestionControl: 'bbr2',
   quicInitialWindowPackets: QUIC_INITIAL_WINDOW_PACKETS.default,
+  quicEarlyDataWindowSec: EARLY_DATA_WINDOW_SEC.default,
   qlogDir: null,
   qlogSampleRatio: 1,
   earlyData: DEFAULT_EARLY_DATA,

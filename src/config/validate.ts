@@ -1,5 +1,5 @@
 import { ConfigError } from './errors.js';
-import { DEFAULT_SERVE_CONFIG, EARLY_DATA_POLICIES, LOG_LEVELS, QUIC_CONGESTION_CONTROLS, QUIC_INITIAL_WINDOW_PACKETS, type ServeConfig } from './config.js';
+import { DEFAULT_SERVE_CONFIG, EARLY_DATA_POLICIES, LOG_LEVELS, QUIC_CONGESTION_CONTROLS, QUIC_EARLY_DATA_WINDOW_SEC, QUIC_INITIAL_WINDOW_PACKETS, type ServeConfig } from './config.js';
 
 /** A value's problem: what it must be, or (inside an object) which part is wrong, what it must be and what it is. */
 type Problem = string | { at: string; expected: string; got: unknown };
@@ -81,6 +81,10 @@ const SCHEMA: Readonly<Record<keyof ServeConfig, Check>> = {
   qlogDir: pathOrNull,
   earlyData,
   qlogSampleRatio: (v) => (typeof v === 'number' && v >= 0 && v <= 1 ? null : 'a number from 0 to 1'),
+  quicEarlyDataWindowSec: (v) => {
+    const { min, max } = QUIC_EARLY_DATA_WINDOW_SEC;
+    return Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? null : `an integer from ${min} to ${max} seconds`;
+  },
   quicInitialWindowPackets: (v) => {
     const { min, max } = QUIC_INITIAL_WINDOW_PACKETS;
     return Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? null : `an integer from ${min} to ${max} packets`;

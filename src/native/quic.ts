@@ -89,7 +89,17 @@ export interface NativeH3ServerOptions {
   qlogDir?: string;
   /** Share of connections (0-1, default 1) that get a qlog when `qlogDir` is set. */
   qlogSampleRatio?: number;
+  /**
+   * GnuTLS's 0-RTT anti-replay window in seconds ({@link EARLY_DATA_WINDOW_SEC}; default 600):
+   * early data is refused with a ticket issued before the window last rolled over, so a client
+   * returning later than this gets a resumed handshake without 0-RTT; every 0-RTT ClientHello is
+   * held in the replay table this long.
+   */
+  earlyDataWindowSec?: number;
 }
+
+/** Bounds of the 0-RTT anti-replay window (seconds) and the engine's default. */
+export const EARLY_DATA_WINDOW_SEC = { min: 1, max: 3600, default: 600 } as const;
 
 export interface NativeConnStats {
   rttMs: number;
@@ -282,6 +292,9 @@ export function createQuicServerBinding(opts: NativeH3ServerOptions, onEvent: (e
   const iw = opts.initialWindowPackets;
   const { min, max } = INITIAL_WINDOW_PACKETS;
   if (iw !== undefined && !(Number.isInteger(iw) && iw >= min && iw <= max)) throw new TypeError(`initialWindowPackets must be an integer from ${min} to ${max}`);
+  const window = opts.earlyDataWindowSec;
+  const w = EARLY_DATA_WINDOW_SEC;
+  if (window !== undefined && !(Number.isInteger(window) && window >= w.min && window <= w.max)) throw new TypeError(`earlyDataWindowSec must be an integer from ${w.min} to ${w.max}`);
   for (const name of ['ticketKey', 'previousTicketKey', 'tokenSecret'] as const) {
     const key = opts[name];
     if (key !== undefined && key.length < MIN_KEY_BYTES) throw new TypeError(`${name} must be at least ${MIN_KEY_BYTES} bytes`);

@@ -133,6 +133,7 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
       opts.map_guard = g;
     }
     opts.initial_window_packets = option_u64(o, "initialWindowPackets", opts.initial_window_packets);
+    opts.early_data_window_ms = option_u64(o, "earlyDataWindowSec", opts.early_data_window_ms / 1000) * 1000;
     opts.qlog_dir = option_string(o, "qlogDir");
     if (Napi::Value ratio = o.Get("qlogSampleRatio"); ratio.IsNumber()) opts.qlog_sample_ratio = ratio.As<Napi::Number>().DoubleValue();
     if (const std::string cc = option_string(o, "congestionControl"); !cc.empty()) {

@@ -50,6 +50,8 @@ struct ServerOptions {
   ngtcp2_cc_algo cc_algo = NGTCP2_CC_ALGO_BBR;
   // Initial congestion window in packets; 0: RFC 9002's (10 packets at the first packet size).
   uint64_t initial_window_packets = 0;
+  // GnuTLS's anti-replay window: tickets issued before its last rollover get no 0-RTT.
+  uint64_t early_data_window_ms = 600000;
   // One qlog file per connection in this directory (empty: none), for this share of connections.
   std::string qlog_dir;
   double qlog_sample_ratio = 1;

@@ -16,7 +16,6 @@ constexpr const char* kPriority =
 constexpr unsigned char kAlpnH3[] = {'h', '3'};
 constexpr unsigned kEarlyDataExtension = 42;     // RFC 8446 §4.2.10
 constexpr unsigned kPreSharedKeyExtension = 41;  // RFC 8446 §4.2.11
-constexpr unsigned kAntiReplayWindowMs = 10000;
 
 int replay_add(void* dbf, time_t expires, const gnutls_datum_t* key, const gnutls_datum_t*) {
   return static_cast<ReplayStore*>(dbf)->add(expires, *key);
@@ -107,7 +106,7 @@ bool TlsContext::init(const ServerOptions& opts, const std::vector<uint8_t>& bin
     *err = gnutls_message("gnutls_anti_replay_init", r);
     return false;
   }
-  gnutls_anti_replay_set_window(anti_replay_, kAntiReplayWindowMs);
+  gnutls_anti_replay_set_window(anti_replay_, static_cast<unsigned>(opts.early_data_window_ms));
   gnutls_anti_replay_set_add_function(anti_replay_, replay_add);
   gnutls_anti_replay_set_ptr(anti_replay_, &replay_store_);
   return true;

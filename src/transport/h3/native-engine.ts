@@ -39,6 +39,7 @@ export async function startNativeEngine(opts: UdpTransportOptions): Promise<UdpT
     ...(opts.replayStoreFd !== undefined ? { replayStoreFd: opts.replayStoreFd } : {}),
     ...(opts.congestionControl ? { congestionControl: opts.congestionControl } : {}),
     ...(opts.initialWindowPackets ? { initialWindowPackets: opts.initialWindowPackets } : {}),
+    ...(opts.earlyDataWindowSec ? { earlyDataWindowSec: opts.earlyDataWindowSec } : {}),
     ...(opts.qlogDir ? { qlogDir: opts.qlogDir, qlogSampleRatio: opts.qlogSampleRatio ?? 1 } : {}),
   });
   server.on('request', (req: NativeRequest) => {

@@ -21,6 +21,8 @@ export interface UdpTransportOptions extends ListenerOptions {
   replayStoreFd?: number;
   /** Accept 0-RTT in the handshake (engines that can: the native one); default true. */
   earlyData?: boolean;
+  /** 0-RTT anti-replay window in seconds (the native engine's; see `quicEarlyDataWindowSec`). */
+  earlyDataWindowSec?: number;
 }
 
 /** The UDP side of the server: HTTP/3 over QUIC, whichever engine carries it. */

@@ -11,7 +11,7 @@ export const SOAK_GOALS = { heapSlopeBytesPerRequest: 1, rssSpreadPercent: 20 } 
 
 function version(cmd: string, args: string[]): string {
   try {
-    return execFileSync(cmd, args, { encoding: 'utf8' }).split('\n')[0]?.trim() ?? '';
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n')[0]?.trim() ?? '';
   } catch {
     return 'unavailable';
   }
@@ -23,7 +23,7 @@ export async function writeSoakReport(out: string, settings: object, result: Soa
   const doc = {
     settings,
     goals: SOAK_GOALS,
-    versions: { node: process.version, h2load: version('h2load', ['--version']), gtlsclient: version('gtlsclient', ['--version']) },
+    versions: { node: process.version, h2load: version('h2load', ['--version']), gtlsclient: version('dpkg-query', ['-W', '-f=${Version}', 'ngtcp2-client']) },
     machine: machine(),
     ...result,
   };

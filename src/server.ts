@@ -324,6 +324,7 @@ async function bindBoth(
       congestionControl: config.quicCongestionControl,
       ...(keys.replayStoreFd !== undefined ? { replayStoreFd: keys.replayStoreFd } : {}),
       initialWindowPackets: config.quicInitialWindowPackets,
+      carefulResume: config.quicCarefulResume,
       ...(config.qlogDir !== null ? { qlogDir: config.qlogDir, qlogSampleRatio: config.qlogSampleRatio } : {}),
     };
     return { tcp, udp: await startUdpTransport(config.h3Engine, udpOptions) };

@@ -25,6 +25,11 @@ export interface ServeConfig {
    * bytes until PMTU discovery finds more). RFC 9002 starts at 10; see the README for the measurement.
    */
   quicInitialWindowPackets: number;
+  /**
+   * Careful Resume (RFC 9959) on the native engine: NEW_TOKEN tokens carry the path's window and
+   * RTT; a returning client on the same path starts from half that window (see the README).
+   */
+  quicCarefulResume: boolean;
   /** Directory for one qlog (JSON-SEQ, `<connection id>.sqlog`) per QUIC connection of the native engine; null = none. */
   qlogDir: string | null;
   /** Share of QUIC connections that get a qlog (0-1) when `qlogDir` is set. */
@@ -140,6 +145,7 @@ export const DEFAULT_SERVE_CONFIG: Readonly<ServeConfig> = Object.freeze({
   h3Engine: 'native',
   quicCongestionControl: 'bbr2',
   quicInitialWindowPackets: QUIC_INITIAL_WINDOW_PACKETS.default,
+  quicCarefulResume: false,
   qlogDir: null,
   qlogSampleRatio: 1,
   shutdownGraceMs: 10_000,

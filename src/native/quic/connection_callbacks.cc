@@ -118,6 +118,7 @@ int Connection::on_handshake_completed() {
   ServerStats& stats = server_.stats();
   ++stats.handshakes;
   if (tls_.resumed()) ++stats.resumed;
+  if (server_.options().careful_resume && tls_.resumed() && !saved_path_offered_) note_careful_resume(CarefulResumeOutcome::NoState);
   // A ticket failure costs the client its next 0-RTT, not this connection.
   tls_.send_ticket();
   // NEW_TOKEN (RFC 9000 §8.1.3): the next connection from this address skips a Retry.

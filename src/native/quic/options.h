@@ -50,6 +50,9 @@ struct ServerOptions {
   ngtcp2_cc_algo cc_algo = NGTCP2_CC_ALGO_BBR;
   // Initial congestion window in packets; 0: RFC 9002's (10 packets at the first packet size).
   uint64_t initial_window_packets = 0;
+  // Careful Resume (RFC 9959): save the path's window and RTT in NEW_TOKEN tokens and jump-start
+  // returning clients' connections from them (careful_resume.h).
+  bool careful_resume = false;
   // One qlog file per connection in this directory (empty: none), for this share of connections.
   std::string qlog_dir;
   double qlog_sample_ratio = 1;

@@ -43,9 +43,11 @@ t.test('careful resume: applied on the same path, refused on another RTT and for
 
   let n = 0;
   async function download(server: NativeInNetns, dir: string, resume: { session: boolean; token: boolean }): Promise<ServedLine> {
-    const r = await gtlsDownload(link, server.port, dir, `/body${++n}`, resume);
+    const path = `/body${++n}`;
+    const r = await gtlsDownload(link, server.port, dir, path, resume);
     t.equal(r.code, 0, `gtlsclient exits 0 (${r.out.slice(-300)})`);
-    const line = await server.next();
+    t.equal(r.bytes, BODY_BYTES, 'the whole body arrived');
+    const line = await server.served(path);
     t.ok(line.completed, `${line.path}: the response completed`);
     return line;
   }

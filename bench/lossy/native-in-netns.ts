@@ -3,7 +3,7 @@
 // in the client namespace, resuming from the session, transport-parameter and token files of a
 // directory. For the Careful Resume test and bench.
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CarefulResumeOutcome, NativeConnStats, NativeH3ServerOptions } from '../../src/native/quic.js';
 import { waitForOutput } from '../common/processes.js';
@@ -21,8 +21,8 @@ export interface ServedLine {
 
 export interface NativeInNetns {
   port: number;
-  /** The next response line (waits for it; lines are consumed in order). */
-  next(): Promise<ServedLine>;
+  /** The line of the response to `path` (waits for it; lines of other paths before it are dropped). */
+  served(path: string): Promise<ServedLine>;
   stop(): Promise<void>;
 }
 
@@ -49,11 +49,12 @@ export async function startNativeInNetns(link: LinkEmulator, work: string, name:
   await waitForOutput(child, /^ready/m, 'native server', 30_000);
   return {
     port,
-    async next() {
-      while (lines.length === 0) {
+    async served(path) {
+      for (;;) {
+        const at = lines.findIndex((l) => l.path === path);
+        if (at >= 0) return lines.splice(0, at + 1)[at] as ServedLine;
         await Promise.race([new Promise<void>((resolve) => (waiter = resolve)), exited.then(() => Promise.reject(new Error('native server exited')))]);
       }
-      return lines.shift() as ServedLine;
     },
     async stop() {
       child.kill('SIGTERM');
@@ -70,17 +71,21 @@ export function clientFiles(dir: string): { session: string; tp: string; token: 
 export interface Download {
   ms: number;
   code: number | null;
+  /** Body bytes gtlsclient stored (it also exits 0 after an idle timeout). */
+  bytes: number;
   out: string;
 }
 
 /**
- * GETs `path` once with gtlsclient from the client namespace, wall time of the process (its
- * start-up is a few ms of C). `resume`: which of the files in `dir` it reads (and writes).
+ * GETs `path` (`times` times at once on one connection) with gtlsclient from the client
+ * namespace, wall time of the process (its start-up is a few ms of C). `resume`: which of the
+ * files in `dir` it reads (and writes).
  */
-export async function gtlsDownload(link: LinkEmulator, port: number, dir: string, path: string, resume: { session: boolean; token: boolean }, timeoutMs = 60_000): Promise<Download> {
+export async function gtlsDownload(link: LinkEmulator, port: number, dir: string, path: string, resume: { session: boolean; token: boolean }, timeoutMs = 60_000, times = 1): Promise<Download> {
   const f = clientFiles(dir);
   const files = [...(resume.session ? [`--session-file=${f.session}`, `--tp-file=${f.tp}`] : []), ...(resume.token ? [`--token-file=${f.token}`] : [])];
-  const [cmd, args] = link.exec('cli', 'gtlsclient', ['-q', '--exit-on-all-streams-close', '--no-quic-dump', '--no-http-dump', '--timeout=30s', ...files, SERVER_ADDR, String(port), `https://localhost:${port}${path}`]);
+  const download = mkdtempSync(join(dir, 'download-'));
+  const [cmd, args] = link.exec('cli', 'gtlsclient', ['-q', '--exit-on-all-streams-close', '--no-quic-dump', '--no-http-dump', '--timeout=30s', '--download', download, ...files, SERVER_ADDR, String(port), ...Array.from({ length: times }, () => `https://localhost:${port}${path}`)]);
   const t0 = performance.now();
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -88,6 +93,9 @@ export async function gtlsDownload(link: LinkEmulator, port: number, dir: string
   child.stderr.on('data', (d) => (out += d));
   const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  const ms = performance.now() - t0;
   clearTimeout(killer);
-  return { ms: performance.now() - t0, code, out };
+  const bytes = readdirSync(download).reduce((sum, name) => sum + statSync(join(download, name)).size, 0);
+  rmSync(download, { recursive: true, force: true });
+  return { ms, code, bytes, out };
 }

@@ -1,9 +1,10 @@
 // Careful Resume (RFC 9959, draft-ietf-tsvwg-careful-resume) for one connection: from a saved
 // path (saved_path.h) whose RTT the connection's first sample confirms, the congestion window
 // jumps to half the saved one, paced over one RTT, until the jump is validated by
-// acknowledgements; loss on the way retreats to half of what was acknowledged. Drives ngtcp2's
-// controller from outside through our patch (scripts/quic-libs/ngtcp2-careful-resume.patch):
-// ngtcp2_conn_set_cwnd and ngtcp2_conn_get_cc_progress. Owned by its Connection, freed with it.
+// acknowledgements; loss on the way retreats to half of what was acknowledged (never below
+// the window before the jump). Drives ngtcp2's controller from outside through our patch
+// (scripts/quic-libs/ngtcp2-careful-resume.patch): ngtcp2_conn_set_cwnd and
+// ngtcp2_conn_get_cc_progress. Owned by its Connection, freed with it.
 #pragma once
 
 #include <cstdint>

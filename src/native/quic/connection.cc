@@ -474,11 +474,25 @@ void Connection::careful_resume_tick() {
 }
 
 namespace {
-// A connection sends a new saved path when its window doubled or halved since the last one it
-// sent (the first one once the window is twice the initial), at most once per smoothed RTT and
-// this many times: a client keeps the latest token (RFC 9000 §8.1.3).
-constexpr uint32_t kMaxSavedPaths = 16;
+// A connection sends a new saved path when its window grew by a quarter or halved since the last
+// one it sent (the first one once the window is twice the initial), at most once per smoothed RTT
+// and this many times (from 2x a 32-packet window, 1.25^24 reaches ~16 MB): a client keeps the
+// latest token (RFC 9000 §8.1.3). Small steps, because the window keeps growing with the last
+// acknowledgements of a transfer, when a token sent then may no longer reach the client.
+constexpr uint32_t kMaxSavedPaths = 24;
 }  // namespace
+
+uint64_t Connection::path_window(const ngtcp2_conn_info& ci) const {
+  // RFC 9959 §4.1: the saved window should measure the path's capacity. BBR's window swings
+  // (startup, drain, and growth from the last acknowledgements when nothing is left to send);
+  // its bandwidth model does not: twice the estimated bandwidth-delay product is the window BBR
+  // itself keeps (cwnd_gain 2). Other controllers: their window.
+  const uint64_t bw = ngtcp2_conn_get_bandwidth_estimate(conn_);
+  if ((server_.options().cc_algo == NGTCP2_CC_ALGO_BBR) && bw > 0) {
+    return static_cast<uint64_t>(2.0 * static_cast<double>(bw) * static_cast<double>(ci.min_rtt) / NGTCP2_SECONDS);
+  }
+  return ci.cwnd;
+}
 
 void Connection::save_path_if_changed() {
   if (!handshake_done_ || saved_paths_sent_ >= kMaxSavedPaths || !careful_resume_.settled()) return;
@@ -486,23 +500,24 @@ void Connection::save_path_if_changed() {
   ngtcp2_conn_get_conn_info(conn_, &ci);
   if (ci.min_rtt == UINT64_MAX || ci.min_rtt == 0) return;
   const ngtcp2_tstamp now = now_ns();
+  const uint64_t window = path_window(ci);
   if (saved_cwnd_ == 0) {
     // The window the connection started from is the baseline; a saved path is worth sending
-    // only once the window has grown past twice that.
+    // only once the path's window has grown past twice that.
     saved_cwnd_ = ci.cwnd;
     saved_at_ = now;
     return;
   }
-  const bool changed = saved_paths_sent_ == 0 ? ci.cwnd >= 2 * saved_cwnd_ : (ci.cwnd >= 2 * saved_cwnd_ || 2 * ci.cwnd <= saved_cwnd_);
+  const bool changed = saved_paths_sent_ == 0 ? window >= 2 * saved_cwnd_ : (4 * window >= 5 * saved_cwnd_ || 2 * window <= saved_cwnd_);
   if (!changed || now - saved_at_ < ci.smoothed_rtt) return;
   const ngtcp2_path* path = ngtcp2_conn_get_path(conn_);
   std::vector<uint8_t> token(NGTCP2_CRYPTO_MAX_REGULAR_TOKENLEN);
   const ngtcp2_ssize len = server_.secrets().regular_token(token.data(), path->remote.addr, path->remote.addrlen);
   if (len != static_cast<ngtcp2_ssize>(NGTCP2_CRYPTO_MAX_REGULAR_TOKENLEN)) return;
-  const SavedPath saved{ci.cwnd, ci.min_rtt, wall_ns() / NGTCP2_MILLISECONDS};
+  const SavedPath saved{window, ci.min_rtt, wall_ns() / NGTCP2_MILLISECONDS};
   if (!server_.saved_paths().seal(saved, path->remote.addr, &token)) return;
   if (ngtcp2_conn_submit_new_token(conn_, token.data(), token.size()) != 0) return;
-  saved_cwnd_ = ci.cwnd;
+  saved_cwnd_ = window;
   saved_at_ = now;
   ++saved_paths_sent_;
 }

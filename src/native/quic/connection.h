@@ -120,6 +120,8 @@ class Connection {
   /** After reads and writes: Careful Resume's phases, and a new saved path when the window changed. */
   void careful_resume_tick();
   void save_path_if_changed();
+  /** The window a saved path records: the congestion window, or twice BBR's BDP estimate. */
+  uint64_t path_window(const ngtcp2_conn_info& ci) const;
   void note_careful_resume(CarefulResumeOutcome outcome);
 
   Server& server_;

@@ -10,8 +10,9 @@ import { scratchDir } from './helpers/scratch.js';
 // transport parameters and the latest NEW_TOKEN token; the engine alone (native-server-main)
 // runs in the server namespace of the lossy bench's emulated link, so the RTT is what the relay
 // makes it. A first download grows the window and leaves a saved path in the token; a resumed
-// connection over the same path jumps, one over a path with another RTT does not, and a token
-// whose saved path was altered is refused as state and still proves the address.
+// connection over the same path jumps, one over a path with another RTT does not, one over a
+// narrower path jumps and retreats, and a token whose saved path was altered is refused as
+// state and still proves the address.
 const LINK = { rttMs: 100, rateMbitPerSec: 50, lossPercent: 0 };
 const BODY_BYTES = 4 * 1024 * 1024;
 // ngtcp2's regular token (NGTCP2_CRYPTO_MAX_REGULAR_TOKENLEN) and our sealed saved path after it.
@@ -28,7 +29,7 @@ function writeToken(file: string, token: Buffer): void {
   writeFileSync(file, `-----BEGIN QUIC TOKEN-----\n${token.toString('base64')}\n-----END QUIC TOKEN-----\n`);
 }
 
-t.test('careful resume: applied on the same path, refused on another RTT and for altered state', { skip: process.getuid?.() !== 0 && 'needs root: network namespaces and raw sockets' }, async (t) => {
+t.test('careful resume: applied on the same path, retreats on a narrower one, refused on another RTT and for altered state', { skip: process.getuid?.() !== 0 && 'needs root: network namespaces and raw sockets' }, async (t) => {
   const work = scratchDir('h3edge-cr-');
   const link = LinkEmulator.create(process.pid, buildRelay(work));
   t.teardown(() => link.destroy());
@@ -91,6 +92,15 @@ t.test('careful resume: applied on the same path, refused on another RTT and for
   t.equal(shorter.stats.carefulResume, 'rtt_mismatch', 'a path with a fifth of the saved RTT does not jump');
   t.equal(shorter.carefulResume.rtt_mismatch, 1, 'counted as rtt_mismatch');
   t.equal(shorter.carefulResume.applied, 1, 'and not applied');
+
+  // Same RTT, a fifth of the rate: the jump (the saved path's bandwidth-delay product, paced over
+  // one RTT) overflows the bottleneck's queue (one BDP of the slower link), and the loss it
+  // causes retreats the window.
+  await link.configure({ ...LINK, rateMbitPerSec: LINK.rateMbitPerSec / 5 }, 1);
+  const slower = await download(on, clientDir('slower', saved), { session: true, token: true });
+  t.equal(slower.stats.carefulResume, 'safe_retreat', 'a jump into a narrower path retreats');
+  t.equal(slower.carefulResume.safe_retreat, 1, 'counted as safe_retreat');
+  t.equal(slower.carefulResume.applied, 2, 'after it was applied');
 
   // Switched off: the tokens are plain regular tokens and nothing is judged.
   await link.configure(LINK, 1);

@@ -60,7 +60,7 @@ MINUTES ?= 10
 soak: build
 	$(NODE_BIN)/tsx bench/soak/run.ts --minutes $(MINUTES)
 
-.PHONY: bench bench-quick bench-cache bench-h3 bench-edge bench-report
+.PHONY: bench bench-quick bench-cache bench-h3 bench-edge bench-report bench-careful-resume
 # Results go to bench/results/ (JSON, markdown, index.html). The lossy-link and edge benchmarks
 # (bench/run.ts, bench/edge/run.ts) need root for network namespaces; the cache benchmark runs on
 # loopback. The edge run comes before the lossy one, whose page then shows it.
@@ -80,6 +80,12 @@ bench-edge: build
 
 bench-cache:
 	$(NODE_BIN)/tsx bench/cache/run.ts
+
+# Careful Resume (quicCarefulResume): a 2 MiB object with gtlsclient, cold vs resumed with the
+# switch on and off, at 200 ms / 50 Mbit/s with and without 5 % loss and at 80 ms (root)
+# → bench/results/careful-resume.{json,md}.
+bench-careful-resume: build
+	$(NODE_BIN)/tsx bench/lossy/careful-resume.ts
 
 # bench/results/index.html and lossy.md again from the JSON there (no root, nothing measured).
 bench-report:

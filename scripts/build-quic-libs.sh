@@ -6,7 +6,8 @@
 # - ngtcp2: the upstream tarball of Debian's bookworm-backports source package (apt-get source;
 #   its hash is checked by apt against the suite's Sources index and here against a pinned one),
 #   with our patches scripts/quic-libs/*.patch, applied in name order (ngtcp2-initial-cwnd: an
-#   initial congestion window setting; ngtcp2-bandwidth-estimate: the congestion controller's
+#   initial congestion window setting; ngtcp2-careful-resume: setting the congestion window and reading
+#   delivered and lost bytes from outside, for Careful Resume; ngtcp2-bandwidth-estimate: the congestion controller's
 #   bandwidth estimate, for CMSD; ngtcp2 has no API for either), built with CMake as
 #   position-independent code.
 # - nghttp3: unchanged, so Debian's own build of the same suite. Its headers come from

@@ -332,6 +332,7 @@ async function bindBoth(
       initialWindowPackets: config.quicInitialWindowPackets,
       earlyData: config.earlyData.enabled,
       earlyDataWindowSec: config.quicEarlyDataWindowSec,
+      carefulResume: config.quicCarefulResume,
       ...(config.qlogDir !== null ? { qlogDir: config.qlogDir, qlogSampleRatio: config.qlogSampleRatio } : {}),
     };
     return { tcp, udp: await startUdpTransport(config.h3Engine, udpOptions) };

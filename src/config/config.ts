@@ -53,6 +53,11 @@ export interface ServeConfig {
    * last rolled over resumes without early data, and every 0-RTT ClientHello is remembered this long.
    */
   quicEarlyDataWindowSec: number;
+  /**
+   * Careful Resume (RFC 9959) on the native engine: NEW_TOKEN tokens carry the path's window and
+   * RTT; a returning client on the same path starts from half that window (see the README).
+   */
+  quicCarefulResume: boolean;
   /** Directory for one qlog (JSON-SEQ, `<connection id>.sqlog`) per QUIC connection of the native engine; null = none. */
   qlogDir: string | null;
   /** Share of QUIC connections that get a qlog (0-1) when `qlogDir` is set. */
@@ -184,6 +189,7 @@ export const DEFAULT_SERVE_CONFIG: Readonly<ServeConfig> = Object.freeze({
   quicCongestionControl: 'bbr2',
   quicInitialWindowPackets: QUIC_INITIAL_WINDOW_PACKETS.default,
   quicEarlyDataWindowSec: EARLY_DATA_WINDOW_SEC.default,
+  quicCarefulResume: false,
   qlogDir: null,
   qlogSampleRatio: 1,
   earlyData: DEFAULT_EARLY_DATA,

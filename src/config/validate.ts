@@ -89,6 +89,7 @@ const SCHEMA: Readonly<Record<keyof ServeConfig, Check>> = {
     const { min, max } = QUIC_INITIAL_WINDOW_PACKETS;
     return Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? null : `an integer from ${min} to ${max} packets`;
   },
+  quicCarefulResume: boolean,
   shutdownGraceMs: positiveInt,
   openContent: boolean,
   tokenKeys: pathOrNull,

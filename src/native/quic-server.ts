@@ -5,8 +5,8 @@ import { NativeRequest, type NativeConnection } from './quic-request.js';
 /**
  * HTTP/3 server on our own engine (ngtcp2 + nghttp3 + GnuTLS, src/native/quic). Emits 'request'
  * with a {@link NativeRequest} once a request's head is complete, 'refused' with a NativeRefusal
- * (a request the engine answered itself) and 'replay' with a NativeReplay (a replayed 0-RTT
- * flight it refused). Requests are kept while their stream lives; connections while they have
+ * (a request the engine answered itself), 'replay' with a NativeReplay (a replayed 0-RTT
+ * flight it refused) and 'carefulResume' with a NativeCarefulResume (a connection's outcome). Requests are kept while their stream lives; connections while they have
  * a request, their last statistics until their next request or close. Used by the HTTP/3
  * transport adapter.
  */
@@ -122,6 +122,9 @@ export class NativeH3Server extends EventEmitter {
         return;
       case 'replay':
         this.emit('replay', e.replay);
+        return;
+      case 'carefulResume':
+        this.emit('carefulResume', e.carefulResume);
         return;
     }
   }

@@ -83,6 +83,12 @@ export interface NativeH3ServerOptions {
    */
   initialWindowPackets?: number;
   /**
+   * Careful Resume (RFC 9959): connections save their window and minimum RTT, sealed, in the
+   * NEW_TOKEN tokens they send; a returning client's connection whose first RTT sample matches
+   * jumps to half that window, paced, and retreats on loss. Default off.
+   */
+  carefulResume?: boolean;
+  /**
    * Directory (must exist) for one qlog file per connection, `<connection id>.sqlog`: ngtcp2's
    * JSON-SEQ transport events plus our `http:priority_updated`. Omitted: no qlogs.
    */
@@ -120,9 +126,26 @@ export interface NativeConnStats {
    * (else the latest delivery rate sample); 0 before the first sample. Through our ngtcp2 patch.
    */
   bandwidthBytesPerSec: number;
+  /** The connection's last Careful Resume outcome; 'none' when it had nothing to resume from or the switch is off. */
+  carefulResume: CarefulResumeOutcome | 'none';
 }
 
-export const ZERO_CONN_STATS: Readonly<NativeConnStats> = Object.freeze({ rttMs: 0, cwndBytes: 0, lostPackets: 0, sentBytes: 0, recvBytes: 0, maxUdpPayloadBytes: 0, firstFlightPackets: 0, bandwidthBytesPerSec: 0 });
+export const ZERO_CONN_STATS: Readonly<NativeConnStats> = Object.freeze({ rttMs: 0, cwndBytes: 0, lostPackets: 0, sentBytes: 0, recvBytes: 0, maxUdpPayloadBytes: 0, firstFlightPackets: 0, bandwidthBytesPerSec: 0, carefulResume: 'none' });
+
+/**
+ * What became of a connection's saved path (careful_resume.h): applied (the window jumped),
+ * rtt_mismatch (its first RTT sample is not the saved path's), no_state (a resumed session
+ * without one), expired, invalid (fails authentication: altered, or from another address),
+ * safe_retreat (loss after the jump), congested (loss before the first RTT sample).
+ */
+export const CAREFUL_RESUME_OUTCOMES = ['applied', 'rtt_mismatch', 'no_state', 'expired', 'invalid', 'safe_retreat', 'congested'] as const;
+export type CarefulResumeOutcome = (typeof CAREFUL_RESUME_OUTCOMES)[number];
+
+/** A Careful Resume outcome of one connection, as it happened. */
+export interface NativeCarefulResume {
+  outcome: CarefulResumeOutcome;
+  remoteAddress: string;
+}
 
 /** A connection as the engine describes it when one of its requests arrives. */
 export interface RawConnection {
@@ -177,6 +200,8 @@ export interface NativeH3ServerStats {
   /** Connections that got a qlog file, and sampled ones whose file could not be created. */
   qlogsWritten: number;
   qlogFailures: number;
+  /** Careful Resume outcomes since start (all zero while the switch is off). */
+  carefulResume: Record<CarefulResumeOutcome, number>;
 }
 
 /**
@@ -204,7 +229,8 @@ export type QuicEvent =
   | { kind: 'streamClose'; conn: number; stream: number; completed: boolean; priority: AppliedPriority | null }
   | { kind: 'connClose'; conn: number; stats: NativeConnStats }
   | { kind: 'refused'; refusal: NativeRefusal }
-  | { kind: 'replay'; replay: NativeReplay };
+  | { kind: 'replay'; replay: NativeReplay }
+  | { kind: 'carefulResume'; carefulResume: NativeCarefulResume };
 
 /** The engine's calls (addon.cc). Each returns false when the connection or stream is gone. */
 export interface QuicServerBinding {
@@ -252,7 +278,7 @@ export function createReplayStore(): number {
 }
 
 /** Event kinds as addon.cc numbers them (events.h). */
-const KIND = { request: 1, data: 2, end: 3, pull: 4, streamClose: 5, connClose: 6, refused: 7, replay: 8 } as const;
+const KIND = { request: 1, data: 2, end: 3, pull: 4, streamClose: 5, connClose: 6, refused: 7, replay: 8, carefulResume: 9 } as const;
 
 /** Decodes one raw event; null for a kind this binding does not know. */
 function decode(kind: number, conn: number, stream: number, a: unknown, b: unknown): QuicEvent | null {
@@ -276,6 +302,8 @@ function decode(kind: number, conn: number, stream: number, a: unknown, b: unkno
     }
     case KIND.replay:
       return { kind: 'replay', replay: { remoteAddress: (b as RawConnection | undefined)?.remoteAddress ?? '' } };
+    case KIND.carefulResume:
+      return { kind: 'carefulResume', carefulResume: { outcome: a as CarefulResumeOutcome, remoteAddress: (b as RawConnection | undefined)?.remoteAddress ?? '' } };
     default:
       return null;
   }

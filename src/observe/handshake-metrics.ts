@@ -28,6 +28,8 @@ export interface QuicHandshakeCounters {
   headerSectionsReset: number;
   handshaking: number;
   refused: { connections: number; connectionsPerAddress: number; handshakes: number; handshakesPerAddress: number };
+  /** Careful Resume outcomes by name (engines without it: absent). */
+  carefulResume?: Readonly<Record<string, number>>;
 }
 
 /** TLS handshakes on TCP (HTTP/2, HTTP/1.1) by resumption, connections refused by a cap and request heads too slow, read at scrape time. */
@@ -134,6 +136,12 @@ export function registerQuicMetrics(registry: Registry, stats: () => QuicHandsha
         }
       );
     },
+  });
+  registerScrapedCounter(registry, {
+    name: 'h3edge_quic_careful_resume_total',
+    help: 'Careful Resume (RFC 9959, quicCarefulResume) by outcome: applied (the window jumped to half the saved one), rtt_mismatch (first RTT sample under half or over 10x the saved one), no_state (a resumed session without saved state), expired, invalid (fails authentication: altered or another address), safe_retreat (loss after the jump), congested (loss before the first RTT sample)',
+    label: 'outcome',
+    read: () => stats()?.carefulResume ?? null,
   });
   registerScrapedCounter(registry, {
     name: 'h3edge_quic_refused_requests_total',

@@ -1,6 +1,7 @@
 // Datagrams whose connection ID matches no connection: new connections (with Retry address
 // validation when asked for or when too many handshakes are pending), version negotiation,
 // and stateless resets for connections this server no longer has (RFC 9000 §§5.2, 6, 8.1, 10.3).
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -42,6 +43,7 @@ void Acceptor::handle(const RecvPacket& p) {
   const ngtcp2_cid* pocid = nullptr;
   bool validated = false;
   if (hd.tokenlen == 0) ++server_.stats().tokens_absent;
+  size_t tokenlen = hd.tokenlen;
   if (hd.tokenlen > 0) {
     switch (hd.token[0]) {
       case NGTCP2_CRYPTO_TOKEN_MAGIC_RETRY:
@@ -54,7 +56,9 @@ void Acceptor::handle(const RecvPacket& p) {
         validated = true;
         break;
       case NGTCP2_CRYPTO_TOKEN_MAGIC_REGULAR:
-        validated = server_.secrets().verify_regular_token(hd.token, hd.tokenlen, p.remote.sa(), p.remote.len);
+        // A NEW_TOKEN token is a regular token, possibly followed by a saved path (saved_path.h).
+        tokenlen = std::min<size_t>(hd.tokenlen, NGTCP2_CRYPTO_MAX_REGULAR_TOKENLEN);
+        validated = server_.secrets().verify_regular_token(hd.token, tokenlen, p.remote.sa(), p.remote.len);
         ++(validated ? server_.stats().tokens_valid : server_.stats().tokens_invalid);
         break;
       default:
@@ -71,19 +75,22 @@ void Acceptor::handle(const RecvPacket& p) {
     send_close(p, hd, NGTCP2_CONNECTION_REFUSED);
     return;
   }
-  create(p, hd, pocid, validated);
+  create(p, hd, pocid, validated, tokenlen);
 }
 
 bool Acceptor::needs_retry() const {
   return server_.options().retry || server_.handshaking() >= server_.options().retry_half_open_threshold;
 }
 
-void Acceptor::create(const RecvPacket& p, const ngtcp2_pkt_hd& hd, const ngtcp2_cid* ocid, bool validated) {
+void Acceptor::create(const RecvPacket& p, const ngtcp2_pkt_hd& hd, const ngtcp2_cid* ocid, bool validated,
+                      size_t tokenlen) {
   const uint64_t serial = server_.next_serial_++;
   auto conn = std::make_unique<Connection>(server_, serial);
   // A token that proved the address lifts the 3x amplification limit (RFC 9000 §8.1); any
   // other token is not passed on, so ngtcp2 keeps enforcing it.
+  // The whole token, saved path included: ngtcp2 drops later Initials whose token differs from it.
   if (!conn->init(p, hd, ocid, validated ? hd.token : nullptr, validated ? hd.tokenlen : 0)) return;
+  if (tokenlen < hd.tokenlen) conn->offer_saved_path(hd.token + tokenlen, hd.tokenlen - tokenlen, validated);
   Connection* c = conn.get();
   server_.conns_.emplace(serial, std::move(conn));
   server_.count_in(c);

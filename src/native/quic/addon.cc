@@ -29,6 +29,7 @@ Napi::Object conn_stats_object(Napi::Env env, const ConnStats& st) {
   o.Set("maxUdpPayloadBytes", static_cast<double>(st.max_udp_payload_bytes));
   o.Set("firstFlightPackets", static_cast<double>(st.first_flight_packets));
   o.Set("bandwidthBytesPerSec", static_cast<double>(st.bandwidth_bytes_per_sec));
+  o.Set("carefulResume", careful_resume_outcome_name(st.careful_resume));
   return o;
 }
 
@@ -134,6 +135,7 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
     }
     opts.initial_window_packets = option_u64(o, "initialWindowPackets", opts.initial_window_packets);
     opts.early_data_window_ms = option_u64(o, "earlyDataWindowSec", opts.early_data_window_ms / 1000) * 1000;
+    opts.careful_resume = option_bool(o, "carefulResume", opts.careful_resume);
     opts.qlog_dir = option_string(o, "qlogDir");
     if (Napi::Value ratio = o.Get("qlogSampleRatio"); ratio.IsNumber()) opts.qlog_sample_ratio = ratio.As<Napi::Number>().DoubleValue();
     if (const std::string cc = option_string(o, "congestionControl"); !cc.empty()) {
@@ -173,6 +175,12 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
           if (conn != nullptr) b = connection_object(env, *conn);
           break;
         }
+        case EventKind::CarefulResume: {
+          a = Napi::String::New(env, careful_resume_outcome_name(static_cast<CarefulResumeOutcome>(ev.code)));
+          Connection* conn = server_->find(ev.conn);
+          if (conn != nullptr) b = connection_object(env, *conn);
+          break;
+        }
         case EventKind::Refused: {
           Connection* conn = server_->find(ev.conn);
           a = Napi::Number::New(env, static_cast<double>(ev.code));
@@ -200,6 +208,7 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
           st.max_udp_payload_bytes = static_cast<uint64_t>(ev.stats[5]);
           st.first_flight_packets = static_cast<uint64_t>(ev.stats[6]);
           st.bandwidth_bytes_per_sec = static_cast<uint64_t>(ev.stats[7]);
+          st.careful_resume = static_cast<CarefulResumeOutcome>(ev.stats[8]);
           a = conn_stats_object(env, st);
           break;
         }
@@ -275,6 +284,11 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
     o.Set("refused", refused);
     o.Set("qlogsWritten", static_cast<double>(st.qlogs_written));
     o.Set("qlogFailures", static_cast<double>(st.qlog_failures));
+    Napi::Object careful_resume = Napi::Object::New(env);
+    for (int i = 1; i < kCarefulResumeOutcomes; ++i) {
+      careful_resume.Set(careful_resume_outcome_name(static_cast<CarefulResumeOutcome>(i)), static_cast<double>(st.careful_resume[i]));
+    }
+    o.Set("carefulResume", careful_resume);
     return o;
   }
 

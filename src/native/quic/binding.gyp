@@ -22,7 +22,9 @@
         "tls.cc",
         "replay_store.cc",
         "ticket_keys.cc",
-        "secrets.cc"
+        "secrets.cc",
+        "saved_path.cc",
+        "careful_resume.cc"
       ],
       "include_dirs": ["<(quic_libs)/include", "<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS"],

@@ -197,6 +197,7 @@ Connection::ReadResult Connection::read(const RecvPacket& p) {
     handle_error();
     return state_ == State::Dead ? ReadResult::Gone : ReadResult::Ok;
   }
+  careful_resume_tick();
   server_.mark_dirty(this);
   update_timer();
   return ReadResult::Ok;
@@ -254,11 +255,13 @@ Connection::WriteResult Connection::write_pending() {
     // RFC 9002 §7.7: ngtcp2 spaces the next burst by the time this one takes at its pacing rate.
     ngtcp2_conn_update_pkt_tx_time(conn_, ts);
     if (r != WriteResult::More) {
+      careful_resume_tick();
       update_timer();
       return r;
     }
     ts = now_ns();
   }
+  careful_resume_tick();
   update_timer();
   return WriteResult::More;
 }
@@ -439,6 +442,7 @@ ConnStats Connection::stats() const {
   out.recv_bytes = recv_bytes_;
   out.lost_packets = lost_packets_;
   out.first_flight_packets = first_flight_packets_;
+  out.careful_resume = careful_resume_outcome_;
   if (conn_ != nullptr) {
     ngtcp2_conn_info ci;
     ngtcp2_conn_get_conn_info(conn_, &ci);
@@ -448,6 +452,87 @@ ConnStats Connection::stats() const {
     out.bandwidth_bytes_per_sec = ngtcp2_conn_get_bandwidth_estimate(conn_);
   }
   return out;
+}
+
+void Connection::offer_saved_path(const uint8_t* sealed, size_t len, bool address_validated) {
+  if (!server_.options().careful_resume) return;
+  saved_path_offered_ = true;
+  SavedPath saved;
+  const SavedPathCheck check =
+      address_validated ? server_.saved_paths().open(sealed, len, remote_.sa(), wall_ns() / NGTCP2_MILLISECONDS, &saved)
+                        : SavedPathCheck::Invalid;  // its regular token did not prove this address
+  switch (check) {
+    case SavedPathCheck::Ok:
+      careful_resume_.offer(saved);
+      break;
+    case SavedPathCheck::Expired:
+      note_careful_resume(CarefulResumeOutcome::Expired);
+      break;
+    case SavedPathCheck::Invalid:
+      note_careful_resume(CarefulResumeOutcome::Invalid);
+      break;
+  }
+}
+
+void Connection::note_careful_resume(CarefulResumeOutcome outcome) {
+  careful_resume_outcome_ = outcome;
+  ++server_.stats().careful_resume[static_cast<size_t>(outcome)];
+  server_.emit(Event{EventKind::CarefulResume, serial_, -1, static_cast<uint64_t>(outcome), false, {}});
+}
+
+void Connection::careful_resume_tick() {
+  if (!server_.options().careful_resume || state_ != State::Open) return;
+  if (const CarefulResumeOutcome o = careful_resume_.update(conn_); o != CarefulResumeOutcome::None) note_careful_resume(o);
+  save_path_if_changed();
+}
+
+namespace {
+// A connection sends a new saved path when its window grew by a quarter or halved since the last
+// one it sent (the first one once the window is twice the initial), at most once per smoothed RTT
+// and this many times (from 2x a 32-packet window, 1.25^24 reaches ~16 MB): a client keeps the
+// latest token (RFC 9000 §8.1.3). Small steps, because the window keeps growing with the last
+// acknowledgements of a transfer, when a token sent then may no longer reach the client.
+constexpr uint32_t kMaxSavedPaths = 24;
+}  // namespace
+
+uint64_t Connection::path_window(const ngtcp2_conn_info& ci) const {
+  // RFC 9959 §4.1: the saved window should measure the path's capacity. BBR's window swings
+  // (startup, drain, and growth from the last acknowledgements when nothing is left to send);
+  // its bandwidth model does not: twice the estimated bandwidth-delay product is the window BBR
+  // itself keeps (cwnd_gain 2). Other controllers: their window.
+  const uint64_t bw = ngtcp2_conn_get_bandwidth_estimate(conn_);
+  if ((server_.options().cc_algo == NGTCP2_CC_ALGO_BBR) && bw > 0) {
+    return static_cast<uint64_t>(2.0 * static_cast<double>(bw) * static_cast<double>(ci.min_rtt) / NGTCP2_SECONDS);
+  }
+  return ci.cwnd;
+}
+
+void Connection::save_path_if_changed() {
+  if (!handshake_done_ || saved_paths_sent_ >= kMaxSavedPaths || !careful_resume_.settled()) return;
+  ngtcp2_conn_info ci;
+  ngtcp2_conn_get_conn_info(conn_, &ci);
+  if (ci.min_rtt == UINT64_MAX || ci.min_rtt == 0) return;
+  const ngtcp2_tstamp now = now_ns();
+  const uint64_t window = path_window(ci);
+  if (saved_cwnd_ == 0) {
+    // The window the connection started from is the baseline; a saved path is worth sending
+    // only once the path's window has grown past twice that.
+    saved_cwnd_ = ci.cwnd;
+    saved_at_ = now;
+    return;
+  }
+  const bool changed = saved_paths_sent_ == 0 ? window >= 2 * saved_cwnd_ : (4 * window >= 5 * saved_cwnd_ || 2 * window <= saved_cwnd_);
+  if (!changed || now - saved_at_ < ci.smoothed_rtt) return;
+  const ngtcp2_path* path = ngtcp2_conn_get_path(conn_);
+  std::vector<uint8_t> token(NGTCP2_CRYPTO_MAX_REGULAR_TOKENLEN);
+  const ngtcp2_ssize len = server_.secrets().regular_token(token.data(), path->remote.addr, path->remote.addrlen);
+  if (len != static_cast<ngtcp2_ssize>(NGTCP2_CRYPTO_MAX_REGULAR_TOKENLEN)) return;
+  const SavedPath saved{window, ci.min_rtt, wall_ns() / NGTCP2_MILLISECONDS};
+  if (!server_.saved_paths().seal(saved, path->remote.addr, &token)) return;
+  if (ngtcp2_conn_submit_new_token(conn_, token.data(), token.size()) != 0) return;
+  saved_cwnd_ = window;
+  saved_at_ = now;
+  ++saved_paths_sent_;
 }
 
 }  // namespace h3edge

@@ -12,6 +12,7 @@
 #include <ngtcp2/ngtcp2_crypto.h>
 
 #include "addr.h"
+#include "careful_resume.h"
 #include "http3.h"
 #include "qlog.h"
 #include "tls.h"
@@ -34,6 +35,8 @@ struct ConnStats {
   // The congestion controller's estimate of the path's bandwidth (BBR's model; else the latest
   // delivery rate sample), bytes per second; 0 before the first sample. Through our ngtcp2 patch.
   uint64_t bandwidth_bytes_per_sec = 0;
+  // The connection's last Careful Resume outcome (None: nothing to resume from, or switched off).
+  CarefulResumeOutcome careful_resume = CarefulResumeOutcome::None;
 };
 
 /**
@@ -92,6 +95,12 @@ class Connection {
   void note_lost_packets(uint64_t n) { lost_packets_ += n; }
   /** An HTTP/3 event of ours into the connection's qlog, if it has one (`data_json`: see QlogFile::event). */
   void qlog_event(const char* name, const std::string& data_json);
+  /**
+   * The token of the client's Initial carried a sealed saved path after its regular token
+   * (`address_validated`: that regular token proved the address). Judges it, counts the
+   * outcome when it cannot be used, and starts Careful Resume's Reconnaissance when it can.
+   */
+  void offer_saved_path(const uint8_t* sealed, size_t len, bool address_validated);
   /** The peer acknowledged response data: the first flight after the handshake is over. */
   void end_first_flight() { first_flight_open_ = false; }
   static const ngtcp2_callbacks& callbacks();
@@ -110,6 +119,12 @@ class Connection {
   WriteResult write_pending();
   void submit_new_token();
   WriteResult write_burst(ngtcp2_tstamp ts, size_t max_packets, size_t* written);
+  /** After reads and writes: Careful Resume's phases, and a new saved path when the window changed. */
+  void careful_resume_tick();
+  void save_path_if_changed();
+  /** The window a saved path records: the congestion window, or twice BBR's BDP estimate. */
+  uint64_t path_window(const ngtcp2_conn_info& ci) const;
+  void note_careful_resume(CarefulResumeOutcome outcome);
 
   Server& server_;
   const uint64_t serial_;
@@ -137,6 +152,14 @@ class Connection {
   bool first_flight_open_ = true;
   uint64_t recv_bytes_ = 0;
   ngtcp2_tstamp initial_ts_ = 0;
+  // Careful Resume (freed with the connection): its phases, whether a saved path came with the
+  // Initial, the last outcome, and what this connection saved for the next (window, when, how often).
+  CarefulResume careful_resume_;
+  bool saved_path_offered_ = false;
+  CarefulResumeOutcome careful_resume_outcome_ = CarefulResumeOutcome::None;
+  uint64_t saved_cwnd_ = 0;
+  ngtcp2_tstamp saved_at_ = 0;
+  uint32_t saved_paths_sent_ = 0;
   // Declared last: ngtcp2_conn_del (in ~Connection) writes the qlog's end into it.
   QlogFile qlog_;
 };

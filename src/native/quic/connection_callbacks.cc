@@ -118,6 +118,7 @@ int Connection::on_handshake_completed() {
   ServerStats& stats = server_.stats();
   ++stats.handshakes;
   if (tls_.resumed()) ++stats.resumed;
+  if (server_.options().careful_resume && tls_.resumed() && !saved_path_offered_) note_careful_resume(CarefulResumeOutcome::NoState);
   // A ticket failure costs the client its next 0-RTT, not this connection.
   tls_.send_ticket();
   new_token_due_ = true;  // submitted once the ticket is written (Connection::write)

@@ -20,6 +20,7 @@ enum class EventKind : uint8_t {
   ConnClose = 6,    // the connection is gone; its streams were closed before
   Refused = 7,      // a request the engine answered itself; code: HTTP status, 0 when the stream was reset
   Replay = 8,       // a replayed 0-RTT ClientHello: early data refused, a full handshake instead
+  CarefulResume = 9,  // code: a CarefulResumeOutcome of the connection
 };
 
 struct Event {
@@ -43,8 +44,8 @@ struct Event {
   bool incremental = false;
   bool priority_by_client = false;
   // ConnClose: the connection's last statistics (rtt ms, cwnd, lost, sent, received, max UDP
-  // payload, first flight packets, bandwidth estimate).
-  std::array<double, 8> stats{};
+  // payload, first flight packets, bandwidth estimate, last Careful Resume outcome).
+  std::array<double, 9> stats{};
 };
 
 }  // namespace h3edge

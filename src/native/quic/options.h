@@ -52,6 +52,9 @@ struct ServerOptions {
   uint64_t initial_window_packets = 0;
   // GnuTLS's anti-replay window: tickets issued before its last rollover get no 0-RTT.
   uint64_t early_data_window_ms = 600000;
+  // Careful Resume (RFC 9959): save the path's window and RTT in NEW_TOKEN tokens and jump-start
+  // returning clients' connections from them (careful_resume.h).
+  bool careful_resume = false;
   // One qlog file per connection in this directory (empty: none), for this share of connections.
   std::string qlog_dir;
   double qlog_sample_ratio = 1;

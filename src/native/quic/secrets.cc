@@ -63,4 +63,8 @@ bool Secrets::verify_regular_token(const uint8_t* token, size_t tokenlen, const 
                                             remote_len, kRegularTokenLifetime, wall_ns()) == 0;
 }
 
+bool Secrets::derive_key(const char* purpose, std::array<uint8_t, 32>* out) const {
+  return gnutls_hmac_fast(GNUTLS_MAC_SHA256, secret_.data(), secret_.size(), purpose, std::strlen(purpose), out->data()) == 0;
+}
+
 }  // namespace h3edge

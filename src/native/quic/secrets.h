@@ -38,6 +38,8 @@ class Secrets {
                           socklen_t remote_len, const ngtcp2_cid& dcid) const;
   ngtcp2_ssize regular_token(uint8_t* token, const sockaddr* remote, socklen_t remote_len) const;
   bool verify_regular_token(const uint8_t* token, size_t tokenlen, const sockaddr* remote, socklen_t remote_len) const;
+  /** A 32-byte key for `purpose` (HMAC-SHA256 of it under the secret): shared by workers as the secret is. */
+  bool derive_key(const char* purpose, std::array<uint8_t, 32>* out) const;
 
  private:
   std::array<uint8_t, 32> secret_{};

@@ -27,7 +27,7 @@ Server::~Server() {
 }
 
 bool Server::listen(std::string* err) {
-  if (!secrets_.init(opts_.token_secret)) {
+  if (!secrets_.init(opts_.token_secret) || !saved_paths_.init(secrets_)) {
     *err = "random generator failed";
     return false;
   }
@@ -241,7 +241,7 @@ void Server::remove(Connection* conn) {
   ev.stats = {st.rtt_ms, static_cast<double>(st.cwnd_bytes), static_cast<double>(st.lost_packets),
               static_cast<double>(st.sent_bytes), static_cast<double>(st.recv_bytes),
               static_cast<double>(st.max_udp_payload_bytes), static_cast<double>(st.first_flight_packets),
-              static_cast<double>(st.bandwidth_bytes_per_sec)};
+              static_cast<double>(st.bandwidth_bytes_per_sec), static_cast<double>(st.careful_resume)};
   conns_.erase(serial);
   events_.push_back(std::move(ev));
 }

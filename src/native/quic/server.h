@@ -11,6 +11,7 @@
 
 #include <uv.h>
 
+#include <array>
 #include <functional>
 #include <memory>
 #include <set>
@@ -21,6 +22,8 @@
 
 #include "events.h"
 #include "options.h"
+#include "careful_resume.h"
+#include "saved_path.h"
 #include "secrets.h"
 #include "tls.h"
 #include "udp_socket.h"
@@ -60,6 +63,8 @@ struct ServerStats {
   uint64_t refused_handshakes_per_address = 0;
   uint64_t qlogs_written = 0;            // connections that got a qlog file
   uint64_t qlog_failures = 0;            // sampled connections whose qlog file could not be created
+  // Careful Resume outcomes, indexed by CarefulResumeOutcome.
+  std::array<uint64_t, kCarefulResumeOutcomes> careful_resume{};
 };
 
 /** Which cap refuses a new connection. */
@@ -94,6 +99,7 @@ class Server {
   const ServerOptions& options() const { return opts_; }
   TlsContext& tls() { return tls_; }
   const Secrets& secrets() const { return secrets_; }
+  const SavedPathSeal& saved_paths() const { return saved_paths_; }
   UdpSocket& socket() { return socket_; }
   void emit(Event ev) { events_.push_back(std::move(ev)); }
   void mark_dirty(Connection* conn);
@@ -135,6 +141,7 @@ class Server {
   UdpSocket socket_;
   TlsContext tls_;
   Secrets secrets_;
+  SavedPathSeal saved_paths_;
   ServerStats stats_;
 
   uint64_t next_serial_ = 1;
@@ -184,7 +191,8 @@ class Acceptor {
   /** CONNECTION_CLOSE in an Initial, no state kept (RFC 9000 §8.1.3 bad token, §10.2.3 refusal). */
   void send_close(const RecvPacket& p, const ngtcp2_pkt_hd& hd, uint64_t error_code);
   void send_raw(const RecvPacket& p, const uint8_t* data, size_t len);
-  void create(const RecvPacket& p, const ngtcp2_pkt_hd& hd, const ngtcp2_cid* ocid, bool validated);
+  // `tokenlen`: the bytes of the token that are a Retry or regular token (a saved path may follow).
+  void create(const RecvPacket& p, const ngtcp2_pkt_hd& hd, const ngtcp2_cid* ocid, bool validated, size_t tokenlen);
 
   Server& server_;
 };

@@ -1,6 +1,6 @@
 import { NativeH3Server } from '../../native/quic-server.js';
 import type { NativeRequest } from '../../native/quic-request.js';
-import type { NativeConnStats, NativeRefusal, NativeReplay } from '../../native/quic.js';
+import type { NativeCarefulResume, NativeConnStats, NativeRefusal, NativeReplay } from '../../native/quic.js';
 import { loadMmap } from '../../native/mmap.js';
 import { NativeResponseSink } from './native-sink.js';
 import type { UdpTransport, UdpTransportOptions } from './transport.js';
@@ -40,6 +40,7 @@ export async function startNativeEngine(opts: UdpTransportOptions): Promise<UdpT
     ...(opts.congestionControl ? { congestionControl: opts.congestionControl } : {}),
     ...(opts.initialWindowPackets ? { initialWindowPackets: opts.initialWindowPackets } : {}),
     ...(opts.earlyDataWindowSec ? { earlyDataWindowSec: opts.earlyDataWindowSec } : {}),
+    ...(opts.carefulResume ? { carefulResume: true } : {}),
     ...(opts.qlogDir ? { qlogDir: opts.qlogDir, qlogSampleRatio: opts.qlogSampleRatio ?? 1 } : {}),
   });
   server.on('request', (req: NativeRequest) => {
@@ -68,6 +69,7 @@ export async function startNativeEngine(opts: UdpTransportOptions): Promise<UdpT
   server.on('refused', (r: NativeRefusal) => log.info({ status: r.status ?? undefined, code: r.reason, remote: r.remoteAddress }, 'request refused by the engine'));
   // RFC 8446 §8: the flight was captured and sent again; it gets a full handshake, its early data never runs.
   server.on('replay', (r: NativeReplay) => log.info({ remote: r.remoteAddress }, '0-RTT replay refused'));
+  server.on('carefulResume', (c: NativeCarefulResume) => log.debug({ outcome: c.outcome, remote: c.remoteAddress }, 'careful resume'));
 
   return {
     port: server.address().port,

@@ -12,6 +12,8 @@ export interface UdpTransportOptions extends ListenerOptions {
   congestionControl?: QuicCongestionControl;
   /** QUIC initial congestion window in packets, for engines that let us choose (the native one). */
   initialWindowPackets?: number;
+  /** Careful Resume (RFC 9959) for returning clients, for engines that have it (the native one). */
+  carefulResume?: boolean;
   /** One qlog per QUIC connection in this directory, for `qlogSampleRatio` of them (engines that write qlogs: the native one). */
   qlogDir?: string;
   qlogSampleRatio?: number;

@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** What a player asks for first: playlists, MPDs and init segments. */
@@ -21,4 +21,11 @@ export async function filesToWarm(root: string, maxDepth = 4): Promise<string[]>
   };
   await walk(root, 0);
   return out;
+}
+
+/** One title's files worth warming with their sizes (none for a missing directory). */
+export async function titleFilesToWarm(titleDir: string): Promise<Array<{ path: string; bytes: number }>> {
+  const paths = await filesToWarm(titleDir, 3);
+  const sized = await Promise.all(paths.map(async (path) => ({ path, bytes: (await stat(path).catch(() => null))?.size ?? 0 })));
+  return sized;
 }

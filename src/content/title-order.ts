@@ -1,4 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { readCatalogFile } from '../media/catalog-file.js';
 import { join } from 'node:path';
 
 /**
@@ -13,8 +14,9 @@ export async function titlesByPopularity(mediaRoot: string): Promise<string[]> {
   const present = new Set(dirs);
   let listed: string[] = [];
   try {
-    const catalog = JSON.parse(await readFile(join(mediaRoot, 'catalog.json'), 'utf8')) as { titles?: Array<{ id?: unknown }> };
-    listed = (catalog.titles ?? []).map((t) => String(t.id)).filter((id) => present.has(id));
+    const file = join(mediaRoot, 'catalog.json');
+    const catalog = await readCatalogFile(file, (await stat(file)).size);
+    listed = catalog.titles.map((t) => String(t.id)).filter((id) => present.has(id));
   } catch {
     // missing or unreadable: directory order only
   }

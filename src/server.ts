@@ -76,11 +76,6 @@ export interface RunningServer {
 
 const READ_METHODS = ['GET', 'HEAD'];
 
-/**
- * Files the background warm-up maps at most: each is a mapping, and Linux allows 65,530 per
- * process by default (vm.max_map_count); segments need the rest. Titles beyond load on first use.
- */
-const BACKGROUND_WARM_MAX_FILES = 16_384;
 
 /** The routes that answer with media: CMSD goes on their answers. */
 const MEDIA_ROUTES = new Set(['/content/*path', '/t/:token/content/*path']);
@@ -143,7 +138,8 @@ export async function startServer(
     bytes: config.warmBytes,
     roomForMore: () => {
       const s = cache.stats();
-      return s.entries < BACKGROUND_WARM_MAX_FILES && s.cachedBytes < s.budgetBytes / 2;
+      // Half the cache's files and bytes at most: the other half is for what viewers ask for.
+      return s.entries < s.maxEntries / 2 && s.cachedBytes < s.budgetBytes / 2;
     },
     onReady: (done) => logger.info(done, 'popular titles warm: ready'),
     onBackgroundDone: (done) => logger.info(done, 'background warm-up done'),

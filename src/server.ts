@@ -76,7 +76,6 @@ export interface RunningServer {
 
 const READ_METHODS = ['GET', 'HEAD'];
 
-
 /** The routes that answer with media: CMSD goes on their answers. */
 const MEDIA_ROUTES = new Set(['/content/*path', '/t/:token/content/*path']);
 

@@ -29,22 +29,24 @@ export async function writeCatalogReport(out: string, doc: CatalogDoc): Promise<
     `Hard-linked copies of the demo film, \`--workers 1\`, ${doc.machine.cpus} × ${doc.machine.cpuModel}, node ${doc.node}. Latencies: ${s.requests} requests of each kind, ${s.concurrency} at a time on one HTTP/2 connection (p50 / p95 ms). \`home+h\`: a profile that watched 20 titles.`,
     `Goal at ${CATALOG_GOALS.titles} titles: ready ≤ ${CATALOG_GOALS.readyMs / 1000} s, home p95 ≤ ${CATALOG_GOALS.homeP95Ms} ms, playback p95 ≤ ${CATALOG_GOALS.playbackP95Ms} ms, RSS ≤ ${CATALOG_GOALS.rssMB} MB.`,
     '',
-    '| titles | ready (s) | RSS ready (MB) | heap after GC (MB) | RSS after load (MB) | home | home+h | title | playback | manifest | errors |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| titles | ready (s) | RSS ready (MB) | heap after GC (MB) | RSS after load (MB) | heap after load (MB) | home | home+h | title | playback | manifest | errors |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...doc.samples.map((x) => {
+      if (x.failed) return `| ${x.titles} | failed: ${x.failed.replace(/\|/g, '/')} | | | | | | | | | | |`;
       const l = (k: (typeof LOAD_KINDS)[number]): string => `${x.load[k].p50Ms} / ${x.load[k].p95Ms}`;
       const errors = LOAD_KINDS.reduce((n, k) => n + x.load[k].errors, 0);
-      return `| ${x.titles} | ${(x.readyMs / 1000).toFixed(2)} | ${x.rssAfterReadyMB} | ${x.heapAfterGcMB} | ${x.rssAfterLoadMB} | ${l('home')} | ${l('homeWithHistory')} | ${l('title')} | ${l('playback')} | ${l('manifest')} | ${errors} |`;
+      return `| ${x.titles} | ${(x.readyMs / 1000).toFixed(2)} | ${x.rssAfterReadyMB} | ${x.heapAfterGcMB} | ${x.rssAfterLoadMB} | ${x.heapAfterLoadMB ?? '–'} | ${l('home')} | ${l('homeWithHistory')} | ${l('title')} | ${l('playback')} | ${l('manifest')} | ${errors} |`;
     }),
     '',
     `Building the libraries (hard links, cumulative): ${Object.entries(doc.buildSec).map(([n, sec]) => `${n} titles ${sec} s`).join(', ')}.`,
     '',
   ].join('\n');
   writeFileSync(join(out, 'catalog.md'), md);
-  const rows = doc.samples.flatMap((x) => [
+  const rows = doc.samples.filter((x) => !x.failed).flatMap((x) => [
     { titles: x.titles, panel: 'ready (s)', measure: 'ready', value: x.readyMs / 1000 },
     { titles: x.titles, panel: 'memory (MB)', measure: 'RSS after ready', value: x.rssAfterReadyMB },
     { titles: x.titles, panel: 'memory (MB)', measure: 'heap after GC', value: x.heapAfterGcMB },
+    { titles: x.titles, panel: 'memory (MB)', measure: 'RSS after load', value: x.rssAfterLoadMB },
     ...LOAD_KINDS.map((k) => ({ titles: x.titles, panel: 'p95 under load (ms)', measure: k, value: x.load[k].p95Ms })),
   ]);
   const spec: TopLevelSpec = {

@@ -23,9 +23,13 @@ export async function filesToWarm(root: string, maxDepth = 4): Promise<string[]>
   return out;
 }
 
-/** One title's files worth warming with their sizes (none for a missing directory). */
+/**
+ * One title's files worth warming with their sizes (none for a missing directory). One file
+ * system call at a time: a background warm-up must not queue requests' calls behind its own in
+ * libuv's thread pool.
+ */
 export async function titleFilesToWarm(titleDir: string): Promise<Array<{ path: string; bytes: number }>> {
-  const paths = await filesToWarm(titleDir, 3);
-  const sized = await Promise.all(paths.map(async (path) => ({ path, bytes: (await stat(path).catch(() => null))?.size ?? 0 })));
+  const sized: Array<{ path: string; bytes: number }> = [];
+  for (const path of await filesToWarm(titleDir, 3)) sized.push({ path, bytes: (await stat(path).catch(() => null))?.size ?? 0 });
   return sized;
 }

@@ -140,6 +140,7 @@ export async function startServer(
       // Half the cache's files and bytes at most: the other half is for what viewers ask for.
       return s.entries < s.maxEntries / 2 && s.cachedBytes < s.budgetBytes / 2;
     },
+    pause: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     onReady: (done) => logger.info(done, 'popular titles warm: ready'),
     onBackgroundDone: (done) => logger.info(done, 'background warm-up done'),
     now: () => performance.now(),

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { titleFilesToWarm } from '../cache/warm-list.js';
 import { titlesByPopularity } from './title-order.js';
+
+/** The background pass rests this many times as long as each title took. */
+const BACKGROUND_REST = 3;
 
 export interface PopularWarmUpDeps {
   mediaRoot: string;
@@ -12,6 +14,8 @@ export interface PopularWarmUpDeps {
   bytes: number;
   /** Whether the background may warm another title (the cache has room: entries, bytes). */
   roomForMore: () => boolean;
+  /** Waits `ms` (a timer): the background pass rests between titles. */
+  pause: (ms: number) => Promise<void>;
   /** The popular titles are warm: the node may take traffic. */
   onReady: (done: { titles: number; bytes: number; ms: number }) => void;
   /** The background pass ended: `titles` more warmed, `left` for their first use. */
@@ -22,7 +26,7 @@ export interface PopularWarmUpDeps {
 /**
  * Start-up warm-up in popularity order. The most popular titles (up to `titles` / `bytes`) are
  * warmed first and `onReady` called; the others are warmed in the background one title at a
- * time, yielding to requests between titles, while the cache has room; what is left is loaded on
+ * time, resting between titles (three times as long as the title took), while the cache has room; what is left is loaded on
  * first use like any file. `stop()` ends the background pass (at close).
  */
 export class PopularWarmUp {
@@ -58,11 +62,13 @@ export class PopularWarmUp {
     let warmed = 0;
     let warmedBytes = 0;
     for (; next < order.length && !this.stopped && d.roomForMore(); next++) {
-      await nextTurn();
+      const titleStarted = d.now();
       const files = await titleFilesToWarm(join(d.mediaRoot, order[next] as string));
       await d.warm(files.map((f) => f.path)).catch(() => undefined);
       warmed++;
       warmedBytes += files.reduce((n, f) => n + f.bytes, 0);
+      // Rests three times as long as the title took: a quarter of the time at most goes to it.
+      await d.pause(BACKGROUND_REST * (d.now() - titleStarted));
     }
     d.onBackgroundDone({ titles: warmed, bytes: warmedBytes, left: order.length - next, ms: Math.round(d.now() - background) });
   }

@@ -28,6 +28,12 @@ const PROFILE = /^[A-Za-z0-9_.@-]{1,64}$/;
 export function addHomeRoutes(router: Router, deps: HomeRoutesDeps): void {
   // Rows and pages are made once per change of the catalog or a history, not per request.
   const rows = new HomeRows(deps.history, { rowsPerPage: deps.rowsPerPage ?? 3, tilesPerPage: deps.tilesPerPage ?? 10 });
+  // At start: the catalog read and the first page of a profile without history made, so the
+  // first viewers do not wait for them. A catalog that cannot be read is reported by requests.
+  void deps.catalog
+    .current()
+    .then((view) => rows.homePage(view, 'anonymous', 0))
+    .catch(() => undefined);
   const home: Handler = async (ex) => {
     const view = await deps.catalog.current();
     return answerJson(ex, rows.homePage(view, profileOf(ex), decodeCursor(ex.query.get('cursor'))));

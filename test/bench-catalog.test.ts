@@ -16,7 +16,7 @@ t.test('quick run: two catalog sizes measured, results well-formed, nothing left
   const r = await run(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'bench/catalog/run.ts'), '--quick', '--source', '--out', out], { cwd: ROOT, timeoutMs: 280_000 });
   t.equal(r.code, 0, `exit 0 (${r.stderr.slice(-600)})`);
   const doc = JSON.parse(readFileSync(join(out, 'catalog.json'), 'utf8')) as CatalogDoc;
-  t.same(doc.settings, { sizes: [200, 1000], requests: 300, concurrency: 8, quick: true });
+  t.same(doc.settings, { sizes: [200, 1000], requests: 300, concurrency: 8, quick: true, warmupRequests: 300 });
   t.same(doc.samples.map((s) => s.titles), [200, 1000]);
   for (const s of doc.samples) {
     t.ok(s.readyMs > 0 && s.rssAfterReadyMB > 0 && s.heapAfterGcMB > 0, `${s.titles} titles: ready ${s.readyMs} ms, RSS ${s.rssAfterReadyMB} MB, heap ${s.heapAfterGcMB} MB`);

@@ -10,7 +10,7 @@ import { LOAD_KINDS, type CatalogSample } from './measure.js';
 export const CATALOG_GOALS = { titles: 10_000, readyMs: 5000, homeP95Ms: 10, playbackP95Ms: 10, rssMB: 300 } as const;
 
 export interface CatalogDoc {
-  settings: { sizes: number[]; requests: number; concurrency: number; quick: boolean };
+  settings: { sizes: number[]; requests: number; concurrency: number; quick: boolean; warmupRequests?: number };
   goals: typeof CATALOG_GOALS;
   machine: ReturnType<typeof machine>;
   node: string;
@@ -26,7 +26,7 @@ export async function writeCatalogReport(out: string, doc: CatalogDoc): Promise<
   const md = [
     '# Catalog size',
     '',
-    `Hard-linked copies of the demo film, \`--workers 1\`, ${doc.machine.cpus} × ${doc.machine.cpuModel}, node ${doc.node}. Latencies: ${s.requests} requests of each kind, ${s.concurrency} at a time on one HTTP/2 connection (p50 / p95 ms). \`home+h\`: a profile that watched 20 titles.`,
+    `Hard-linked copies of the demo film, \`--workers 1\`, ${doc.machine.cpus} × ${doc.machine.cpuModel}, node ${doc.node}. Latencies: ${s.requests} requests of each kind, ${s.concurrency} at a time on one HTTP/2 connection (p50 / p95 ms)${s.warmupRequests ? `, after ${s.warmupRequests} unmeasured requests of each kind` : ''}. \`home+h\`: a profile that watched 20 titles.`,
     `Goal at ${CATALOG_GOALS.titles} titles: ready ≤ ${CATALOG_GOALS.readyMs / 1000} s, home p95 ≤ ${CATALOG_GOALS.homeP95Ms} ms, playback p95 ≤ ${CATALOG_GOALS.playbackP95Ms} ms, RSS ≤ ${CATALOG_GOALS.rssMB} MB.`,
     '',
     '| titles | ready (s) | RSS ready (MB) | heap after GC (MB) | RSS after load (MB) | heap after load (MB) | home | home+h | title | playback | manifest | errors |',

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { machine } from '../common/machine.js';
 import { growLibrary } from './library.js';
-import { measureCatalog, type CatalogSample } from './measure.js';
+import { measureCatalog, WARMUP_REQUESTS, type CatalogSample } from './measure.js';
 import { CATALOG_GOALS, writeCatalogReport, type CatalogDoc } from './report.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     cleanup();
   }
   const out = values.out as string;
-  await writeCatalogReport(out, { settings: { sizes, requests, concurrency, quick }, goals: CATALOG_GOALS, machine: machine(), node: process.version, buildSec, samples });
+  await writeCatalogReport(out, { settings: { sizes, requests, concurrency, quick, warmupRequests: WARMUP_REQUESTS }, goals: CATALOG_GOALS, machine: machine(), node: process.version, buildSec, samples });
   process.stdout.write(`bench catalog: → ${out}/catalog.{json,md,svg}\n`);
 }
 

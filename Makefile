@@ -60,7 +60,7 @@ MINUTES ?= 10
 soak: build
 	$(NODE_BIN)/tsx bench/soak/run.ts --minutes $(MINUTES)
 
-.PHONY: bench bench-quick bench-cache bench-h3 bench-edge bench-report bench-careful-resume
+.PHONY: bench bench-quick bench-cache bench-h3 bench-edge bench-report bench-careful-resume bench-catalog
 # Results go to bench/results/ (JSON, markdown, index.html). The lossy-link and edge benchmarks
 # (bench/run.ts, bench/edge/run.ts) need root for network namespaces; the cache benchmark runs on
 # loopback. The edge run comes before the lossy one, whose page then shows it.
@@ -90,6 +90,13 @@ bench-careful-resume: build
 # bench/results/index.html and lossy.md again from the JSON there (no root, nothing measured).
 bench-report:
 	$(NODE_BIN)/tsx bench/run.ts --report-only
+
+# Catalogs of SIZES titles (hard links of the demo film, removed afterwards), one node each:
+# time to /readyz 200, RSS, heap after GC, p50/p95 of home, title, playback start and manifest
+# under load → bench/results/catalog.{json,md,svg}.
+SIZES ?= 1000,3000,10000,30000
+bench-catalog: build
+	$(NODE_BIN)/tsx bench/catalog/run.ts --sizes $(SIZES)
 
 # HTTP/3 engines: native vs @currentspace/http3 vs Caddy vs ngtcp2's gtlsserver (loopback).
 bench-h3:

@@ -21,7 +21,7 @@ import { DuressMonitor, registerDuressMetrics } from './observe/duress.js';
 import { contentHandler } from './content/content-handler.js';
 import { CachedStore } from './content/cached-store.js';
 import { SegmentCache, defaultCacheBudgetBytes } from './cache/segment-cache.js';
-import { filesToWarm } from './cache/warm-list.js';
+import { PopularWarmUp } from './content/popular-warm-up.js';
 import { registerCacheMetrics } from './observe/cache-metrics.js';
 import { registerUpstreamMetrics } from './observe/upstream-metrics.js';
 import { registerQuicMetrics, registerTicketKeyMetrics, registerTcpMetrics } from './observe/handshake-metrics.js';
@@ -130,11 +130,24 @@ export async function startServer(
     forceReadFallback: config.cacheMode === 'read',
   });
   registerCacheMetrics(metrics.registry, () => cache.stats());
-  let warmed = false;
-  readiness.add({ name: 'cache-warm', check: () => ({ ready: warmed, detail: cache.stats().mode }) });
-  void filesToWarm(config.media)
-    .then((paths) => cache.warm(paths))
-    .finally(() => (warmed = true));
+  // Ready once the most popular titles are warm; the rest follow in the background (stopped at close).
+  const warmUp = new PopularWarmUp({
+    mediaRoot: config.media,
+    warm: (paths) => cache.warm(paths),
+    titles: config.warmTitles,
+    bytes: config.warmBytes,
+    roomForMore: () => {
+      const s = cache.stats();
+      // Half the cache's files and bytes at most: the other half is for what viewers ask for.
+      return s.entries < s.maxEntries / 2 && s.cachedBytes < s.budgetBytes / 2;
+    },
+    pause: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    onReady: (done) => logger.info(done, 'popular titles warm: ready'),
+    onBackgroundDone: (done) => logger.info(done, 'background warm-up done'),
+    now: () => performance.now(),
+  });
+  readiness.add({ name: 'cache-warm', check: () => ({ ready: warmUp.ready, detail: cache.stats().mode }) });
+  void warmUp.run();
   const cachedStore = new CachedStore(cache);
   // CMCD next-object hints: an edge pulls the object in the background, an origin warms its cache.
   const prefetched = new PrefetchLedger({ now: () => performance.now() });
@@ -268,6 +281,7 @@ export async function startServer(
     },
     close: async () => {
       playback.stop();
+      warmUp.stop();
       await Promise.all([edge?.close(), tcp.close(running.shutdownGraceMs), udp.close(running.shutdownGraceMs), admin?.close()]);
       keyLog?.close();
     },

@@ -119,6 +119,15 @@ function cacheSuite(mode: 'mmap' | 'read'): (t: Test) => Promise<void> {
       }
     });
 
+    t.test('the entry cap holds (each file is a mapping: the process has a limited number)', async (t) => {
+      const cache = new SegmentCache({ budgetBytes: 64 * 1024 * 1024, forceReadFallback, maxEntries: 3, onWarning: () => t.fail('no warning expected') });
+      const paths = Array.from({ length: 5 }, (_, i) => write(`capped-${mode}-${i}`, randomBytes(1000 + i)));
+      for (const p of paths) await cache.get(p);
+      t.match(cache.stats(), { entries: 3, maxEntries: 3, evictions: 2 }, 'the two least recently used were evicted');
+      t.equal((await cache.get(paths[0] as string)).size, 1000, 'an evicted file is loaded again when asked for');
+      t.equal(cache.stats().entries, 3);
+    });
+
     t.test('100 concurrent misses load the file once', async (t) => {
       const p = write(`collapse-${mode}`, randomBytes(200_000));
       const cache = make(64 * 1024 * 1024);

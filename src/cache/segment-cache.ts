@@ -25,6 +25,13 @@ export interface SegmentCacheOptions {
   /** Told once when the mmap addon cannot be used and reads take over. */
   onWarning?: (msg: string, fields?: object) => void;
   forceReadFallback?: boolean;
+  /**
+   * Files held at most (least recently used evicted first). Each is a mapping, and Linux allows
+   * 65,530 per process by default (vm.max_map_count); past it even malloc fails and the process
+   * aborts. Default 32,768: room is left for evicted mappings that responses (or the garbage
+   * collector) still hold, the heap and the addons.
+   */
+  maxEntries?: number;
 }
 
 export interface SegmentCacheStats {
@@ -37,6 +44,7 @@ export interface SegmentCacheStats {
   /** Bytes mapped by the process, including evicted mappings still held by responses. */
   mappedBytes: number;
   entries: number;
+  maxEntries: number;
   budgetBytes: number;
   mode: 'mmap' | 'read';
 }
@@ -122,6 +130,7 @@ export class SegmentCache {
       cachedBytes: this.lru.totalBytes,
       mappedBytes: this.mmap?.mappedBytes() ?? 0,
       entries: this.lru.size,
+      maxEntries: this.opts.maxEntries ?? DEFAULT_MAX_ENTRIES,
       budgetBytes: this.opts.budgetBytes,
       mode: this.mmap ? 'mmap' : 'read',
     };
@@ -149,11 +158,13 @@ export class SegmentCache {
 
   private async load(absPath: string, st: Stats): Promise<CachedFile> {
     const fits = st.size <= this.opts.budgetBytes;
-    // Larger than the whole budget: served from a read, never cached.
-    const { body, ino, dev, size, mtimeMs, mapped } = fits && this.mmap ? this.mapped(absPath) : await this.read(absPath, st);
+    const maxEntries = this.opts.maxEntries ?? DEFAULT_MAX_ENTRIES;
+    // Larger than the whole budget: served from a read, never cached. A mapping refused for
+    // lack of room (ENOMEM: too many mappings) is read instead.
+    const { body, ino, dev, size, mtimeMs, mapped } = fits && this.mmap ? (this.mappedOrNull(absPath) ?? (await this.read(absPath, st))) : await this.read(absPath, st);
     const file: CachedFile = { body, size, mtimeMs, mapped, ino, dev };
     if (!fits) return file;
-    while (this.lru.totalBytes + size > this.opts.budgetBytes) {
+    while (this.lru.totalBytes + size > this.opts.budgetBytes || this.lru.size >= maxEntries) {
       const oldest = this.lru.oldest();
       if (!oldest) break;
       this.lru.delete(oldest[0]);
@@ -161,6 +172,15 @@ export class SegmentCache {
     }
     this.lru.set(absPath, { file, ino, dev, sizeBytes: size });
     return file;
+  }
+
+  private mappedOrNull(absPath: string): ReturnType<SegmentCache['mapped']> | null {
+    try {
+      return this.mapped(absPath);
+    } catch (err) {
+      if ((err as CacheFileError).code === 'ENOMEM') return null;
+      throw err;
+    }
   }
 
   private mapped(absPath: string): { body: Buffer; ino: number; dev: number; size: number; mtimeMs: number; mapped: boolean } {
@@ -193,6 +213,8 @@ function statNow(absPath: string): Stats {
 function unchanged(e: Entry, st: Stats): boolean {
   return e.ino === st.ino && e.dev === st.dev && e.sizeBytes === st.size && e.file.mtimeMs === st.mtimeMs;
 }
+
+const DEFAULT_MAX_ENTRIES = 32_768;
 
 /** Default budget: a quarter of RAM, at most 16 GiB — the rest stays for the page cache and the heap. */
 export function defaultCacheBudgetBytes(totalMemBytes: number): number {

@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** What a player asks for first: playlists, MPDs and init segments. */
@@ -21,4 +21,15 @@ export async function filesToWarm(root: string, maxDepth = 4): Promise<string[]>
   };
   await walk(root, 0);
   return out;
+}
+
+/**
+ * One title's files worth warming with their sizes (none for a missing directory). One file
+ * system call at a time: a background warm-up must not queue requests' calls behind its own in
+ * libuv's thread pool.
+ */
+export async function titleFilesToWarm(titleDir: string): Promise<Array<{ path: string; bytes: number }>> {
+  const sized: Array<{ path: string; bytes: number }> = [];
+  for (const path of await filesToWarm(titleDir, 3)) sized.push({ path, bytes: (await stat(path).catch(() => null))?.size ?? 0 });
+  return sized;
 }

@@ -103,6 +103,10 @@ export interface ServeConfig {
   cacheBytes: number;
   /** `mmap` maps files (reads if the addon is missing); `read` never maps (for comparison and debugging). */
   cacheMode: 'mmap' | 'read';
+  /** Start-up warms the manifests and init segments of at most this many of the most popular titles before /readyz says ready. */
+  warmTitles: number;
+  /** … and of at most this many bytes of them (the first title always); the rest warm in the background or on first use. */
+  warmBytes: number;
   /** Connections idle this long are closed. */
   idleTimeoutMs: number;
   /** TLS handshakes slower than this are cut off (slowloris). */
@@ -229,6 +233,8 @@ export const DEFAULT_SERVE_CONFIG: Readonly<ServeConfig> = Object.freeze({
   fillDiskBudgetBytes: 0,
   fillCheckIntervalMs: 60_000,
   cacheMode: 'mmap',
+  warmTitles: 200,
+  warmBytes: 64 * 1024 * 1024,
   licenseServers: {},
   artworkDir: null,
   webRoot: 'dist/web',

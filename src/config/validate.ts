@@ -126,6 +126,8 @@ const SCHEMA: Readonly<Record<keyof ServeConfig, Check>> = {
   fillDiskBudgetBytes: positiveInt,
   fillCheckIntervalMs: positive,
   cacheMode: oneOf(['mmap', 'read']),
+  warmTitles: positiveInt,
+  warmBytes: positiveInt,
   licenseServers,
   artworkDir: pathOrNull,
   webRoot: string,

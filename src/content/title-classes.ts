@@ -1,6 +1,6 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Catalog } from '../media/catalog.js';
+import { readCatalogFile } from '../media/catalog-file.js';
 
 /** How often the catalog's modification time is looked at. */
 const CHECK_EVERY_MS = 10_000;
@@ -35,8 +35,8 @@ export class TitleClasses {
     const file = join(this.mediaRoot, 'catalog.json');
     const st = await stat(file);
     if (st.mtimeMs === this.mtimeMs) return;
-    const catalog = JSON.parse(await readFile(file, 'utf8')) as Partial<Catalog>;
-    this.classes = new Map((catalog.titles ?? []).map((t) => [String(t.id), typeof t.type === 'string' ? t.type : 'unknown']));
+    const catalog = await readCatalogFile(file, st.size);
+    this.classes = new Map(catalog.titles.map((t) => [String(t.id), typeof t.type === 'string' ? t.type : 'unknown']));
     this.mtimeMs = st.mtimeMs;
   }
 }

@@ -1,13 +1,12 @@
 import type { Exchange, Handler } from '../http/exchange.js';
 import type { Router } from '../http/router.js';
 import { BadRequest, NotFound } from '../http/errors.js';
-import type { CatalogSource, CatalogView } from './catalog-source.js';
+import type { CatalogSource } from './catalog-source.js';
 import type { WatchHistoryView } from './watch-history.js';
-import { rankRows, type RankedRow } from './rows.js';
-import { tileFor, titleDetails, type Tile } from './tiles.js';
-import type { RowPage } from './api-shapes.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
-import { cacheableJson } from './cacheable-json.js';
+import { HomeRows } from './home-rows.js';
+import { titleDetails } from './tiles.js';
+import { decodeCursor } from './cursor.js';
+import { answerJson, cacheableJson } from './cacheable-json.js';
 
 export interface HomeRoutesDeps {
   catalog: CatalogSource;
@@ -27,31 +26,23 @@ const PROFILE = /^[A-Za-z0-9_.@-]{1,64}$/;
  * and `GET /v1/titles/:id` (details and episodes). All answers carry an ETag and answer 304.
  */
 export function addHomeRoutes(router: Router, deps: HomeRoutesDeps): void {
-  const rowsPerPage = deps.rowsPerPage ?? 3;
-  const tilesPerPage = deps.tilesPerPage ?? 10;
-  const page = (view: CatalogView, row: RankedRow, offset: number): RowPage => {
-    const tiles = row.items
-      .slice(offset, offset + tilesPerPage)
-      .map((item) => tileFor(view, item))
-      .filter((t) => t !== null);
-    const end = offset + tilesPerPage;
-    return { id: row.id, title: row.title, tiles, ...(end < row.items.length ? { next: encodeCursor(end) } : {}) };
-  };
+  // Rows and pages are made once per change of the catalog or a history, not per request.
+  const rows = new HomeRows(deps.history, { rowsPerPage: deps.rowsPerPage ?? 3, tilesPerPage: deps.tilesPerPage ?? 10 });
+  // At start: the catalog read and the first page of a profile without history made, so the
+  // first viewers do not wait for them. A catalog that cannot be read is reported by requests.
+  void deps.catalog
+    .current()
+    .then((view) => rows.homePage(view, 'anonymous', 0))
+    .catch(() => undefined);
   const home: Handler = async (ex) => {
     const view = await deps.catalog.current();
-    const rows = rankRows(view, deps.history, profileOf(ex));
-    const offset = decodeCursor(ex.query.get('cursor'));
-    const end = offset + rowsPerPage;
-    return cacheableJson(ex, {
-      rows: rows.slice(offset, end).map((r) => page(view, r, 0)),
-      ...(end < rows.length ? { next: encodeCursor(end) } : {}),
-    });
+    return answerJson(ex, rows.homePage(view, profileOf(ex), decodeCursor(ex.query.get('cursor'))));
   };
   const row: Handler = async (ex, params) => {
     const view = await deps.catalog.current();
-    const found = rankRows(view, deps.history, profileOf(ex)).find((r) => r.id === params.rowId);
+    const found = rows.rows(view, profileOf(ex)).find((r) => r.id === params.rowId);
     if (!found) throw new NotFound('Unknown row');
-    return cacheableJson(ex, page(view, found, decodeCursor(ex.query.get('cursor'))));
+    return cacheableJson(ex, rows.rowPage(view, found, decodeCursor(ex.query.get('cursor'))));
   };
   const title: Handler = async (ex, params) => {
     const details = titleDetails(await deps.catalog.current(), params.id ?? '');

@@ -1,22 +1,14 @@
-import type { CatalogEntry, SeriesEntry } from '../media/catalog.js';
-import type { CatalogView } from './catalog-source.js';
+import type { BrowseIndex, RowItem, Unit } from './browse-index.js';
 import type { WatchHistoryView } from './watch-history.js';
+
+export type { RowItem } from './browse-index.js';
 
 /** A ranked row before pagination: ids of films, series or (continue watching) episodes. */
 export interface RankedRow {
   id: string;
   title: string;
-  items: RowItem[];
+  items: readonly RowItem[];
 }
-
-export interface RowItem {
-  id: string;
-  /** Fraction watched, for continue watching. */
-  progress?: number;
-}
-
-/** What a browse tile stands for: a film, or a series as a whole. */
-type Unit = CatalogEntry | SeriesEntry;
 
 /** Watched at least this fraction: finished (the next episode is offered instead). */
 const FINISHED = 0.95;
@@ -24,39 +16,47 @@ const TRENDING_MAX = 40;
 
 /**
  * Ranks the home rows of a profile: continue watching (unfinished titles and the next episodes
- * of finished ones, most recent first), trending (decayed plays of everyone, then catalog
- * order, which is popularity order), "because you watched" the last title (by shared genres),
- * then one row per genre, genres the profile watches first. Empty rows are left out. Pure.
+ * of finished ones, most recent first), trending (`trendingRow`), "because you watched" the last
+ * title (by shared genres), then one row per genre, genres the profile watches first. Empty rows
+ * are left out. Costs O(history + genres × watched) plus, for a seed not seen lately, one pass
+ * over the catalog; row items are shared with the index. Pure apart from the index's cache.
  */
-export function rankRows(view: CatalogView, history: WatchHistoryView, profileId: string): RankedRow[] {
-  const units = browseUnits(view);
+export function rankRows(index: BrowseIndex, history: WatchHistoryView, profileId: string, trending: RankedRow): RankedRow[] {
   const recent = history.recent(profileId);
-  const unitOf = (titleId: string): Unit | undefined => {
-    const t = view.titles.get(titleId);
-    return t?.type === 'episode' ? view.series.get(t.seriesId) : t ?? view.series.get(titleId);
-  };
-  const watchedUnits = dedupe(recent.map((r) => unitOf(r.titleId)).filter((u) => u !== undefined));
-  const rows: RankedRow[] = [
-    { id: 'continue', title: 'Continue watching', items: continueWatching(view, history, profileId) },
-    {
-      id: 'trending',
-      title: 'Trending now',
-      items: dedupe([...history.trending().map((p) => unitOf(p.titleId)).filter((u) => u !== undefined), ...units])
-        .slice(0, TRENDING_MAX)
-        .map((u) => ({ id: u.id })),
-    },
-  ];
+  const watchedUnits = dedupe(recent.map((r) => index.unitOf(r.titleId)).filter((u) => u !== undefined));
+  const rows: RankedRow[] = [{ id: 'continue', title: 'Continue watching', items: continueWatching(index, history, profileId) }, trending];
   const last = watchedUnits[0];
-  if (last) rows.push({ id: `because-${last.id}`, title: `Because you watched ${last.title}`, items: similarTo(last, units).map((u) => ({ id: u.id })) });
-  rows.push(...genreRows(units, watchedUnits));
+  if (last) rows.push({ id: `because-${last.id}`, title: `Because you watched ${last.title}`, items: index.similarTo(last) });
+  rows.push(...genreRows(index, watchedUnits));
   return rows.filter((r) => r.items.length > 0);
 }
 
-function continueWatching(view: CatalogView, history: WatchHistoryView, profileId: string): RowItem[] {
+/** Decayed plays of everyone, then catalog order (popularity order): the same for every profile. */
+export function trendingRow(index: BrowseIndex, history: WatchHistoryView): RankedRow {
+  const items: RowItem[] = [];
+  const seen = new Set<string>();
+  const add = (u: Unit | undefined): void => {
+    if (u && items.length < TRENDING_MAX && !seen.has(u.id)) {
+      seen.add(u.id);
+      items.push({ id: u.id });
+    }
+  };
+  for (const p of history.trending()) {
+    if (items.length >= TRENDING_MAX) break;
+    add(index.unitOf(p.titleId));
+  }
+  for (const u of index.units) {
+    if (items.length >= TRENDING_MAX) break;
+    add(u);
+  }
+  return { id: 'trending', title: 'Trending now', items };
+}
+
+function continueWatching(index: BrowseIndex, history: WatchHistoryView, profileId: string): RowItem[] {
   const items: RowItem[] = [];
   const seenSeries = new Set<string>();
   for (const r of history.recent(profileId)) {
-    const t = view.titles.get(r.titleId);
+    const t = index.view.titles.get(r.titleId);
     if (!t) continue;
     if (t.type === 'episode') {
       if (seenSeries.has(t.seriesId)) continue;
@@ -69,37 +69,13 @@ function continueWatching(view: CatalogView, history: WatchHistoryView, profileI
   return items;
 }
 
-function similarTo(seed: Unit, units: readonly Unit[]): Unit[] {
-  const genres = new Set(seed.genres);
-  return units
-    .filter((u) => u.id !== seed.id)
-    .map((u, order) => ({ u, order, shared: u.genres.filter((g) => genres.has(g)).length }))
-    .filter((s) => s.shared > 0)
-    .sort((a, b) => b.shared - a.shared || a.order - b.order)
-    .map((s) => s.u);
-}
-
-function genreRows(units: readonly Unit[], watched: readonly Unit[]): RankedRow[] {
-  const byGenre = new Map<string, Unit[]>();
-  for (const u of units) for (const g of u.genres) byGenre.set(g, [...(byGenre.get(g) ?? []), u]);
-  const affinity = (g: string): number => watched.filter((u) => u.genres.includes(g)).length;
-  return [...byGenre]
-    .sort(([a, ua], [b, ub]) => affinity(b) - affinity(a) || ub.length - ua.length || a.localeCompare(b))
-    .map(([genre, list]) => ({ id: `genre-${slug(genre)}`, title: genre, items: list.map((u) => ({ id: u.id })) }));
-}
-
-/** Films and series in catalog order; episodes are reached through their series. */
-function browseUnits(view: CatalogView): Unit[] {
-  const units: Unit[] = [];
-  const seen = new Set<string>();
-  for (const t of view.catalog.titles) {
-    const u = t.type === 'episode' ? view.series.get(t.seriesId) : t;
-    if (u && !seen.has(u.id)) {
-      seen.add(u.id);
-      units.push(u);
-    }
-  }
-  return units;
+function genreRows(index: BrowseIndex, watched: readonly Unit[]): RankedRow[] {
+  const affinity = new Map<string, number>();
+  for (const u of watched) for (const g of new Set(u.genres)) affinity.set(g, (affinity.get(g) ?? 0) + 1);
+  const of = (g: string): number => affinity.get(g) ?? 0;
+  return [...index.genres]
+    .sort(([a, ua], [b, ub]) => of(b) - of(a) || ub.length - ua.length || a.localeCompare(b))
+    .map(([genre, items]) => ({ id: `genre-${slug(genre)}`, title: genre, items }));
 }
 
 function dedupe<T extends { id: string }>(list: readonly T[]): T[] {

@@ -21,6 +21,13 @@ export interface WatchHistoryView {
   recent(profileId: string): WatchRecord[];
   /** Decayed play counts over all profiles, highest first. */
   trending(): Array<{ titleId: string; score: number }>;
+  /** Changes whenever `recent(profileId)` may answer differently; 0 for a profile without history. */
+  revision(profileId: string): number;
+  /**
+   * Changes whenever the order of `trending()` may: on every play. Between plays every score
+   * decays by the same factor, so the order holds.
+   */
+  trendingRevision(): number;
 }
 
 export interface WatchHistoryOptions {
@@ -38,6 +45,10 @@ export interface WatchHistoryOptions {
 export class WatchHistory implements WatchRecorder, WatchHistoryView {
   private readonly profiles = new Map<string, Map<string, WatchRecord>>();
   private readonly plays = new Map<string, { score: number; atMs: number }>();
+  /** Revision of each profile in `profiles`; deleted with it. */
+  private readonly revisions = new Map<string, number>();
+  private changes = 0;
+  private playRevision = 0;
   private readonly halfLifeMs: number;
   private readonly maxProfiles: number;
   private readonly maxTitles: number;
@@ -52,6 +63,7 @@ export class WatchHistory implements WatchRecorder, WatchHistoryView {
     const now = this.opts.clock();
     const prev = this.plays.get(titleId);
     this.plays.set(titleId, { score: (prev ? this.decayed(prev, now) : 0) + 1, atMs: now });
+    this.playRevision++;
     const existing = this.titlesOf(profileId).get(titleId);
     this.store(profileId, { titleId, positionSec: existing?.positionSec ?? 0, durationSec: existing?.durationSec ?? 0, updatedAtMs: now });
   }
@@ -62,6 +74,14 @@ export class WatchHistory implements WatchRecorder, WatchHistoryView {
 
   recent(profileId: string): WatchRecord[] {
     return [...(this.profiles.get(profileId)?.values() ?? [])].reverse();
+  }
+
+  revision(profileId: string): number {
+    return this.revisions.get(profileId) ?? 0;
+  }
+
+  trendingRevision(): number {
+    return this.playRevision;
   }
 
   trending(): Array<{ titleId: string; score: number }> {
@@ -87,6 +107,11 @@ export class WatchHistory implements WatchRecorder, WatchHistoryView {
     titles.delete(record.titleId);
     titles.set(record.titleId, record);
     if (titles.size > this.maxTitles) titles.delete(titles.keys().next().value as string);
-    if (this.profiles.size > this.maxProfiles) this.profiles.delete(this.profiles.keys().next().value as string);
+    this.revisions.set(profileId, ++this.changes);
+    if (this.profiles.size > this.maxProfiles) {
+      const oldest = this.profiles.keys().next().value as string;
+      this.profiles.delete(oldest);
+      this.revisions.delete(oldest);
+    }
   }
 }

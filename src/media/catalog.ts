@@ -75,8 +75,9 @@ export function validateCatalog(catalog: Catalog): Catalog {
     ids.add(entry.id);
   }
   const episodes = new Map(catalog.titles.filter((e): e is EpisodeEntry => e.type === 'episode').map((e) => [e.id, e]));
+  const seriesIds = new Set(catalog.series.map((s) => s.id));
   for (const e of episodes.values()) {
-    if (!catalog.series.some((s) => s.id === e.seriesId)) problems.push(`${e.id}: unknown series ${e.seriesId}`);
+    if (!seriesIds.has(e.seriesId)) problems.push(`${e.id}: unknown series ${e.seriesId}`);
     if (e.nextEpisodeId !== null && episodes.get(e.nextEpisodeId)?.seriesId !== e.seriesId) {
       problems.push(`${e.id}: next episode ${e.nextEpisodeId} is not an episode of ${e.seriesId}`);
     }

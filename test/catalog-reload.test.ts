@@ -1,31 +1,16 @@
 import t from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Catalog, FilmEntry } from '../src/media/catalog.js';
+import type { Catalog } from '../src/media/catalog.js';
 import { CatalogSource } from '../src/home/catalog-source.js';
 import { startTestServer } from './helpers/server.js';
 import { h2Client } from './helpers/clients.js';
-import { addLadderTitle } from './helpers/playback-media.js';
+import { addLadderTitle, ladderFilmEntry as film } from './helpers/playback-media.js';
 import { scratchDir } from './helpers/scratch.js';
 
 // Issue 23: new titles (from the packager or the fill) become browsable and playable while the
 // node runs, without a restart; a large catalog is parsed off the event loop.
 
-const film = (id: string, i = 0): FilmEntry => ({
-  id,
-  type: 'film',
-  title: `Title ${id}`,
-  synopsis: 'x'.repeat(i % 7),
-  maturityRating: 'PG',
-  year: 2000 + (i % 26),
-  genres: i % 2 === 0 ? ['Drama'] : ['Drama', 'Comedy'],
-  durationSec: 8,
-  manifests: { hls: `${id}/master.m3u8`, dash: `${id}/manifest.mpd` },
-  delivery: 'segments',
-  audioLanguages: ['en'],
-  subtitleLanguages: [],
-  maxHeight: 720,
-});
 const writeCatalog = (media: string, ids: string[]): void => writeFileSync(join(media, 'catalog.json'), JSON.stringify({ version: 1, titles: ids.map(film), series: [] } satisfies Catalog));
 const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body)) });
 

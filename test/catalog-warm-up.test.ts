@@ -1,10 +1,10 @@
 import t from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Catalog, FilmEntry } from '../src/media/catalog.js';
+import type { Catalog } from '../src/media/catalog.js';
 import { startTestServer } from './helpers/server.js';
 import { h2Client } from './helpers/clients.js';
-import { addLadderTitle } from './helpers/playback-media.js';
+import { addLadderTitle, ladderFilmEntry as film } from './helpers/playback-media.js';
 import { scratchDir } from './helpers/scratch.js';
 import type { LogLine } from './helpers/log-watch.js';
 
@@ -12,21 +12,6 @@ import type { LogLine } from './helpers/log-watch.js';
 // the most popular ones (warmTitles / warmBytes) are warm; the others warm in the background or
 // on first use and never hold readiness back.
 
-const film = (id: string): FilmEntry => ({
-  id,
-  type: 'film',
-  title: id,
-  synopsis: '',
-  maturityRating: 'PG',
-  year: 2026,
-  genres: ['Drama'],
-  durationSec: 8,
-  manifests: { hls: `${id}/master.m3u8`, dash: `${id}/manifest.mpd` },
-  delivery: 'segments',
-  audioLanguages: ['en'],
-  subtitleLanguages: [],
-  maxHeight: 720,
-});
 
 /** A media root whose catalog lists `ids` (most popular first), each a small playable title. */
 function library(ids: string[]): string {

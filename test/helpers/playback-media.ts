@@ -1,6 +1,7 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import type { FilmEntry } from '../../src/media/catalog.js';
 
 /** A title `film` with a three-rung HLS master and a matching MPD, for playback API tests. */
 export function addLadderTitle(mediaDir: string, titleId = 'film'): void {
@@ -35,3 +36,20 @@ v/720p.m3u8
   );
   writeFileSync(join(dir, 'v', 'seg-1.m4s'), randomBytes(50_000));
 }
+
+/** The catalog entry of a title `addLadderTitle` made; `i` varies its year, genres and synopsis. */
+export const ladderFilmEntry = (id: string, i = 0): FilmEntry => ({
+  id,
+  type: 'film',
+  title: `Title ${id}`,
+  synopsis: 'x'.repeat(i % 7),
+  maturityRating: 'PG',
+  year: 2000 + (i % 26),
+  genres: i % 2 === 0 ? ['Drama'] : ['Drama', 'Comedy'],
+  durationSec: 8,
+  manifests: { hls: `${id}/master.m3u8`, dash: `${id}/manifest.mpd` },
+  delivery: 'segments',
+  audioLanguages: ['en'],
+  subtitleLanguages: [],
+  maxHeight: 720,
+});

@@ -19,7 +19,7 @@ writeFileSync(join(media.dir, 'demo/v/seg-2.m4s'), randomBytes(400_000));
 writeFileSync(join(media.dir, 'demo/v/seg-3.m4s'), randomBytes(400_000));
 writeFileSync(join(media.dir, 'demo/v/seg-4.m4s'), randomBytes(400_000));
 writeFileSync(join(media.dir, 'other-title.m4s'), randomBytes(100));
-writeFileSync(join(media.dir, 'catalog.json'), JSON.stringify({ titles: [{ id: 'demo', type: 'film' }] }));
+writeFileSync(join(media.dir, 'catalog.json'), JSON.stringify({ version: 1, titles: [{ id: 'demo', type: 'film' }], series: [] }));
 const keyJson = { current: 'k1', keys: { k1: randomBytes(32).toString('base64') } };
 const keyFile = join(scratchDir('h3edge-cmcd-keys-'), 'tokens.json');
 writeFileSync(keyFile, JSON.stringify(keyJson));

@@ -8,13 +8,18 @@ import { manifestUnderLoad, serveOnEmulatedLink } from './helpers/emulated-link.
 // waits most of a round trip more (ngtcp2 0.12's BBR paced startup as if the RTT were 1 ms and
 // the engine capped the rate itself; ngtcp2 1.11 paces by the smoothed RTT). Counted in the
 // same connection's handshakes, each one round trip on this link: ~1.0 paced, ~1.7 unpaced.
+// The node runs with RFC 9002's 10-packet initial window, the phase this trigger was set for:
+// with the default 32 the manifest's request reaches the node just after its third round's
+// window left and waits for that round's acknowledgements (1.7-1.8 handshakes, 0.95 with 10 or
+// 20 packets; issue 18): slow start's rounds at BBR's startup gain leave gaps of most of a round
+// trip, and a request that lands in one waits, paced or not.
 const LINK = { rttMs: 200, rateMbitPerSec: 50, lossPercent: 0 };
 const TRIGGER_BYTES = 96 * 1024;
 const MAX_HEAD_IN_HANDSHAKES = 1.4;
 const RUNS = 3;
 
 t.test('a manifest asked for in startup waits one round trip, not for a congestion window', { skip: process.getuid?.() !== 0 && 'needs root: network namespaces and raw sockets' }, async (t) => {
-  const node = await serveOnEmulatedLink(t, LINK, 2);
+  const node = await serveOnEmulatedLink(t, LINK, 2, { quicInitialWindowPackets: 10 });
   for (let i = 0; i < RUNS; i++) {
     const out = await manifestUnderLoad(t, node, 'h3', TRIGGER_BYTES);
     const ratio = out.manifestHeadMs / out.handshakeMs;

@@ -19,13 +19,13 @@ export interface LinkNode {
 }
 
 /** The node runs the sources (as every test's server does) with the lossy bench's configuration. */
-export async function serveOnEmulatedLink(t: Test, settings: LinkSettings, segmentSeconds: number): Promise<LinkNode> {
+export async function serveOnEmulatedLink(t: Test, settings: LinkSettings, segmentSeconds: number, config: Record<string, unknown> = {}): Promise<LinkNode> {
   const work = scratchDir('h3edge-link-');
   const link = LinkEmulator.create(process.pid, buildRelay(work));
   t.teardown(() => link.destroy());
   const certs = makeTestCerts();
   const title = makeLossyTitle(join(work, 'media'), segmentSeconds);
-  const server = await startH3edgeInNetns(link.srv, PORT, { media: join(work, 'media'), cert: certs.certFile, key: certs.keyFile, work }, H3EDGE);
+  const server = await startH3edgeInNetns(link.srv, PORT, { media: join(work, 'media'), cert: certs.certFile, key: certs.keyFile, work }, H3EDGE, config);
   t.teardown(() => server.stop());
   await link.configure(settings, 1);
   return { link, title, certs };

@@ -73,10 +73,16 @@ export class NodeResponseSink implements ResponseSink {
     else this.res.end();
   }
 
+  /** Settles when what was written left for the socket, or when the response closed first (a client gone mid-check). */
   flushed(): Promise<void> {
     return new Promise((resolve) => {
       if (this.res.destroyed) return resolve();
-      this.res.write(Buffer.alloc(0), () => resolve());
+      const done = (): void => {
+        this.res.off('close', done);
+        resolve();
+      };
+      this.res.once('close', done);
+      this.res.write(Buffer.alloc(0), done);
     });
   }
 

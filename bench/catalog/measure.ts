@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stopper } from '../common/processes.js';
+import { announcedWithInspector, stopper } from '../common/processes.js';
 import { Inspector } from '../soak/inspector.js';
 import { LoadClient, type LoadRequest, type LoadResult } from './load.js';
 import { benchTitleId } from './library.js';
@@ -65,7 +65,7 @@ export async function measureCatalog(o: CatalogNodeOptions): Promise<CatalogSamp
   const exited = new Promise<never>((_, reject) => child.once('exit', (code, signal) => reject(new Error(`the node exited (${code ?? signal}) ${Math.round((performance.now() - started) / 1000)} s after its start\n${stderr.slice(-1500)}`))));
   exited.catch(() => undefined);
   try {
-    const { port, inspectorUrl } = await announced(child);
+    const { port, inspectorUrl } = await announcedWithInspector(child, 120_000);
     client = new LoadClient(`https://localhost:${port}`, readFileSync(o.caFile));
     const readyMs = await Promise.race([untilReady(client, started), exited]);
     const rssAfterReadyMB = rssMB(child.pid as number);
@@ -123,27 +123,6 @@ async function watchSome(client: LoadClient, profile: string, titles: number): P
     if (beacon.status !== 202) throw new Error(`beacon: ${beacon.status}`);
     await client.request({ method: 'DELETE', path: `/v1/playback/${sessionId}` });
   }
-}
-
-/** The port the node announced and its inspector's address. */
-function announced(child: ReturnType<typeof spawn>): Promise<{ port: number; inspectorUrl: string }> {
-  return new Promise((resolve, reject) => {
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`the node did not start: ${err.slice(-400)}`)), 120_000);
-    child.stderr?.on('data', (d) => {
-      err += d;
-      const port = /localhost:(\d+)\//.exec(err)?.[1];
-      const url = /Debugger listening on (ws:\/\/\S+)/.exec(err)?.[1];
-      if (port && url) {
-        clearTimeout(timer);
-        resolve({ port: Number(port), inspectorUrl: url });
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the node exited (${code}): ${err.slice(-400)}`));
-    });
-  });
 }
 
 function rssMB(pid: number): number {

@@ -61,3 +61,27 @@ export function stopper(child: ChildProcess): () => Promise<void> {
       child.kill('SIGTERM');
     });
 }
+
+/**
+ * The port and inspector address a node started with `--inspect=127.0.0.1:0` announced on stderr;
+ * rejects if it exits first or takes longer than `limitMs`.
+ */
+export function announcedWithInspector(child: ChildProcess, limitMs: number): Promise<{ port: number; inspectorUrl: string }> {
+  return new Promise((resolve, reject) => {
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`the node did not start: ${err.slice(-400)}`)), limitMs);
+    child.stderr?.on('data', (d) => {
+      err += d;
+      const port = /localhost:(\d+)\//.exec(err)?.[1];
+      const url = /Debugger listening on (ws:\/\/\S+)/.exec(err)?.[1];
+      if (port && url) {
+        clearTimeout(timer);
+        resolve({ port: Number(port), inspectorUrl: url });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the node exited (${code}): ${err.slice(-400)}`));
+    });
+  });
+}

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Inspector } from './inspector.js';
 import { round, type RoundPlan, type Target } from './traffic.js';
-import { stopper } from '../common/processes.js';
+import { announcedWithInspector, stopper } from '../common/processes.js';
 
 export interface SoakOptions {
   /** The media directory (the demo library: long-test-pattern and signal-and-noise-s01e02). */
@@ -71,7 +71,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   const killer = setTimeout(() => child.kill('SIGKILL'), o.durationMs + 600_000);
   let inspector: Inspector | undefined;
   try {
-    const { port, inspectorUrl } = await started(child);
+    const { port, inspectorUrl } = await announcedWithInspector(child, 60_000);
     inspector = await Inspector.connect(inspectorUrl);
     const target = await prepareTarget(port, o, work);
     const samples: SoakSample[] = [];
@@ -110,24 +110,6 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     await stop();
     rmSync(work, { recursive: true, force: true });
   }
-}
-
-/** The port the node announced and its inspector's address. */
-function started(child: ReturnType<typeof spawn>): Promise<{ port: number; inspectorUrl: string }> {
-  return new Promise((resolve, reject) => {
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`the node did not start: ${err.slice(-400)}`)), 60_000);
-    child.stderr?.on('data', (d) => {
-      err += d;
-      const port = /localhost:(\d+)\//.exec(err)?.[1];
-      const url = /Debugger listening on (ws:\/\/\S+)/.exec(err)?.[1];
-      if (port && url) {
-        clearTimeout(timer);
-        resolve({ port: Number(port), inspectorUrl: url });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`the node exited (${code}): ${err.slice(-400)}`)));
-  });
 }
 
 /** Starts two playback sessions (one per title) and lists what players fetch under their tokens. */

@@ -58,13 +58,14 @@ async function h2load(args: string[]): Promise<number> {
 export async function round(target: Target, plan: RoundPlan): Promise<RoundPlan> {
   const base = `https://localhost:${target.port}`;
   const media = target.mediaPaths.map((p) => base + p);
-  const load = (n: number, extra: string[], uris: string[]): Promise<number> =>
-    n > 0 ? h2load(['-n', String(n), '-c', '4', '-m', '16', '--connection-active-timeout=60', ...extra, ...uris]) : Promise.resolve(0);
+  // `streams`: requests in flight per connection (HTTP/2 streams, HTTP/1.1 pipelining depth).
+  const load = (n: number, extra: string[], uris: string[], streams = 16): Promise<number> =>
+    n > 0 ? h2load(['-n', String(n), '-c', '4', '-m', String(streams), '--connection-active-timeout=60', ...extra, ...uris]) : Promise.resolve(0);
   const [h2, http1, ranges, api, h3] = await Promise.all([
     load(plan.h2, [], media),
     // One request at a time per connection, as browsers and players speak HTTP/1.1: node 20
     // answers deep pipelining over TLS with HPE_PAUSED now and then, and h2load does not reconnect.
-    load(plan.http1, ['--h1', '-m', '1'], media),
+    load(plan.http1, ['--h1'], media, 1),
     load(plan.ranges, ['-H', 'range: bytes=10000-140000'], [base + target.rangePath]),
     Promise.all([
       load(Math.ceil(plan.api / 2), ['-d', target.apiBodyFile, '-H', 'content-type: application/json'], [`${base}/v1/playback`]),

@@ -24,8 +24,10 @@ writeFileSync(join(dir, 'race/video/720p/seg-20.m4s'), randomBytes(4 * 1024 * 10
 type Player = 'hls' | 'dash' | 'shaka';
 const manifestOf = (player: Player) => `/content/${titleId}/${player === 'dash' ? 'manifest.mpd' : 'master.m3u8'}`;
 
+// Each player in a context of its own: over fields the three fetch the same segment URLs, and one
+// player's request must not be answered from the HTTP cache another filled.
 async function open(browser: TestBrowser, server: TestServer, player: Player, query: string): Promise<Page> {
-  const page = await browser.context.newPage();
+  const page = await (await browser.newContext()).newPage();
   await page.goto(`${server.origin}/content/player/cmcd.html?player=${player}&src=${manifestOf(player)}&${query}`);
   return page;
 }
@@ -56,7 +58,7 @@ t.test('players in Chromium over HTTP/3', async (t) => {
         const sid = `cmcd-${player}-${mode}`;
         // Playing past 2 s may need one video segment only: the player, still playing, asks for its next.
         await server.logged((l) => l.msg === 'access' && (l as unknown as Access).cmcd?.sid === sid && VIDEO_SEGMENT.test(String(l.path)), 2, 30_000).catch(() => undefined);
-        await page.close();
+        await page.context().close();
         const mine = accesses().filter((a) => a.cmcd?.sid === sid);
         const segments = mine.filter((a) => VIDEO_SEGMENT.test(a.path));
         t.ok(segments.length >= 2, `${player} (${mode}): ${mine.length} requests with CMCD, ${segments.length} of them video segments`);

@@ -2,6 +2,8 @@ import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 
 export interface TestBrowser {
   context: BrowserContext;
+  /** Another context of the same browser: its own HTTP cache, cookies and connections. Closed with the browser. */
+  newContext(): Promise<BrowserContext>;
   close(): Promise<void>;
 }
 
@@ -32,6 +34,7 @@ export async function launchChromium(opts?: { port: number | number[]; spki: str
   const context = await browser.newContext({ ignoreHTTPSErrors: false });
   return {
     context,
+    newContext: () => browser.newContext({ ignoreHTTPSErrors: false }),
     close: async () => {
       await browser.close();
     },

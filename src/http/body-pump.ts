@@ -35,8 +35,8 @@ export class BodyChanged extends Error {
  * Resolves with the bytes handed over. Stops early when `signal` aborts; an error from a body
  * iterator (e.g. a file that changed) rejects so the core can reset the stream instead of ending
  * it as if complete. With `intact` (a body read straight from a file's mapping) a body of more
- * than one slice ends only once every byte has left, and rejects with BodyChanged if the file
- * changed under it; one slice leaves in a single write at once (the window in which its file could
+ * than one slice ends only once every byte but its last has left, and rejects with BodyChanged
+ * if the file changed under it (the last byte, copied before, goes with the end); one slice leaves in a single write at once (the window in which its file could
  * change is microseconds, and small responses are the hot path), with the SIGBUS guard still
  * keeping a truncation from harming the process.
  */
@@ -50,7 +50,12 @@ export async function pumpBody(body: Reply['body'], sink: ResponseSink, signal: 
     sink.end(body);
     return body.length;
   }
-  const chunks = Buffer.isBuffer(body) ? [body][Symbol.iterator]() : body[Symbol.asyncIterator]();
+  // With `intact`, the last byte is copied now and held until the check has passed: a client that
+  // reads a body to its length (HTTP/1.1's Content-Length) never holds a changed file's bytes as
+  // a whole body, and never has them all before the response ends here.
+  const held = intact && Buffer.isBuffer(body) ? Buffer.from(body.subarray(body.length - 1)) : undefined;
+  const source = held ? (body as Buffer).subarray(0, (body as Buffer).length - 1) : body;
+  const chunks = Buffer.isBuffer(source) ? [source][Symbol.iterator]() : source[Symbol.asyncIterator]();
   let sent = 0;
   for (;;) {
     const next = await nextChunk(chunks, turn);
@@ -66,8 +71,8 @@ export async function pumpBody(body: Reply['body'], sink: ResponseSink, signal: 
     await sink.flushed();
     if (!intact()) throw new BodyChanged();
   }
-  sink.end();
-  return sent;
+  sink.end(held);
+  return sent + (held?.length ?? 0);
 }
 
 /** Writes one chunk in pieces as large as the sink's room allows (a slice without it), each in the stream's turn; returns the bytes handed over. */

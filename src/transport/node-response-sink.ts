@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
-import type { Completion, ResponseSink } from '../http/exchange.js';
+import type { AppliedPriority, Completion, ResponseSink } from '../http/exchange.js';
 import { drained } from './drained.js';
 import type { RequestSignal } from '../http/request-signal.js';
 
@@ -45,14 +45,16 @@ export class NodeResponseSink implements ResponseSink {
     this.res = res as NodeResponse;
     // Settles when the last byte went to the socket, or when the client went away first.
     this.finished = new Promise((resolve) => {
-      const done = (): void => resolve({ bytesSent: this.bytesSent, aborted: signal.aborted || !res.writableFinished });
-      this.res.once('finish', done);
-      this.res.once('close', done);
+      // 'finish': the whole response went to the socket. node's writableFinished also wants the
+      // socket's own buffer empty, which it need not be yet: it only decides when the response
+      // closed without finishing.
+      this.res.once('finish', () => resolve({ bytesSent: this.bytesSent, aborted: signal.aborted }));
+      this.res.once('close', () => resolve({ bytesSent: this.bytesSent, aborted: signal.aborted || !res.writableFinished }));
     });
   }
 
-  head(status: number, fields: Readonly<Record<string, string>>): void {
-    const out: Record<string, string> = this.ctx.altSvc ? { ...fields, 'alt-svc': this.ctx.altSvc } : { ...fields };
+  head(status: number, fields: Readonly<Record<string, string>>, _priority: AppliedPriority, added?: Readonly<Record<string, string>> | null): void {
+    const out: Record<string, string> = this.ctx.altSvc ? { ...fields, ...added, 'alt-svc': this.ctx.altSvc } : { ...fields, ...added };
     if (this.ctx.draining || !this.req.complete) out.connection = 'close';
     this.res.writeHead(status, out);
   }

@@ -40,7 +40,7 @@ t.test('an HTTP/1.1 download the client gives up mid-way is logged aborted', asy
   t.teardown(() => server.close());
   const big = '/content/demo/v/seg-9.m4s';
   await new Promise<void>((resolve, reject) => {
-    const req = https.get(`${server.origin}${big}`, { ca: server.certs.ca, agent: false, highWaterMark: 16 * 1024 }, (res) => {
+    const req = https.get(`${server.origin}${big}`, { ca: server.certs.ca, agent: false }, (res) => {
       res.once('data', () => {
         req.destroy();
         resolve();

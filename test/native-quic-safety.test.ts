@@ -127,3 +127,34 @@ t.test('a request header section over the limit is answered 431 by the engine; t
   t.ok(ok.body.equals(BODY), 'the next request on the same connection is served');
   t.same(seen, ['/after'], 'the oversized request never reached JavaScript');
 });
+
+t.test('response fields the engine refuses (TypeError, nothing sent) and a NUL cannot smuggle a field in', async (t) => {
+  const refused: string[] = [];
+  const attempts: Array<Array<[string, string]>> = [
+    [['x-ok', 'a\0x-smuggled\0yes']],
+    [['x-a\0x-smuggled', 'yes']],
+    [['X-Upper', '1']],
+    [['connection', 'close']],
+    [['x-bad', 'line\r\nx-smuggled: yes']],
+    [[':status', '200']],
+  ];
+  const { port, certs } = await startNativeServer(t, (req) => {
+    for (const fields of attempts) {
+      try {
+        req.respond(200, fields, BODY);
+      } catch (err) {
+        if (err instanceof TypeError) refused.push(err.message);
+      }
+    }
+    req.respond(200, [['content-length', String(BODY.length)], ['x-after', 'one\0'.slice(0, 3)]], BODY);
+  });
+  const client = await H3Client.connect(`https://localhost:${port}`, { ca: certs.cert });
+  t.teardown(() => client.close());
+  const r = await client.request('/fields');
+  t.equal(refused.length, attempts.length, `each refused: ${refused.join(' | ')}`);
+  t.match(refused[0], /NUL/, 'a NUL in a value: refused as such');
+  t.equal(r.status, 200, 'the valid answer after them went out');
+  t.equal(r.headers['x-after'], 'one');
+  t.notOk('x-smuggled' in r.headers, 'no field smuggled in');
+  t.ok(r.body.equals(BODY));
+});

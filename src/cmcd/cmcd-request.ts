@@ -146,8 +146,14 @@ export const CMCD_KEYS_READ: readonly string[] = [...Object.keys(KEYS), 'v'];
  */
 export function readCmcd(query: URLSearchParams, fields: ReadonlyMap<string, string>): CmcdReading | null {
   const fromQuery = query.get(CMCD_QUERY_ARG);
-  const headerValues = CMCD_HEADER_FIELDS.map((name) => fields.get(name)).filter((v): v is string => v !== undefined);
-  if (fromQuery === null && headerValues.length === 0) return null;
+  // Most requests carry none: nothing allocated for them.
+  let headerValues: string[] | undefined;
+  for (const name of CMCD_HEADER_FIELDS) {
+    const value = fields.get(name);
+    if (value !== undefined) (headerValues ??= []).push(value);
+  }
+  if (fromQuery === null && headerValues === undefined) return null;
+  headerValues ??= [];
   const invalid: string[] = [];
   const raw: Record<string, Value> = {};
   for (const value of fromQuery === null ? headerValues : [fromQuery, ...headerValues]) {

@@ -27,24 +27,46 @@ export interface CmsdDynamicValues {
   du?: boolean;
 }
 
-/** `CMSD-Static` (CTA-5006 §4, a structured-field dictionary); '' when there is nothing to say. */
+/** Encoded `CMSD-Static` values by their key: `ot`, `sf` and `st` are enumerations (the CMCD reader drops others), so a few dozen at most. */
+const staticFieldCache = new Map<string, string>();
+
+/** `CMSD-Static` (CTA-5006 §4, a structured-field dictionary); '' when there is nothing to say. Encoded once per combination of values. */
 export function formatCmsdStatic(values: CmsdStaticValues): string {
-  const present = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
-  return Object.keys(present).length === 0 ? '' : encodeCmsdStatic(present);
+  const key = `${values.ot ?? ''}|${values.sf ?? ''}|${values.st ?? ''}`;
+  let field = staticFieldCache.get(key);
+  if (field === undefined) {
+    const present = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
+    field = Object.keys(present).length === 0 ? '' : encodeCmsdStatic(present);
+    staticFieldCache.set(key, field);
+  }
+  return field;
+}
+
+/** Largest structured-field integer (RFC 8941 §3.3.1: 15 digits). */
+const MAX_SF_INTEGER = 999_999_999_999_999;
+
+/** A CMSD-Dynamic number parameter: rounded, clamped to what a structured field carries; '' for none. */
+function integerParam(key: string, v: number | undefined): string {
+  if (v === undefined || !Number.isFinite(v)) return '';
+  return `;${key}=${Math.min(MAX_SF_INTEGER, Math.max(0, Math.round(v)))}`;
+}
+
+/** The last node id and its structured-field string (RFC 8941 §3.3.3): it changes only on a reload. */
+let lastNode: { id: string; item: string } | null = null;
+
+function nodeItem(nodeId: string): string {
+  if (lastNode?.id !== nodeId) lastNode = { id: nodeId, item: encodeCmsdDynamic([new SfItem(nodeId, {})]) };
+  return lastNode.item;
 }
 
 /**
  * `CMSD-Dynamic` (CTA-5006 §5): one list item for this node, its id (a string) with the values as
  * parameters, e.g. `"edge-7";etp=24000;rtt=21;mb=3000;du`. Numbers are rounded to integers.
+ * Written here, not by the generic structured-field encoder, because it goes on every media
+ * response; its parameters are integers and one flag (the test holds it to the encoder's output).
  */
 export function formatCmsdDynamic(nodeId: string, values: CmsdDynamicValues): string {
-  const params: Record<string, number | boolean> = {};
-  for (const key of ['etp', 'rtt', 'mb'] as const) {
-    const v = values[key];
-    if (v !== undefined && Number.isFinite(v)) params[key] = Math.max(0, Math.round(v));
-  }
-  if (values.du) params.du = true;
-  return encodeCmsdDynamic([new SfItem(nodeId, params)]);
+  return `${nodeItem(nodeId)}${integerParam('etp', values.etp)}${integerParam('rtt', values.rtt)}${integerParam('mb', values.mb)}${values.du ? ';du' : ''}`;
 }
 
 const TEXT_SEGMENT = /\.(vtt|webvtt|ttml|dfxp|srt)$/i;

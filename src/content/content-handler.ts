@@ -94,7 +94,7 @@ interface FileHeads {
 
 /**
  * Built once per file version (a store hands out one ContentFile per version while it caches it)
- * and shared by its answers: nobody mutates a reply's fields (the core copies to add its own).
+ * and shared by its answers: nobody mutates a reply's fields (the core hands its own to the sink beside them).
  */
 const headsByFile = new WeakMap<ContentFile, FileHeads>();
 

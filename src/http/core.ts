@@ -103,11 +103,12 @@ export class RequestCore {
   }
 
   private async respond(ex: Exchange, sink: ResponseSink, startedAtMs: number, connection: ExchangeInit['connection']): Promise<void> {
-    const reply = this.withServerData(ex, await this.reply(ex), connection);
+    const reply = await this.reply(ex);
+    const serverData = this.deps.serverData?.(ex, reply, connection?.()) ?? null;
     const priority = this.deps.priorityFor(ex);
     let turn: ScheduledStream | undefined;
     try {
-      sink.head(reply.status, reply.headers, priority);
+      sink.head(reply.status, reply.headers, priority, serverData);
       turn = sink.turn?.();
       await pumpBody(reply.body, sink, ex.signal, turn, reply.intact);
     } catch (err) {
@@ -141,13 +142,6 @@ export class RequestCore {
     reply.route = notes.route;
     if (notes.earlyData) reply.earlyData = notes.earlyData;
     return withCors(ex, reply);
-  }
-
-  /** The reply with this node's data fields (CMSD) added; a copy of its fields, never theirs. */
-  private withServerData(ex: Exchange, reply: Reply, connection: ExchangeInit['connection']): Reply {
-    const data = this.deps.serverData?.(ex, reply, connection?.());
-    if (data) reply.headers = { ...reply.headers, ...data };
-    return reply;
   }
 
   /** The access line (one per request, structured) and the metrics, from one record. */

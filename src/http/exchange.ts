@@ -132,10 +132,12 @@ export interface Completion {
  */
 export interface ResponseSink {
   /**
-   * Status and fields, once. A transport that schedules (nghttp3, a SendScheduler) applies
-   * `priority`. It also refuses the rest of a request body the response did not wait for.
+   * Status and fields, once: the reply's `fields` (often shared by every answer for one file
+   * version), then `added` (this response's own, e.g. CMSD), both read, never kept or changed. A
+   * transport that schedules (nghttp3, a SendScheduler) applies `priority`. It also refuses the
+   * rest of a request body the response did not wait for.
    */
-  head(status: number, fields: Readonly<Record<string, string>>, priority: AppliedPriority): void;
+  head(status: number, fields: Readonly<Record<string, string>>, priority: AppliedPriority, added?: Readonly<Record<string, string>> | null): void;
   /** The transport takes a whole Buffer (zero copy) and paces it itself: the core never slices. */
   readonly wholeBodies: boolean;
   /** This stream's turn among the connection's (RFC 9218 send order), where the transport keeps one. */

@@ -16,22 +16,32 @@ export class PathPattern {
   }
 }
 
+/** The non-empty `/`-separated segments of a path. */
 export function splitPath(path: string): string[] {
-  return path.split('/').filter((s) => s.length > 0);
+  const segments: string[] = [];
+  let start = 0;
+  for (let i = 0; i <= path.length; i++) {
+    if (i < path.length && path.charCodeAt(i) !== 0x2f) continue;
+    if (i > start) segments.push(path.slice(start, i));
+    start = i + 1;
+  }
+  return segments;
 }
 
+/** The named parts of `path` under `pattern` (both split), or null when it does not match; allocates only for a match. */
 export function matchSegments(pattern: readonly string[], path: readonly string[]): Record<string, string> | null {
-  const params: Record<string, string> = {};
+  let params: Record<string, string> | null = null;
   for (let i = 0; i < pattern.length; i++) {
     const seg = pattern[i] as string;
     if (seg.startsWith('*')) {
+      params ??= {};
       params[seg.slice(1)] = path.slice(i).join('/');
       return params;
     }
     const actual = path[i];
     if (actual === undefined) return null;
-    if (seg.startsWith(':')) params[seg.slice(1)] = actual;
+    if (seg.startsWith(':')) (params ??= {})[seg.slice(1)] = actual;
     else if (seg !== actual) return null;
   }
-  return pattern.length === path.length ? params : null;
+  return pattern.length === path.length ? (params ?? {}) : null;
 }

@@ -94,16 +94,15 @@ export class NativeRequest {
    * client's signal; a later PRIORITY_UPDATE still applies). Throws TypeError on an invalid
    * status or header (the engine's word).
    */
-  respond(status: number, headers: Array<[string, string]>, body: Buffer | null, priority?: Priority, streaming = false, overClient = false): void {
+  respond(status: number, headers: Array<[string, string]> | JoinedFields, body: Buffer | null, priority?: Priority, streaming = false, overClient = false): void {
     if (this.responded) throw new Error('respond() was already called for this request');
     if (!Number.isInteger(status)) throw new TypeError('status must be an integer');
     if (priority !== undefined && !(Number.isInteger(priority.urgency) && priority.urgency >= 0 && priority.urgency <= 7)) {
       throw new TypeError('priority urgency must be an integer 0-7');
     }
-    const flat: string[] = [];
-    for (const [name, value] of headers) flat.push(name, value);
+    const fields = Array.isArray(headers) ? joinFields(headers) : headers;
     if (body) this.bytesSent = body.length;
-    this.native.respond(this.conn, this.stream, status, flat, body, streaming && body === null, priority?.urgency ?? -1, priority?.incremental ?? false, overClient && priority !== undefined);
+    this.native.respond(this.conn, this.stream, status, fields.count, fields.text, body, streaming && body === null, priority?.urgency ?? -1, priority?.incremental ?? false, overClient && priority !== undefined);
     this.responded = true;
   }
 
@@ -182,4 +181,28 @@ export class NativeRequest {
     else this.pullWaiter = null;
     waiter?.();
   }
+}
+
+/** Response fields as they cross to the engine: each name and value followed by a NUL, and how many names. */
+export interface JoinedFields {
+  readonly count: number;
+  readonly text: string;
+}
+
+/** Joins response fields for `respond` (a record's own properties, or name/value pairs). */
+export function joinFields(fields: Iterable<[string, string]> | Readonly<Record<string, string>>): JoinedFields {
+  let count = 0;
+  let text = '';
+  if (Symbol.iterator in fields) {
+    for (const [name, value] of fields as Iterable<[string, string]>) {
+      text += `${name}\0${value}\0`;
+      count++;
+    }
+  } else {
+    for (const name in fields) {
+      text += `${name}\0${(fields as Readonly<Record<string, string>>)[name]}\0`;
+      count++;
+    }
+  }
+  return { count, text };
 }

@@ -238,7 +238,8 @@ export interface QuicServerBinding {
   listen(): void;
   address(): { address: string; port: number; family: string };
   stats(): NativeH3ServerStats;
-  respond(conn: number, stream: number, status: number, headers: string[], body: Buffer | null, streaming: boolean, urgency: number, incremental: boolean, overClient?: boolean): boolean;
+  /** `fields`: each name and value followed by a NUL; `fieldCount` names in it (a NUL inside one is refused). */
+  respond(conn: number, stream: number, status: number, fieldCount: number, fields: string, body: Buffer | null, streaming: boolean, urgency: number, incremental: boolean, overClient?: boolean): boolean;
   push(conn: number, stream: number, chunk: Buffer | null): boolean;
   cancel(conn: number, stream: number): boolean;
   consume(conn: number, stream: number, bytes: number): void;

@@ -25,10 +25,12 @@ export const LOW_BUFFER_OBJECTS = 2;
 /** A buffer of this many object durations or more is comfortable: its next object can wait its turn. */
 export const COMFORTABLE_BUFFER_OBJECTS = 3;
 
-/** Urgencies the buffer policy sends segments at (RFC 9218: 0 highest); the class defaults are in CLASS_PRIORITY. */
-const URGENT_SEGMENT: Priority = { urgency: 1, incremental: false };
-const LOW_BUFFER_SEGMENT: Priority = { urgency: 2, incremental: false };
-const COMFORTABLE_SEGMENT: Priority = { urgency: 4, incremental: false };
+/** What the buffer policy sends segments at (RFC 9218: 0 highest); the class defaults are in CLASS_PRIORITY. Shared, frozen answers. */
+const cmcdChosen = (urgency: number, reason: AppliedPriority['reason']): AppliedPriority => Object.freeze({ urgency, incremental: false, chosenBy: 'cmcd', reason });
+const STARVING_SEGMENT = cmcdChosen(1, 'starvation');
+const STARTUP_SEGMENT = cmcdChosen(1, 'startup');
+const LOW_BUFFER_SEGMENT = cmcdChosen(2, 'buffer-low');
+const COMFORTABLE_SEGMENT = cmcdChosen(4, 'buffer-comfortable');
 
 /** What a CMCD object type says a request is, where it is more than the path says. */
 const CLASS_OF_OBJECT_TYPE: Readonly<Record<string, ResourceClass>> = {
@@ -43,6 +45,12 @@ const CLASS_OF_OBJECT_TYPE: Readonly<Record<string, ResourceClass>> = {
   tt: 'segment',
 };
 
+/** Our default for each class, chosen by the path (`class-default`) or by CMCD `ot` (`object-type`); shared, frozen. */
+const serverDefaults = (reason: AppliedPriority['reason']) =>
+  Object.fromEntries(Object.entries(CLASS_PRIORITY).map(([cls, p]) => [cls, Object.freeze({ ...p, chosenBy: 'server', reason })])) as Record<ResourceClass, AppliedPriority>;
+const BY_CLASS = serverDefaults('class-default');
+const BY_OBJECT_TYPE = serverDefaults('object-type');
+
 /**
  * The one priority policy (RFC 9218 §8 lets a server choose), the same for every transport:
  *
@@ -53,7 +61,8 @@ const CLASS_OF_OBJECT_TYPE: Readonly<Record<string, ResourceClass>> = {
  * 2. Else the client's signal (Priority field, PRIORITY_UPDATE).
  * 3. Else our default for the resource class, where CMCD `ot` corrects the class the path suggests.
  *
- * Called by the core once per request; returns the priority with who chose it and why.
+ * Called by the core once per request; returns the priority with who chose it and why (shared
+ * and frozen where it is one of ours).
  */
 export function choosePriority(pathClass: ResourceClass, client: Priority | null, report: BufferReport | null): AppliedPriority {
   const typed = report?.ot === undefined ? undefined : CLASS_OF_OBJECT_TYPE[report.ot];
@@ -62,18 +71,18 @@ export function choosePriority(pathClass: ResourceClass, client: Priority | null
   const isSegment = cls === 'segment' || cls === 'first-segment';
   if (report && isSegment) {
     const buffered = bufferState(report);
-    if (buffered) return { ...buffered.priority, chosenBy: 'cmcd', reason: buffered.reason };
+    if (buffered) return buffered;
   }
-  if (client) return { ...client, chosenBy: 'client', reason: 'client-signal' };
-  return { ...CLASS_PRIORITY[cls], chosenBy: 'server', reason: cls === pathClass ? 'class-default' : 'object-type' };
+  if (client) return { urgency: client.urgency, incremental: client.incremental, chosenBy: 'client', reason: 'client-signal' };
+  return (cls === pathClass ? BY_CLASS : BY_OBJECT_TYPE)[cls];
 }
 
-function bufferState(r: BufferReport): { priority: Priority; reason: AppliedPriority['reason'] } | null {
-  if (r.bs) return { priority: URGENT_SEGMENT, reason: 'starvation' };
-  if (r.su) return { priority: URGENT_SEGMENT, reason: 'startup' };
+function bufferState(r: BufferReport): AppliedPriority | null {
+  if (r.bs) return STARVING_SEGMENT;
+  if (r.su) return STARTUP_SEGMENT;
   if (r.bl === undefined) return null;
   const objectMs = r.d !== undefined && r.d > 0 ? r.d : ASSUMED_OBJECT_MS;
-  if (r.bl < LOW_BUFFER_OBJECTS * objectMs) return { priority: LOW_BUFFER_SEGMENT, reason: 'buffer-low' };
-  if (r.bl >= COMFORTABLE_BUFFER_OBJECTS * objectMs) return { priority: COMFORTABLE_SEGMENT, reason: 'buffer-comfortable' };
+  if (r.bl < LOW_BUFFER_OBJECTS * objectMs) return LOW_BUFFER_SEGMENT;
+  if (r.bl >= COMFORTABLE_BUFFER_OBJECTS * objectMs) return COMFORTABLE_SEGMENT;
   return null;
 }

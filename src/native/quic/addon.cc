@@ -292,32 +292,43 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
     return o;
   }
 
-  /** respond(conn, stream, status, flatHeaders, body: Buffer|null, streaming, urgency, incremental) */
+  /**
+   * respond(conn, stream, status, fieldCount, fields, body: Buffer|null, streaming, urgency, incremental[, overClient])
+   * `fields` is every name and value each followed by a NUL: one string crosses, not two per
+   * field. A NUL inside a name or value shows as a count other than `fieldCount`: refused.
+   */
   Napi::Value Respond(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (info.Length() < 8 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsNumber() ||
-        !info[3].IsArray()) {
-      return throw_type_error(env, "respond(conn, stream, status, headers, body, streaming, urgency, incremental[, overClient])");
+    if (info.Length() < 9 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsNumber() ||
+        !info[3].IsNumber() || !info[4].IsString()) {
+      return throw_type_error(env, "respond(conn, stream, status, fieldCount, fields, body, streaming, urgency, incremental[, overClient])");
     }
     Http3* h3 = find_h3(info[0]);
     if (h3 == nullptr) return Napi::Boolean::New(env, false);
     ResponseSpec spec;
     spec.status = info[2].As<Napi::Number>().Uint32Value();
-    const Napi::Array flat = info[3].As<Napi::Array>();
-    for (uint32_t i = 0; i + 1 < flat.Length(); i += 2) {
-      spec.headers.emplace_back(flat.Get(i).ToString().Utf8Value(), flat.Get(i + 1).ToString().Utf8Value());
+    const uint32_t field_count = info[3].As<Napi::Number>().Uint32Value();
+    const std::string joined = info[4].As<Napi::String>().Utf8Value();
+    spec.headers.reserve(field_count);
+    for (size_t pos = 0; pos < joined.size();) {
+      const size_t name_end = joined.find('\0', pos);
+      const size_t value_end = name_end == std::string::npos ? std::string::npos : joined.find('\0', name_end + 1);
+      if (value_end == std::string::npos) return throw_type_error(env, "response fields: a name without its value");
+      spec.headers.emplace_back(joined.substr(pos, name_end - pos), joined.substr(name_end + 1, value_end - name_end - 1));
+      pos = value_end + 1;
     }
-    spec.streaming = info[5].ToBoolean().Value();
-    if (info[4].IsBuffer()) {
-      auto buf = info[4].As<Napi::Buffer<uint8_t>>();
+    if (spec.headers.size() != field_count) return throw_type_error(env, "invalid response header: a name or value contains NUL");
+    spec.streaming = info[6].ToBoolean().Value();
+    if (info[5].IsBuffer()) {
+      auto buf = info[5].As<Napi::Buffer<uint8_t>>();
       spec.has_body = true;
       spec.body = BodyChunk{JsRef(env, buf), buf.Data(), buf.Length()};
     } else {
       spec.has_body = spec.streaming;
     }
-    spec.urgency = info[6].IsNumber() ? info[6].As<Napi::Number>().Int32Value() : -1;
-    spec.incremental = info[7].ToBoolean().Value();
-    spec.over_client = info.Length() > 8 && info[8].ToBoolean().Value();
+    spec.urgency = info[7].IsNumber() ? info[7].As<Napi::Number>().Int32Value() : -1;
+    spec.incremental = info[8].ToBoolean().Value();
+    spec.over_client = info.Length() > 9 && info[9].ToBoolean().Value();
     std::string err;
     const bool ok = h3->respond(static_cast<int64_t>(info[1].As<Napi::Number>().Int64Value()), std::move(spec), &err);
     if (!err.empty()) return throw_type_error(env, err);

@@ -4,6 +4,7 @@ import type { ConnectionInfo } from '../../http/exchange.js';
 import { loadTcpInfo, type TcpInfoAddon, type TcpSendState } from '../../native/tcpinfo.js';
 import { SendBacklog } from './send-backlog.js';
 import { tcpFdReader, tlsFdReader } from './session-socket.js';
+import { pathReadingEvery } from '../path-reading.js';
 
 /**
  * One SendBacklog per HTTP/2 session, asking the kernel through the tcpinfo addon, and what the
@@ -12,7 +13,7 @@ import { tcpFdReader, tlsFdReader } from './session-socket.js';
  */
 export class SessionBacklogs {
   private readonly addon: TcpInfoAddon | undefined;
-  private readonly bySession = new WeakMap<Http2Session, { backlog: SendBacklog; sendState: () => TcpSendState | undefined }>();
+  private readonly bySession = new WeakMap<Http2Session, { backlog: SendBacklog; path: () => ConnectionInfo | undefined }>();
 
   constructor(log: Logger) {
     const loaded = loadTcpInfo();
@@ -23,7 +24,7 @@ export class SessionBacklogs {
   /** Called from the server's 'session' event, while the session's socket is still reachable. */
   track(session: Http2Session): void {
     const sendState = this.reader(tcpFdReader(session));
-    if (sendState) this.bySession.set(session, { backlog: new SendBacklog(sendState), sendState });
+    if (sendState) this.bySession.set(session, { backlog: new SendBacklog(sendState), path: pathReadingEvery(() => pathOf(sendState())) });
   }
 
   /** The session's backlog, or undefined if untracked (HTTP/1.1, no addon). */
@@ -36,7 +37,8 @@ export class SessionBacklogs {
    * socket: a reader for the request's ExchangeInit; undefined without the addon.
    */
   connectionOf(session: Http2Session | undefined, tlsSocket: unknown): (() => ConnectionInfo | undefined) | undefined {
-    const sendState = session ? this.bySession.get(session)?.sendState : this.reader(tlsFdReader(tlsSocket));
+    if (session) return this.bySession.get(session)?.path;
+    const sendState = this.reader(tlsFdReader(tlsSocket));
     return sendState ? () => pathOf(sendState()) : undefined;
   }
 

@@ -46,10 +46,10 @@ export class H2StreamSink implements ResponseSink {
     });
   }
 
-  head(status: number, fields: Readonly<Record<string, string>>, priority: AppliedPriority): void {
+  head(status: number, fields: Readonly<Record<string, string>>, priority: AppliedPriority, added?: Readonly<Record<string, string>> | null): void {
     this.priority = priority;
     if (this.stream.destroyed) return;
-    this.stream.respond({ ...fields, 'alt-svc': this.ctx.altSvc, ':status': status });
+    this.stream.respond({ ...fields, ...added, 'alt-svc': this.ctx.altSvc, ':status': status });
     if (!this.stream.endAfterHeaders) refuseRestOfBody(this.stream);
   }
 

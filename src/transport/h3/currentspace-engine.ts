@@ -117,9 +117,9 @@ class QuicheResponseSink implements ResponseSink {
     });
   }
 
-  head(status: number, fields: Readonly<Record<string, string>>, priority: AppliedPriority): void {
+  head(status: number, fields: Readonly<Record<string, string>>, priority: AppliedPriority, added?: Readonly<Record<string, string>> | null): void {
     this.priority = priority;
-    this.stream.respond({ ':status': String(status), ...fields }, { endStream: false });
+    this.stream.respond({ ':status': String(status), ...fields, ...added }, { endStream: false });
   }
 
   turn(): ScheduledStream | undefined {

@@ -6,6 +6,7 @@ import { NativeResponseSink } from './native-sink.js';
 import type { UdpTransport, UdpTransportOptions } from './transport.js';
 import type { ConnectionInfo } from '../../http/exchange.js';
 import { RequestAbort } from '../../http/request-signal.js';
+import { pathReadingEvery } from '../path-reading.js';
 
 /**
  * HTTP/3 on our own engine (ngtcp2 + nghttp3 + GnuTLS, src/native/quic). The engine does what
@@ -43,6 +44,13 @@ export async function startNativeEngine(opts: UdpTransportOptions): Promise<UdpT
     ...(opts.carefulResume ? { carefulResume: true } : {}),
     ...(opts.qlogDir ? { qlogDir: opts.qlogDir, qlogSampleRatio: opts.qlogSampleRatio ?? 1 } : {}),
   });
+  // One throttled path reader per connection, gone with the connection's info object.
+  const paths = new WeakMap<NativeRequest['connection'], () => ConnectionInfo | undefined>();
+  const pathOfConnection = (conn: NativeRequest['connection']): (() => ConnectionInfo | undefined) => {
+    let path = paths.get(conn);
+    if (!path) paths.set(conn, (path = pathReadingEvery(() => pathOf(conn.stats()))));
+    return path;
+  };
   server.on('request', (req: NativeRequest) => {
     const aborts = new RequestAbort();
     req.onClose((completed) => {
@@ -60,7 +68,7 @@ export async function startNativeEngine(opts: UdpTransportOptions): Promise<UdpT
         remoteAddress: req.connection.remoteAddress,
         signal: aborts.signal,
         body: () => req.body(),
-        connection: () => pathOf(req.connection.stats()),
+        connection: pathOfConnection(req.connection),
       },
       new NativeResponseSink(req, aborts.signal),
     );

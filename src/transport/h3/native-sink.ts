@@ -1,5 +1,5 @@
 import type { AppliedPriority, Completion, ResponseSink } from '../../http/exchange.js';
-import type { NativeRequest } from '../../native/quic-request.js';
+import { joinFields, type JoinedFields, type NativeRequest } from '../../native/quic-request.js';
 import type { RequestSignal } from '../../http/request-signal.js';
 
 /**
@@ -12,7 +12,7 @@ import type { RequestSignal } from '../../http/request-signal.js';
 export class NativeResponseSink implements ResponseSink {
   readonly wholeBodies = true;
   readonly finished: Promise<Completion>;
-  private head_: { status: number; fields: Array<[string, string]>; priority: AppliedPriority } | null = null;
+  private head_: { status: number; fields: JoinedFields; priority: AppliedPriority } | null = null;
   private started = false;
 
   constructor(
@@ -24,8 +24,10 @@ export class NativeResponseSink implements ResponseSink {
     );
   }
 
-  head(status: number, fields: Readonly<Record<string, string>>, priority: AppliedPriority): void {
-    this.head_ = { status, fields: Object.entries(fields), priority };
+  head(status: number, fields: Readonly<Record<string, string>>, priority: AppliedPriority, added?: Readonly<Record<string, string>> | null): void {
+    const base = joinedOf(fields);
+    const more = added ? joinFields(added) : null;
+    this.head_ = { status, fields: more ? { count: base.count + more.count, text: base.text + more.text } : base, priority };
   }
 
   write(chunk: Uint8Array): boolean {
@@ -67,4 +69,17 @@ export class NativeResponseSink implements ResponseSink {
     // RFC 9114 §4.1.2: a complete response may come before the request is; the rest is refused.
     this.req.stopReading();
   }
+}
+
+/**
+ * Frozen reply fields are one file version's, shared by all its answers (content-handler.ts):
+ * joined for the engine once, and forgotten with the fields. Others are joined per response.
+ */
+const joinedFrozen = new WeakMap<object, JoinedFields>();
+
+function joinedOf(fields: Readonly<Record<string, string>>): JoinedFields {
+  if (!Object.isFrozen(fields)) return joinFields(fields);
+  let joined = joinedFrozen.get(fields);
+  if (!joined) joinedFrozen.set(fields, (joined = joinFields(fields)));
+  return joined;
 }

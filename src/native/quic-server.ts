@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { MIN_KEY_BYTES, ZERO_CONN_STATS, createQuicServerBinding, type NativeConnStats, type NativeH3ServerOptions, type NativeH3ServerStats, type QuicEvent, type QuicServerBinding, type RawConnection, type RawRequest } from './quic.js';
+import { StreamTable } from './stream-table.js';
 import { NativeRequest, type NativeConnection } from './quic-request.js';
 
 /**
@@ -12,7 +13,7 @@ import { NativeRequest, type NativeConnection } from './quic-request.js';
  */
 export class NativeH3Server extends EventEmitter {
   private readonly native: QuicServerBinding;
-  private readonly requests = new Map<string, NativeRequest>();
+  private readonly requests = new StreamTable<NativeRequest>();
   private readonly connections = new Map<number, { info: NativeConnection; finalStats: NativeConnStats | null }>();
   private closing: Promise<void> | null = null;
   private drained: (() => void) | null = null;
@@ -91,22 +92,20 @@ export class NativeH3Server extends EventEmitter {
   private onEvent(e: QuicEvent): void {
     switch (e.kind) {
       case 'request':
-        this.onRequest(e.conn, e.stream, e.request, e.connection);
+        this.onRequest(e.conn, e.stream, e.request, e.connection, e.resumed, e.earlyDataAccepted);
         return;
       case 'data':
-        this.requests.get(`${e.conn}:${e.stream}`)?.received(e.chunk);
+        this.requests.get(e.conn, e.stream)?.received(e.chunk);
         return;
       case 'end':
-        this.requests.get(`${e.conn}:${e.stream}`)?.received(null);
+        this.requests.get(e.conn, e.stream)?.received(null);
         return;
       case 'pull':
-        this.requests.get(`${e.conn}:${e.stream}`)?.pull();
+        this.requests.get(e.conn, e.stream)?.pull();
         return;
       case 'streamClose': {
-        const key = `${e.conn}:${e.stream}`;
-        const req = this.requests.get(key);
+        const req = this.requests.take(e.conn, e.stream);
         if (!req) return;
-        this.requests.delete(key);
         req.close(e.completed, e.priority);
         if (this.requests.size === 0) this.drained?.();
         return;
@@ -129,22 +128,24 @@ export class NativeH3Server extends EventEmitter {
     }
   }
 
-  private onRequest(conn: number, stream: number, raw: RawRequest, rawConn: RawConnection): void {
+  private onRequest(conn: number, stream: number, raw: RawRequest, rawConn: RawConnection | null, resumed: boolean, earlyDataAccepted: boolean): void {
     let entry = this.connections.get(conn);
     if (!entry) {
+      // The engine describes a connection with its first request only.
+      const described = rawConn ?? { id: '', remoteAddress: '', remotePort: 0, resumed, earlyDataAccepted };
       const created: { info: NativeConnection; finalStats: NativeConnStats | null } = {
-        info: { ...rawConn, stats: () => this.native.connStats(conn) ?? created.finalStats ?? ZERO_CONN_STATS },
+        info: { ...described, stats: () => this.native.connStats(conn) ?? created.finalStats ?? ZERO_CONN_STATS },
         finalStats: null,
       };
       entry = created;
       this.connections.set(conn, entry);
     } else {
       // Resumption and 0-RTT acceptance settle during the handshake; keep the latest word.
-      entry.info.resumed = rawConn.resumed;
-      entry.info.earlyDataAccepted = rawConn.earlyDataAccepted;
+      entry.info.resumed = resumed;
+      entry.info.earlyDataAccepted = earlyDataAccepted;
     }
     const req = new NativeRequest(this.native, conn, stream, raw, entry.info);
-    this.requests.set(`${conn}:${stream}`, req);
+    this.requests.set(conn, stream, req);
     if (this.listenerCount('request') === 0) {
       req.respond(503, [], null);
       return;

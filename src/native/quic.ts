@@ -222,7 +222,8 @@ export interface NativeReplay {
 
 /** What the engine tells JavaScript, decoded. `conn` is a connection's serial, `stream` its stream ID. */
 export type QuicEvent =
-  | { kind: 'request'; conn: number; stream: number; request: RawRequest; connection: RawConnection }
+  /** `connection` comes with a connection's first request; later ones carry only what may still change. */
+  | { kind: 'request'; conn: number; stream: number; request: RawRequest; connection: RawConnection | null; resumed: boolean; earlyDataAccepted: boolean }
   | { kind: 'data'; conn: number; stream: number; chunk: Buffer }
   | { kind: 'end'; conn: number; stream: number }
   | { kind: 'pull'; conn: number; stream: number }
@@ -252,7 +253,8 @@ export interface QuicServerBinding {
   close(done: () => void): void;
 }
 
-type RawHandler = (kind: number, conn: number, stream: number, a: unknown, b: unknown) => void;
+/** One pump round's events, flat: (kind, conn, stream, a, b) × count / 5. */
+type RawHandler = (flat: unknown[], count: number) => void;
 
 interface QuicAddon {
   QuicServer: new (opts: object, onEvent: RawHandler) => QuicServerBinding;
@@ -284,8 +286,23 @@ const KIND = { request: 1, data: 2, end: 3, pull: 4, streamClose: 5, connClose: 
 /** Decodes one raw event; null for a kind this binding does not know. */
 function decode(kind: number, conn: number, stream: number, a: unknown, b: unknown): QuicEvent | null {
   switch (kind) {
-    case KIND.request:
-      return { kind: 'request', conn, stream, request: a as RawRequest, connection: b as RawConnection };
+    case KIND.request: {
+      // addon.cc request_tuple and announce.
+      const r = a as [string, string, string, string, string, boolean, boolean, number, boolean];
+      const c = b as [string, string, number, boolean, boolean] | [boolean, boolean];
+      const request: RawRequest = {
+        method: r[0],
+        path: r[1],
+        authority: r[2],
+        scheme: r[3],
+        headers: r[4] === '' ? [] : r[4].split('\0'),
+        earlyData: r[5],
+        fin: r[6],
+        priority: r[7] < 0 ? null : { urgency: r[7], incremental: r[8] },
+      };
+      const connection = c.length === 5 ? { id: c[0], remoteAddress: c[1], remotePort: c[2], resumed: c[3], earlyDataAccepted: c[4] } : null;
+      return { kind: 'request', conn, stream, request, connection, resumed: c.length === 5 ? c[3] : c[0], earlyDataAccepted: c.length === 5 ? c[4] : c[1] };
+    }
     case KIND.data:
       return { kind: 'data', conn, stream, chunk: a as Buffer };
     case KIND.end:
@@ -328,8 +345,11 @@ export function createQuicServerBinding(opts: NativeH3ServerOptions, onEvent: (e
     const key = opts[name];
     if (key !== undefined && key.length < MIN_KEY_BYTES) throw new TypeError(`${name} must be at least ${MIN_KEY_BYTES} bytes`);
   }
-  return new (requireAddon().QuicServer)(opts, (kind, conn, stream, a, b) => {
-    const event = decode(kind, conn, stream, a, b);
-    if (event) onEvent(event);
+  // The engine hands over each pump round's events at once (addon.cc deliver).
+  return new (requireAddon().QuicServer)(opts, (flat, count) => {
+    for (let i = 0; i + 4 < count; i += 5) {
+      const event = decode(flat[i] as number, flat[i + 1] as number, flat[i + 2] as number, flat[i + 3], flat[i + 4]);
+      if (event) onEvent(event);
+    }
   });
 }

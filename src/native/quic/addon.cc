@@ -96,7 +96,7 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
                         InstanceMethod<&QuicServer::Close>("close")});
   }
 
-  /** new QuicServer(options, onEvent(kind, conn, stream, a, b)) */
+  /** new QuicServer(options, onEvents(flat: [kind, conn, stream, a, b, ...], count)) */
   explicit QuicServer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<QuicServer>(info) {
     Napi::Env env = info.Env();
     if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsFunction()) {
@@ -151,9 +151,16 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
     server_ = std::make_unique<Server>(loop, std::move(opts), this);
   }
 
+  /**
+   * Hands JavaScript every event of one pump round in one call: a flat array of (kind, conn,
+   * stream, a, b) and how many entries it holds. One call per round, not per event: each call
+   * into JavaScript runs the microtask queue and the async hooks.
+   */
   void deliver(std::vector<Event>& events) override {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
+    Napi::Array flat = Napi::Array::New(env, events.size() * 5);
+    uint32_t n = 0;
     for (Event& ev : events) {
       Napi::Value a = env.Undefined();
       Napi::Value b = env.Undefined();
@@ -163,8 +170,8 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
           RequestStream* s = conn != nullptr ? conn->h3().find(ev.stream) : nullptr;
           if (s == nullptr) continue;  // closed before JavaScript heard of it
           s->delivered = true;
-          a = request_object(env, *conn, *s, ev.flag);
-          b = connection_object(env, *conn);
+          a = request_tuple(env, *conn, *s, ev.flag);
+          b = announce(env, *conn);
           break;
         }
         case EventKind::Data:
@@ -215,16 +222,18 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
         default:
           break;
       }
-      on_event_.MakeCallback(Value(),
-                             {Napi::Number::New(env, static_cast<double>(ev.kind)),
-                              Napi::Number::New(env, static_cast<double>(ev.conn)),
-                              Napi::Number::New(env, static_cast<double>(ev.stream)), a, b},
-                             *async_);
-      if (env.IsExceptionPending()) {
-        // An exception from an event handler is the process's to deal with, as with any emitter.
-        Napi::Error err = env.GetAndClearPendingException();
-        napi_fatal_exception(env, err.Value());
-      }
+      flat.Set(n++, Napi::Number::New(env, static_cast<double>(ev.kind)));
+      flat.Set(n++, Napi::Number::New(env, static_cast<double>(ev.conn)));
+      flat.Set(n++, Napi::Number::New(env, static_cast<double>(ev.stream)));
+      flat.Set(n++, a);
+      flat.Set(n++, b);
+    }
+    if (n == 0) return;
+    on_event_.MakeCallback(Value(), {flat, Napi::Number::New(env, n)}, *async_);
+    if (env.IsExceptionPending()) {
+      // An exception from an event handler is the process's to deal with, as with any emitter.
+      Napi::Error err = env.GetAndClearPendingException();
+      napi_fatal_exception(env, err.Value());
     }
   }
 
@@ -466,34 +475,54 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
     return &conn->h3();
   }
 
-  Napi::Object request_object(Napi::Env env, Connection& conn, const RequestStream& s, bool fin) {
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("method", s.method);
-    o.Set("path", s.path);
-    o.Set("authority", s.authority);
-    o.Set("scheme", s.scheme);
-    Napi::Array headers = Napi::Array::New(env, s.headers.size() * 2);
-    uint32_t i = 0;
+  /**
+   * A request head as quic.ts decodes it: [method, path, authority, scheme, fields, earlyData,
+   * fin, urgency (-1: the client said nothing), incremental]. `fields` is every name and value
+   * joined by NULs (nghttp3 lets no NUL into either; a field that had one would be left out).
+   */
+  Napi::Array request_tuple(Napi::Env env, Connection& conn, const RequestStream& s, bool fin) {
+    std::string fields;
     for (const auto& [name, value] : s.headers) {
-      headers.Set(i++, name);
-      headers.Set(i++, value);
+      if (name.find('\0') != std::string::npos || value.find('\0') != std::string::npos) continue;
+      if (!fields.empty()) fields.push_back('\0');
+      fields.append(name).push_back('\0');
+      fields.append(value);
     }
-    o.Set("headers", headers);
-    o.Set("earlyData", s.early);
-    o.Set("fin", fin);
     // The client's RFC 9218 signal: a Priority field, or a PRIORITY_UPDATE nghttp3 applied.
     nghttp3_pri pri{NGHTTP3_DEFAULT_URGENCY, 0};
     nghttp3_conn_get_stream_priority(conn.h3().native(), &pri, s.id);
     const bool signalled = s.priority_header || pri.urgency != NGHTTP3_DEFAULT_URGENCY || pri.inc != 0;
-    if (signalled) {
-      Napi::Object p = Napi::Object::New(env);
-      p.Set("urgency", static_cast<double>(pri.urgency));
-      p.Set("incremental", pri.inc != 0);
-      o.Set("priority", p);
-    } else {
-      o.Set("priority", env.Null());
+    Napi::Array t = Napi::Array::New(env, 9);
+    t.Set(0u, s.method);
+    t.Set(1u, s.path);
+    t.Set(2u, s.authority);
+    t.Set(3u, s.scheme);
+    t.Set(4u, fields);
+    t.Set(5u, s.early);
+    t.Set(6u, fin);
+    t.Set(7u, signalled ? static_cast<double>(pri.urgency) : -1.0);
+    t.Set(8u, pri.inc != 0);
+    return t;
+  }
+
+  /**
+   * The connection of a request: [id, remoteAddress, remotePort, resumed, earlyDataAccepted] the
+   * first time JavaScript hears of it, then [resumed, earlyDataAccepted] (they settle during the
+   * handshake).
+   */
+  Napi::Array announce(Napi::Env env, Connection& conn) {
+    const bool first = !conn.announced;
+    conn.announced = true;
+    Napi::Array t = Napi::Array::New(env, first ? 5 : 2);
+    uint32_t i = 0;
+    if (first) {
+      t.Set(i++, conn.id());
+      t.Set(i++, conn.remote().host());
+      t.Set(i++, static_cast<double>(conn.remote().port()));
     }
-    return o;
+    t.Set(i++, conn.tls().resumed());
+    t.Set(i++, conn.tls().early_data_accepted());
+    return t;
   }
 
   Napi::Object connection_object(Napi::Env env, Connection& conn) {

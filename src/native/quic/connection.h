@@ -81,6 +81,8 @@ class Connection {
   ngtcp2_tstamp timer_key() const { return timer_key_; }
   /** Set by Server::count_in: this connection counts against the caps until it is removed. */
   bool counted = false;
+  /** Set once JavaScript was told this connection's id and address (with its first request). */
+  bool announced = false;
   void set_timer_key(ngtcp2_tstamp t) { timer_key_ = t; }
   bool dirty = false;
 

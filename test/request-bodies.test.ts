@@ -24,6 +24,10 @@ function sparseFile(bytes: number): string {
 }
 
 const rssMb = (): number => process.memoryUsage().rss / 1e6;
+// Under AddressSanitizer (scripts/test-asan.sh) freed memory waits in its quarantine, 256 MB by
+// default, before it is reused: RSS moves by that much with no leak. A gigabyte body held would
+// still show (the bug this guards against took 1.4 GB).
+const RSS_GROWTH_LIMIT_MB = process.env.H3EDGE_NATIVE_BUILD === 'build-asan' ? 300 : 100;
 
 t.test('huge request bodies over HTTP/3 and HTTP/2 leave memory flat', async (t) => {
   const server = await startTestServer({ media: media.dir, logLevel: 'info' });
@@ -98,7 +102,7 @@ t.test('huge request bodies over HTTP/3 and HTTP/2 leave memory flat', async (t)
   t.test('memory', async (t) => {
     const grown = rssMb() - before;
     t.comment(`RSS ${before.toFixed(0)} → ${rssMb().toFixed(0)} MB across the attacks`);
-    t.ok(grown < 100, `RSS grew by ${grown.toFixed(0)} MB (a gigabyte body once took 1.4 GB)`);
+    t.ok(grown < RSS_GROWTH_LIMIT_MB, `RSS grew by ${grown.toFixed(0)} MB, under ${RSS_GROWTH_LIMIT_MB} (a gigabyte body once took 1.4 GB)`);
     const refusals = server.logs.filter((l) => l.msg === 'access' && l.status === 413);
     t.ok(refusals.every((l) => l.code === 'payload_too_large'), 'each 413 logged with its code');
   });

@@ -6,6 +6,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { CLIENT_DOWNLOADS_IN, clientDownloadDir } from '../common/client-downloads.js';
 import { join } from 'node:path';
 import http2 from 'node:http2';
 import { makeWorkload } from './workload.js';
@@ -39,9 +40,9 @@ function h2load(server: BenchServer, paths: string[], work: string, requests = R
  * HTTP/3: ngtcp2's gtlsclient (Debian's h2load has no QUIC), one connection, the same URIs
  * cycled for REQUESTS requests; bytes are the workload's file sizes (bodies are discarded).
  */
-function gtlsclient(server: BenchServer, paths: string[], sizes: Map<string, number>, work: string): { reqPerSec: number; bytes: number; incomplete: number } {
+function gtlsclient(server: BenchServer, paths: string[], sizes: Map<string, number>): { reqPerSec: number; bytes: number; incomplete: number } {
   const uris = paths.map((p) => `https://localhost:${server.port}${server.prefix}${p}`);
-  const download = mkdtempSync(join(work, `h3-${server.name}-`));
+  const download = clientDownloadDir(`h3edge-bench-cache-dl-${server.name}-`);
   const started = performance.now();
   const r = spawnSync('gtlsclient', ['-q', '--exit-on-all-streams-close', '--download', download, '-n', String(REQUESTS), '127.0.0.1', String(server.port), ...uris], { encoding: 'utf8', timeout: 300_000 });
   const seconds = (performance.now() - started) / 1000;
@@ -53,6 +54,7 @@ function gtlsclient(server: BenchServer, paths: string[], sizes: Map<string, num
     const got = readFileSync(join(download, p.split('/').pop() as string)).length;
     if (got !== sizes.get(p)) incomplete++;
   }
+  rmSync(download, { recursive: true, force: true });
   let bytes = 0;
   for (let i = 0; i < REQUESTS; i++) bytes += sizes.get(paths[i % paths.length] as string) ?? 0;
   return { reqPerSec: REQUESTS / seconds, bytes, incomplete };
@@ -134,7 +136,7 @@ async function main(): Promise<void> {
         process.stderr.write(`bench cache: run ${rep + 1}/${REPEATS} ${s.name}\n`);
         samples.push(await measure(s, 'segments h2 (h2load)', () => h2load(s, wl.paths, work)));
         samples.push(await measure(s, 'small objects h2 (h2load)', () => h2load(s, wl.smallPaths, work, SMALL_REQUESTS)));
-        if (s.http3 !== false) samples.push(await measure(s, 'segments h3 (gtlsclient)', () => gtlsclient(s, wl.paths, wl.sizes, work)));
+        if (s.http3 !== false) samples.push(await measure(s, 'segments h3 (gtlsclient)', () => gtlsclient(s, wl.paths, wl.sizes)));
         samples.push(await measure(s, 'ranges h2', () => randomRanges(s, wl.singleFile.path, wl.singleFile.size, readFileSync(cert))));
       }
     }
@@ -152,7 +154,7 @@ async function main(): Promise<void> {
   };
   const out = join(ROOT, 'bench/results');
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'cache.json'), JSON.stringify({ settings: { repeats: REPEATS, requests: REQUESTS, rangeRequests: RANGE_REQUESTS, smallRequests: SMALL_REQUESTS, quick, nginxWorkers: NGINX_WORKERS, h3edgeWorkers: SERVER_WORKERS }, versions, samples, medians: rows }, null, 2));
+  writeFileSync(join(out, 'cache.json'), JSON.stringify({ settings: { clientDownloads: CLIENT_DOWNLOADS_IN, repeats: REPEATS, requests: REQUESTS, rangeRequests: RANGE_REQUESTS, smallRequests: SMALL_REQUESTS, quick, nginxWorkers: NGINX_WORKERS, h3edgeWorkers: SERVER_WORKERS }, versions, samples, medians: rows }, null, 2));
   const md = table(rows);
   writeFileSync(join(out, 'cache.md'), md);
   process.stdout.write(md);

@@ -12,6 +12,7 @@ import { startCaddy, startGtlsserver, startH3edge, type BenchServer } from '../c
 import { machine } from '../common/machine.js';
 import { freePort, medians, ratioTo, type Sample } from '../common/samples.js';
 import { quicLibVersions } from '../common/quic-libs.js';
+import { CLIENT_DOWNLOADS_IN, clientDownloadDir } from '../common/client-downloads.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const quick = process.argv.includes('--quick');
@@ -33,8 +34,8 @@ const LOADS: Load[] = [
 ];
 
 /** One gtlsclient connection; resolves with whether every file's last copy arrived whole. */
-function gtlsclient(server: BenchServer, paths: string[], requests: number, sizes: Map<string, number>, work: string): Promise<number> {
-  const download = mkdtempSync(join(work, `dl-${server.name}-`));
+function gtlsclient(server: BenchServer, paths: string[], requests: number, sizes: Map<string, number>): Promise<number> {
+  const download = clientDownloadDir(`h3edge-bench-h3-dl-${server.name}-`);
   const uris = paths.map((p) => `https://localhost:${server.port}${server.prefix}${p}`);
   const args = ['-q', '--exit-on-all-streams-close', '--timeout=30s', '--download', download, '-n', String(requests), '127.0.0.1', String(server.port), ...uris];
   return new Promise((resolve) => {
@@ -56,13 +57,13 @@ function gtlsclient(server: BenchServer, paths: string[], requests: number, size
   });
 }
 
-async function measure(server: BenchServer, load: Load, wl: Workload, work: string): Promise<Sample> {
+async function measure(server: BenchServer, load: Load, wl: Workload): Promise<Sample> {
   const paths = load.paths(wl);
   let bytes = 0;
   for (let i = 0; i < load.requests; i++) bytes += wl.sizes.get(paths[i % paths.length] as string) ?? 0;
   const before = processUsage(server.pid);
   const started = performance.now();
-  const results = await Promise.all(Array.from({ length: load.connections }, () => gtlsclient(server, paths, load.requests, wl.sizes, work)));
+  const results = await Promise.all(Array.from({ length: load.connections }, () => gtlsclient(server, paths, load.requests, wl.sizes)));
   const seconds = (performance.now() - started) / 1000;
   const after = processUsage(server.pid);
   const total = bytes * load.connections;
@@ -99,7 +100,7 @@ async function main(): Promise<void> {
       for (const load of LOADS) {
         for (const s of servers) {
           process.stderr.write(`bench h3: run ${rep + 1}/${REPEATS} ${load.name} ${s.name}\n`);
-          samples.push(await measure(s, load, wl, work));
+          samples.push(await measure(s, load, wl));
         }
       }
     }
@@ -117,7 +118,7 @@ async function main(): Promise<void> {
   };
   const out = join(ROOT, 'bench/results');
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'h3-engines.json'), JSON.stringify({ settings: { repeats: REPEATS, quick, loads: LOADS.map(({ name, requests, connections }) => ({ name, requests, connections })) }, versions, samples, medians: rows }, null, 2));
+  writeFileSync(join(out, 'h3-engines.json'), JSON.stringify({ settings: { clientDownloads: CLIENT_DOWNLOADS_IN, repeats: REPEATS, quick, loads: LOADS.map(({ name, requests, connections }) => ({ name, requests, connections })) }, versions, samples, medians: rows }, null, 2));
   const md = table(rows);
   writeFileSync(join(out, 'h3-engines.md'), md);
   process.stdout.write(md);

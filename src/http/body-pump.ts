@@ -36,9 +36,10 @@ export class BodyChanged extends Error {
  * iterator (e.g. a file that changed) rejects so the core can reset the stream instead of ending
  * it as if complete. With `intact` (a body read straight from a file's mapping) a body of more
  * than one slice ends only once every byte but its last has left, and rejects with BodyChanged
- * if the file changed under it (the last byte, copied before, goes with the end); one slice leaves in a single write at once (the window in which its file could
- * change is microseconds, and small responses are the hot path), with the SIGBUS guard still
- * keeping a truncation from harming the process.
+ * if the file changed under it (the last byte, copied before, goes with the end); one slice
+ * leaves in a single write at once (the window in which its file could change is microseconds,
+ * and small responses are the hot path), with the SIGBUS guard still keeping a truncation from
+ * harming the process.
  */
 export async function pumpBody(body: Reply['body'], sink: ResponseSink, signal: RequestSignal, turn?: ScheduledStream, intact?: () => boolean): Promise<number> {
   if (body === null) {

@@ -300,8 +300,11 @@ function decode(kind: number, conn: number, stream: number, a: unknown, b: unkno
         fin: r[6],
         priority: r[7] < 0 ? null : { urgency: r[7], incremental: r[8] },
       };
-      const connection = c.length === 5 ? { id: c[0], remoteAddress: c[1], remotePort: c[2], resumed: c[3], earlyDataAccepted: c[4] } : null;
-      return { kind: 'request', conn, stream, request, connection, resumed: c.length === 5 ? c[3] : c[0], earlyDataAccepted: c.length === 5 ? c[4] : c[1] };
+      // Either way the handshake's two flags come last.
+      const resumed = c[c.length - 2] as boolean;
+      const earlyDataAccepted = c[c.length - 1] as boolean;
+      const connection = c.length === 5 ? { id: c[0], remoteAddress: c[1], remotePort: c[2], resumed, earlyDataAccepted } : null;
+      return { kind: 'request', conn, stream, request, connection, resumed, earlyDataAccepted };
     }
     case KIND.data:
       return { kind: 'data', conn, stream, chunk: a as Buffer };

@@ -121,6 +121,7 @@ t.test('smoke run: emulator within tolerance, results well-formed, nothing left 
   t.match(readFileSync(join(out, 'lossy.md'), 'utf8'), /## Emulator check[^]*## startup[^]*\| h3edge h3 /, 'markdown summary');
   const md = readFileSync(join(out, 'lossy.md'), 'utf8');
   t.match(md, /## Headline[^]*\n\| 40 \| 1 \| 50 \| \d+ \/ \d+ \|/, 'headline row for the condition, h2 / h3');
+  t.match(md, /## h3edge against Caddy[^\n]*\n\nCaddy did not run in this run/, 'the comparison with Caddy says the smoke run has none');
   rmSync(join(out, 'index.html'));
   const again = await run(BENCH[0] as string, [BENCH[1] as string, '--report-only', '--out', out], { cwd: ROOT, timeoutMs: 60_000 });
   t.equal(again.code, 0, 'report-only exits 0', { stderr: again.stderr.slice(-800) });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchServer } from '../cache/servers.js';
 import type { ClientJob } from './client-main.js';
-import { gtlsclientStartup, h2loadSmall, nghttpStartup, type ExternalContext, type ExternalResult } from './external-peers.js';
+import { IDLE_OUT_ERROR, gtlsclientStartup, h2loadSmall, nghttpStartup, type ExternalContext, type ExternalResult } from './external-peers.js';
 import { machine } from '../common/machine.js';
 import { buildPage } from '../page/build.js';
 import { LinkEmulator, SERVER_ADDR, buildRelay, removeStaleNamespaces, type LinkSettings, type RelayCounters } from './link.js';
@@ -87,15 +87,25 @@ export async function runOurClient(link: LinkEmulator, server: BenchServer, prot
 }
 
 /** The external clients' runs: startup with gtlsclient (cold, 0-RTT) and nghttp, small objects with h2load. */
-async function externalSamples(link: LinkEmulator, server: BenchServer, plan: BenchPlan, title: LossyTitle, work: string): Promise<Array<{ client: string; protocol: 'h2' | 'h3'; result: ExternalResult; repetition: number }>> {
+async function externalSamples(link: LinkEmulator, server: BenchServer, plan: BenchPlan, title: LossyTitle, work: string, idledOut: Map<string, string>, where: string): Promise<Array<{ client: string; protocol: 'h2' | 'h3'; result: ExternalResult; repetition: number }>> {
   const c: ExternalContext = { cliNs: link.cli, server, startup: title.startup, small: title.small, smallRequests: plan.smallRequests, work, timeoutMs: plan.scenarioTimeoutMs };
   const out: Array<{ client: string; protocol: 'h2' | 'h3'; result: ExternalResult; repetition: number }> = [];
+  // A gtlsclient mode that idled out against a server once is not run against it again in this
+  // run (each try costs a minute); its later samples are failures that say where it first did.
+  const gtlsclient = async (sessionDir: string, mode: 'cold' | '0-rtt' | '0-rtt+token'): Promise<ExternalResult> => {
+    const key = `${server.name}|${mode}`;
+    const first = idledOut.get(key);
+    if (first !== undefined) return { scenario: 'startup', mode, error: `not run: ${IDLE_OUT_ERROR} against ${server.name} at ${first}` };
+    const r = await gtlsclientStartup(c, sessionDir, mode);
+    if ('error' in r && r.error.startsWith(IDLE_OUT_ERROR)) idledOut.set(key, where);
+    return r;
+  };
   for (let rep = 0; rep < plan.repetitions; rep++) {
     if (plan.scenarios.includes('startup')) {
       const sessionDir = mkdtempSync(join(work, 'gtls-session-'));
-      out.push({ client: 'gtlsclient', protocol: 'h3', result: await gtlsclientStartup(c, sessionDir, 'cold'), repetition: rep });
-      out.push({ client: 'gtlsclient', protocol: 'h3', result: await gtlsclientStartup(c, sessionDir, '0-rtt'), repetition: rep });
-      out.push({ client: 'gtlsclient', protocol: 'h3', result: await gtlsclientStartup(c, sessionDir, '0-rtt+token'), repetition: rep });
+      out.push({ client: 'gtlsclient', protocol: 'h3', result: await gtlsclient(sessionDir, 'cold'), repetition: rep });
+      out.push({ client: 'gtlsclient', protocol: 'h3', result: await gtlsclient(sessionDir, '0-rtt'), repetition: rep });
+      out.push({ client: 'gtlsclient', protocol: 'h3', result: await gtlsclient(sessionDir, '0-rtt+token'), repetition: rep });
       rmSync(sessionDir, { recursive: true, force: true });
       out.push({ client: 'nghttp', protocol: 'h2', result: await nghttpStartup(c), repetition: rep });
     }
@@ -144,6 +154,7 @@ export function startLossyBench(plan: BenchPlan, outDir: string): LossyRun {
     const versionList = versions();
     let report = '';
     const eventLog = join(work, 'relay-events.log');
+    const idledOut = new Map<string, string>();
     for (const [i, s] of plan.conditions.entries()) {
       const { queueBytes } = await link.configure(s, i + 1, eventLog);
       const firstOfCondition = samples.length;
@@ -159,7 +170,7 @@ export function startLossyBench(plan: BenchPlan, outDir: string): LossyRun {
         }
         if (plan.allPeers && (plan.scenarios.includes('startup') || plan.scenarios.includes('throughput'))) {
           const started = performance.now();
-          const results = await externalSamples(link, server, plan, title, work);
+          const results = await externalSamples(link, server, plan, title, work, idledOut, `${s.rttMs} ms / ${s.lossPercent} % / ${s.rateMbitPerSec} Mbit/s`);
           for (const x of results) samples.push({ ...s, server: server.name, protocol: x.protocol, client: x.client, repetition: x.repetition, ...x.result } as LossySample);
           const errors = results.filter((x) => 'error' in x.result).length;
           progress(`   ${server.name} gtlsclient/nghttp/h2load: ${results.length} runs, ${errors} failed, ${((performance.now() - started) / 1000).toFixed(1)} s`);

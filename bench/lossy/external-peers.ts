@@ -62,6 +62,15 @@ export async function h2loadSmall(c: ExternalContext): Promise<ExternalResult> {
  * also presents the NEW_TOKEN token the cold run kept (RFC 9000 §8.1.3), which proves the
  * client's address, so the server's answer is not held to 3× what the client sent (§8.1).
  */
+const IDLED_OUT = /ERR_IDLE_CLOSE/;
+/**
+ * How a gtlsclient run that idled out is recorded. Seen with gtlsclient 1.11 resuming with 0-RTT
+ * against Caddy 2.6.2 (quic-go) on every emulated link (not on loopback): Caddy answers the early
+ * requests but never acknowledges the client's 1-RTT packets, so both sides retransmit until the
+ * client's 30 s idle timeout, ~50-85 s after the start, with partial downloads.
+ */
+export const IDLE_OUT_ERROR = 'gtlsclient: the connection idled out before the responses completed';
+
 export async function gtlsclientStartup(c: ExternalContext, sessionDir: string, mode: 'cold' | '0-rtt' | '0-rtt+token'): Promise<ExternalResult> {
   const download = mkdtempSync(join(c.work, 'gtls-'));
   try {
@@ -71,6 +80,8 @@ export async function gtlsclientStartup(c: ExternalContext, sessionDir: string, 
     const args = ['-q', '--exit-on-all-streams-close', '--no-quic-dump', '--no-http-dump', '--timeout=30s', '--download', download, ...session];
     const r = await timed(c, 'gtlsclient', [...args, SERVER_ADDR, String(c.server.port), ...c.startup.map((p) => uri(c, p))]);
     if (r.status !== 0) return { scenario: 'startup', mode, error: `gtlsclient exit ${r.status}: ${r.out.slice(-200)}` };
+    // gtlsclient exits 0 when its connection idles out, whatever it downloaded: never a time.
+    if (IDLED_OUT.test(r.out)) return { scenario: 'startup', mode, error: `${IDLE_OUT_ERROR} after ${Math.round(r.ms)} ms` };
     const rejected = /early data was rejected/i.test(r.out) ? 1 : 0;
     return { scenario: 'startup', mode, metrics: { completionMs: r.ms, earlyDataRejected: rejected } };
   } finally {

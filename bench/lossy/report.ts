@@ -6,6 +6,7 @@ import type { LinkSettings, PingCheck, RelayCounters } from './link.js';
 import { SCENARIOS, type ScenarioName } from './scenarios.js';
 import { median, p95 } from './stats.js';
 import type { ConnectionTrace } from './trace.js';
+import { versusCaddySection } from './versus.js';
 
 /** One measurement with who made it and on which link. */
 export interface LossySample extends LinkSettings {
@@ -113,7 +114,7 @@ function headline(emulator: EmulatorCheck[], bySc: Map<string, SummaryRow[]>): s
 function markdown(settings: object, emulator: EmulatorCheck[], bySc: Map<string, SummaryRow[]>): string {
   // File sizes are in the JSON; the table header stays readable.
   const { titleBytes: _sizes, ...brief } = settings as Record<string, unknown>;
-  const out = ['# h2 vs h3 on an emulated lossy link', '', `Settings: \`${JSON.stringify(brief)}\``, '', ...headline(emulator, bySc), '', '## Emulator check (ping from the client namespace; relay counters)', ''];
+  const out = ['# h2 vs h3 on an emulated lossy link', '', `Settings: \`${JSON.stringify(brief)}\``, '', ...headline(emulator, bySc), '', ...versusCaddySection(emulator, bySc), '', '## Emulator check (ping from the client namespace; relay counters)', ''];
   out.push('| RTT ms | loss %/dir | rate Mbit/s | ping RTT ms | ping loss % (expected) | relay loss % cli→srv / srv→cli | within tolerance |', '| ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const e of emulator) {
     const rl = e.relayLossPercent ? `${e.relayLossPercent.cliToSrv} / ${e.relayLossPercent.srvToCli}` : '–';

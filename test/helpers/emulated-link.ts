@@ -39,11 +39,11 @@ export interface ManifestUnderLoad {
   bulk: Array<{ status: number; bytes: number }>;
 }
 
-/** Four segments on one connection, the manifest asked for once `triggerBytes` of them arrived (helpers/manifest-under-load.ts). */
-export async function manifestUnderLoad(t: Test, node: LinkNode, protocol: 'h2' | 'h3', triggerBytes: number): Promise<ManifestUnderLoad> {
+/** Four segments on one connection, the manifest asked for once `trigger` bytes of them arrived or `afterMs` after they were asked for (helpers/manifest-under-load.ts). */
+export async function manifestUnderLoad(t: Test, node: LinkNode, protocol: 'h2' | 'h3', trigger: number | { afterMs: number }): Promise<ManifestUnderLoad> {
   const client = join(import.meta.dirname, 'manifest-under-load.ts');
   const bulk = node.title.videoSegments.slice(0, 4).map((p) => `/content/${p}`);
-  const [cmd, args] = node.link.exec('cli', process.execPath, ['--import', 'tsx', client, protocol, `${SERVER_ADDR}:${PORT}`, node.certs.certFile, String(triggerBytes), `/content/${node.title.manifest}`, ...bulk]);
+  const [cmd, args] = node.link.exec('cli', process.execPath, ['--import', 'tsx', client, protocol, `${SERVER_ADDR}:${PORT}`, node.certs.certFile, typeof trigger === 'number' ? String(trigger) : `after:${trigger.afterMs}`, `/content/${node.title.manifest}`, ...bulk]);
   const r = await run(cmd, args, { timeoutMs: 60_000 });
   t.equal(r.code, 0, `client exits 0 (${r.stderr.slice(-300)})`);
   const out = JSON.parse(r.stdout) as ManifestUnderLoad;

@@ -20,6 +20,16 @@ constexpr int kMaxBursts = 16;
 // A burst is at most this many packets (one sendmmsg/GSO batch of the TxQueue).
 constexpr size_t kMaxBurstPackets = 64;
 constexpr size_t kClosePacketBytes = 1500;
+// Headroom for urgent responses: while the congestion window has fewer than kHeadroomPackets
+// left, a response of urgency kHeadroomUrgency or beyond (first segments, API answers, segments,
+// artwork, prefetch) takes no more of it, so a manifest or init segment asked for meanwhile
+// leaves at once instead of after the next acknowledgements (in startup they come once per round
+// trip, in a clump). Only once the window has grown past the initial one (the first flight stays
+// whole: the startup requests come together) and past kHeadroomMinWindowPackets, so bulk always moves.
+constexpr uint64_t kHeadroomPackets = 2;
+constexpr uint64_t kHeadroomMinWindowPackets = 16;
+constexpr uint64_t kRfc9002InitialWindowPackets = 10;
+constexpr int kHeadroomUrgency = 2;
 
 ngtcp2_path path_of(Addr& local, Addr& remote) {
   return ngtcp2_path{local.as_ngtcp2(), remote.as_ngtcp2(), nullptr};
@@ -296,6 +306,11 @@ Connection::WriteResult Connection::write_burst(ngtcp2_tstamp ts, size_t max_pac
         return WriteResult::Idle;
       }
     }
+    if (veccnt > 0 && stream_id >= 0 && keeps_headroom_from(stream_id, max_udp)) {
+      stream_id = -1;
+      veccnt = 0;
+      fin = 0;
+    }
     uint32_t flags = NGTCP2_WRITE_STREAM_FLAG_MORE;
     if (fin) flags |= NGTCP2_WRITE_STREAM_FLAG_FIN;
     size_t vec_bytes = 0;
@@ -346,6 +361,20 @@ Connection::WriteResult Connection::write_burst(ngtcp2_tstamp ts, size_t max_pac
     if (datalen > 0 && handshake_done_ && first_flight_open_) ++first_flight_packets_;
     ++*written;
   }
+}
+
+bool Connection::keeps_headroom_from(int64_t stream_id, size_t max_udp) {
+  const uint64_t left = ngtcp2_conn_get_cwnd_left(conn_);
+  if (left >= kHeadroomPackets * max_udp) return false;
+  ngtcp2_conn_info ci;
+  ngtcp2_conn_get_conn_info(conn_, &ci);
+  const uint64_t initial = server_.options().initial_window_packets;
+  if (ci.cwnd <= std::max({kHeadroomMinWindowPackets, initial, kRfc9002InitialWindowPackets}) * max_udp) return false;
+  const RequestStream* s = h3_.find(stream_id);
+  // Control and QPACK streams are not in the table: they always go.
+  if (s == nullptr) return false;
+  const int urgency = s->urgency < 0 ? NGHTTP3_DEFAULT_URGENCY : s->urgency;
+  return urgency >= kHeadroomUrgency;
 }
 
 void Connection::close_gracefully() {

@@ -43,11 +43,12 @@ t.test('Chromium over h3: every returning connection resumes and presents its NE
     t.equal(await load(n), 'h3', `load ${n} over HTTP/3`);
     t.same(await counters(server), { absent: 1, valid: n - 1, invalid: 0, resumed: n - 1 }, `load ${n}: a new connection that resumed the session and presented a valid token`);
   }
-  // Whether its 0-RTT is taken varies: BoringSSL reports the ticket age from whole seconds, and
-  // GnuTLS refuses early data whose client-side age exceeds its own (see the README).
+  // BoringSSL reports the ticket age from whole seconds, up to one over, and GnuTLS refuses early
+  // data whose client-side age exceeds its own: the engine issues tickets a second older than
+  // they are (ticket_clock.cc), so every returning load is answered from 0-RTT (it was about
+  // half before).
   const early = (await server.logged((l) => l.msg === 'access' && String(l.path).startsWith(`${MANIFEST}?load=`), 3)).map((l) => l.earlyData === true);
-  t.equal(early[0], false, 'the first load was not in early data');
-  t.comment(`requests in early data: ${JSON.stringify(early)}`);
+  t.same(early, [false, true, true], 'the first load in 1-RTT, the returning ones in early data');
 });
 
 t.test('Firefox ESR over h3: every returning connection resumes, presents its token and sends its request in 0-RTT', async (t) => {

@@ -13,6 +13,7 @@
         "udp_socket.cc",
         "tx_queue.cc",
         "connection.cc",
+        "ticket_clock.cc",
         "connection_callbacks.cc",
         "http3.cc",
         "http3_callbacks.cc",

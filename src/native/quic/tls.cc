@@ -3,6 +3,7 @@
 #include <ngtcp2/ngtcp2_crypto_gnutls.h>
 
 #include "gnutls_error.h"
+#include "ticket_clock.h"
 
 namespace h3edge {
 
@@ -98,11 +99,20 @@ bool TlsContext::reload_credentials(const std::string& cert_file, const std::str
 
 bool TlsContext::init(const ServerOptions& opts, const std::vector<uint8_t>& binding, std::string* err) {
   early_data_ = opts.early_data;
+  install_ticket_clock();
   if (!load_credentials(opts.cert_file, opts.key_file, &cred_, err)) return false;
   binding_ = binding;
   if (!ticket_keys_.set(opts.ticket_key, opts.previous_ticket_key, binding_, err)) return false;
   if (!replay_store_.open(opts.replay_store_fd, err)) return false;
-  if (int r = gnutls_anti_replay_init(&anti_replay_); r != 0) {
+  // Its window starts a second back too: a ticket issued in the first second would otherwise
+  // look created before the window and get no early data (each later window start, every
+  // early_data_window_ms, still costs the tickets of its first second that).
+  int r = 0;
+  {
+    BackdatedTickets older;
+    r = gnutls_anti_replay_init(&anti_replay_);
+  }
+  if (r != 0) {
     *err = gnutls_message("gnutls_anti_replay_init", r);
     return false;
   }
@@ -166,6 +176,9 @@ bool TlsSession::early_data_accepted() const {
   return session_ != nullptr && (gnutls_session_get_flags(session_) & GNUTLS_SFLAGS_EARLY_DATA) != 0;
 }
 
-bool TlsSession::send_ticket() { return gnutls_session_ticket_send(session_, 1, 0) == 0; }
+bool TlsSession::send_ticket() {
+  BackdatedTickets older;  // BoringSSL clients' whole-second ages (ticket_clock.h)
+  return gnutls_session_ticket_send(session_, 1, 0) == 0;
+}
 
 }  // namespace h3edge

@@ -6,7 +6,7 @@ import type { LinkSettings, PingCheck, RelayCounters } from './link.js';
 import { SCENARIOS, type ScenarioName } from './scenarios.js';
 import { median, p95 } from './stats.js';
 import type { ConnectionTrace } from './trace.js';
-import { versusCaddySection } from './versus.js';
+import { versusCaddySection, type MedianRow } from './versus.js';
 
 /** One measurement with who made it and on which link. */
 export interface LossySample extends LinkSettings {
@@ -32,15 +32,9 @@ export interface EmulatorCheck extends LinkSettings {
   relayLossPercent?: { cliToSrv: number; srvToCli: number };
 }
 
-export interface SummaryRow extends LinkSettings {
-  server: string;
-  protocol: string;
-  client: string;
-  mode?: string;
-  metric: string;
-  median: number;
+/** A metric's median over one peer's repetitions at one condition (the comparison reads these), with its p95 and failures. */
+export interface SummaryRow extends MedianRow {
   p95: number;
-  n: number;
   errors: number;
 }
 

@@ -2,7 +2,7 @@
 // metrics a player feels, and the list of every cell where h3edge is the slower server.
 import type { LinkSettings } from './link.js';
 
-/** What this file reads of a summary row (report.ts's SummaryRow has these and more). */
+/** A metric's median for one peer at one condition (report.ts's SummaryRow adds its p95 and failures). */
 export interface MedianRow extends LinkSettings {
   server: string;
   protocol: string;

@@ -28,7 +28,6 @@ constexpr size_t kClosePacketBytes = 1500;
 // whole: the startup requests come together) and past kHeadroomMinWindowPackets, so bulk always moves.
 constexpr uint64_t kHeadroomPackets = 2;
 constexpr uint64_t kHeadroomMinWindowPackets = 16;
-constexpr uint64_t kRfc9002InitialWindowPackets = 10;
 constexpr int kHeadroomUrgency = 2;
 
 ngtcp2_path path_of(Addr& local, Addr& remote) {
@@ -369,7 +368,7 @@ bool Connection::keeps_headroom_from(int64_t stream_id, size_t max_udp) {
   ngtcp2_conn_info ci;
   ngtcp2_conn_get_conn_info(conn_, &ci);
   const uint64_t initial = server_.options().initial_window_packets;
-  if (ci.cwnd <= std::max({kHeadroomMinWindowPackets, initial, kRfc9002InitialWindowPackets}) * max_udp) return false;
+  if (ci.cwnd <= std::max(kHeadroomMinWindowPackets, initial) * max_udp) return false;  // 0: RFC 9002's 10
   const RequestStream* s = h3_.find(stream_id);
   // Control and QPACK streams are not in the table: they always go.
   if (s == nullptr) return false;

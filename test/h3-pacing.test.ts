@@ -16,8 +16,8 @@ import { manifestUnderLoad, serveOnEmulatedLink } from './helpers/emulated-link.
 // manifest leaves at once whatever the window's phase.
 const LINK = { rttMs: 200, rateMbitPerSec: 50, lossPercent: 0 };
 // Two moments to ask: once 96 KB of the segments arrived, and when the lossy bench's priority
-// scenario asks (two round trips + 50 ms after the segments; without the headroom 1.77 handshakes
-// in each of three runs, 354 ms where Caddy took 210).
+// scenario asks (two round trips + 50 ms after the segments; without the headroom 1.60-1.65
+// handshakes in each of three runs, ~353 ms, where Caddy answers the bench in ~210).
 const TRIGGERS: Array<{ name: string; trigger: number | { afterMs: number } }> = [
   { name: 'after 96 KB', trigger: 96 * 1024 },
   { name: 'at 2 RTT + 50 ms', trigger: { afterMs: 2 * LINK.rttMs + 50 } },

@@ -1,9 +1,10 @@
 // Run inside a network namespace by helpers/emulated-link.ts: on one HTTP/2 or HTTP/3
 // connection (the lossy bench's clients), downloads the bulk paths, asks for the manifest once
 // TRIGGER bytes of bulk arrived (or, as `after:MS`, MS milliseconds after the bulk requests: the
-// lossy bench's priority scenario asks at two round trips + 50 ms), and prints one JSON line: how long the handshake took (a round
-// trip on the emulated link), how long the manifest's response head took, how many bulk bytes
-// arrived between the request and that head, and whether every body came whole.
+// lossy bench's priority scenario asks at two round trips + 50 ms), and prints one JSON line: how
+// long the handshake took (a round trip on the emulated link), how long the manifest's response
+// head took, how many bulk bytes arrived between the request and that head, and whether every
+// body came whole.
 // Usage: node --import tsx manifest-under-load.ts h2|h3 HOST:PORT CA_FILE TRIGGER MANIFEST BULK...
 import { readFileSync } from 'node:fs';
 import { connectH2, connectH3 } from '../../bench/lossy/timed-clients.js';

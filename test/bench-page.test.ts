@@ -19,6 +19,7 @@ const KEPT_PAGES: Array<{ dir: string; engines?: string }> = [
   { dir: 'lossy-full-2026-11-25' },
   { dir: 'lossy-full-2026-12-01', engines: 'engines-2026-12-01' },
   { dir: 'hol-2026-12-07' },
+  { dir: 'lossy-full-2026-12-07' },
 ];
 
 t.test('a stream trace keeps one point per 16 KiB and both ends of every gap, and stays bounded', async (t) => {

@@ -33,17 +33,28 @@ const LOADS: Load[] = [
   { name: 'small objects, 1 connection', paths: (wl) => wl.paths.slice(0, 2), requests: quick ? 2000 : 6000, connections: 1 },
 ];
 
-/** One gtlsclient connection; resolves with whether every file's last copy arrived whole. */
-function gtlsclient(server: BenchServer, paths: string[], requests: number, sizes: Map<string, number>): Promise<number> {
+/**
+ * One gtlsclient connection; resolves with how many files' last copy did not arrive whole (plus
+ * one if the connection failed) and the error the connection ended with. gtlsclient exits 0 even
+ * when the connection is closed on an error (it prints e.g. `ngtcp2_conn_read_pkt:
+ * ERR_FLOW_CONTROL` and stops), and the last copy of a file can be whole while later requests for
+ * it never finished, so its error output counts too.
+ */
+function gtlsclient(server: BenchServer, paths: string[], requests: number, sizes: Map<string, number>): Promise<{ incomplete: number; error: string | null }> {
   const download = clientDownloadDir(`h3edge-bench-h3-dl-${server.name}-`);
   const uris = paths.map((p) => `https://localhost:${server.port}${server.prefix}${p}`);
   const args = ['-q', '--exit-on-all-streams-close', '--timeout=30s', '--download', download, '-n', String(requests), '127.0.0.1', String(server.port), ...uris];
   return new Promise((resolve) => {
-    const child = spawn('gtlsclient', args, { stdio: 'ignore' });
+    const child = spawn('gtlsclient', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      if (stderr.length < 4096) stderr += d.toString();
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
-    child.once('exit', (code) => {
+    child.once('close', (code) => {
       clearTimeout(timer);
-      let incomplete = code === 0 ? 0 : 1;
+      const error = connectionError(stderr) ?? (code === 0 ? null : `exit ${code}`);
+      let incomplete = error === null ? 0 : 1;
       for (const p of paths) {
         try {
           if (readFileSync(join(download, p.split('/').pop() as string)).length !== sizes.get(p)) incomplete++;
@@ -52,12 +63,22 @@ function gtlsclient(server: BenchServer, paths: string[], requests: number, size
         }
       }
       rmSync(download, { recursive: true, force: true });
-      resolve(incomplete);
+      resolve({ incomplete, error });
     });
   });
 }
 
-async function measure(server: BenchServer, load: Load, wl: Workload): Promise<Sample> {
+/** The ngtcp2 error a gtlsclient connection ended with (`ERR_FLOW_CONTROL`, ...), from its error output. */
+function connectionError(stderr: string): string | null {
+  return /\b(ERR_[A-Z_]+)/.exec(stderr)?.[1] ?? null;
+}
+
+interface RunSample extends Sample {
+  /** The error a failed connection of this run ended with; such a run's times are not counted. */
+  error: string | null;
+}
+
+async function measure(server: BenchServer, load: Load, wl: Workload): Promise<RunSample> {
   const paths = load.paths(wl);
   let bytes = 0;
   for (let i = 0; i < load.requests; i++) bytes += wl.sizes.get(paths[i % paths.length] as string) ?? 0;
@@ -74,7 +95,8 @@ async function measure(server: BenchServer, load: Load, wl: Workload): Promise<S
     mbPerSec: Math.round(total / 1e6 / seconds),
     cpuSecPerGB: Number(((after.cpuSec - before.cpuSec) / (total / 1e9)).toFixed(2)),
     rssMB: Math.round(after.rssBytes / 1e6),
-    incomplete: results.reduce((a, b) => a + b, 0),
+    incomplete: results.reduce((a, b) => a + b.incomplete, 0),
+    error: results.find((r) => r.error !== null)?.error ?? null,
   };
 }
 
@@ -90,7 +112,7 @@ async function main(): Promise<void> {
     await Promise.all(servers.splice(0).map((s) => s.stop()));
   };
   process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
-  const samples: Sample[] = [];
+  const samples: RunSample[] = [];
   try {
     servers.push(await startH3edge('h3edge-native', 'mmap', wl.dir, await freePort(), cert, key, work, 'native'));
     servers.push(await startH3edge('h3edge-currentspace', 'mmap', wl.dir, await freePort(), cert, key, work, 'currentspace'));
@@ -127,18 +149,46 @@ async function main(): Promise<void> {
 interface Row extends Sample {
   vsCaddy: number;
   vsGtlsserver: number;
+  /** Runs whose transfers did not all complete (not in the medians), and the errors they ended with. */
+  failedRuns: number;
+  errors: string[];
 }
 
-function summarize(samples: Sample[]): Row[] {
-  const rows = medians(samples);
-  return rows.map((r) => ({ ...r, vsCaddy: ratioTo(rows, r, 'caddy'), vsGtlsserver: ratioTo(rows, r, 'gtlsserver') }));
+/**
+ * Medians over the runs whose transfers all completed: a run cut short by an error moves fewer
+ * bytes in less time and its MB/s means nothing. A load on which every run failed gets zeros.
+ */
+function summarize(samples: RunSample[]): Row[] {
+  const keys = [...new Set(samples.map((s) => `${s.workload}|${s.server}`))];
+  const rows: Sample[] = keys.map((k) => {
+    const of = samples.filter((s) => `${s.workload}|${s.server}` === k);
+    const complete = of.filter((s) => s.incomplete === 0);
+    const [m] = medians(complete.length > 0 ? complete : of);
+    const failed = of.length - complete.length;
+    return complete.length > 0 ? { ...(m as Sample), incomplete: failed } : { ...(m as Sample), reqPerSec: 0, mbPerSec: 0, cpuSecPerGB: 0, incomplete: failed };
+  });
+  return rows.map((r) => {
+    const of = samples.filter((s) => s.workload === r.workload && s.server === r.server);
+    return {
+      ...r,
+      vsCaddy: ratioTo(rows, r, 'caddy'),
+      vsGtlsserver: ratioTo(rows, r, 'gtlsserver'),
+      failedRuns: r.incomplete,
+      errors: [...new Set(of.map((s) => s.error).filter((e): e is string => e !== null))],
+    };
+  });
 }
 
 function table(rows: Row[]): string {
   const lines = [
-    '| load | server | req/s | MB/s | CPU s per GB | RSS MB | vs Caddy | vs gtlsserver | incomplete (all runs) |',
+    '| load | server | req/s | MB/s | CPU s per GB | RSS MB | vs Caddy | vs gtlsserver | failed runs (not in the medians) |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...rows.map((r) => `| ${r.workload} | ${r.server} | ${r.reqPerSec} | ${r.mbPerSec} | ${r.cpuSecPerGB} | ${r.rssMB} | ${r.vsCaddy}× | ${r.vsGtlsserver}× | ${r.incomplete} |`),
+    ...rows.map((r) => {
+      const failed = `${r.failedRuns}${r.errors.length > 0 ? ` (${r.errors.join(', ')})` : ''}`;
+      // Every run failed: no time to show.
+      if (r.reqPerSec === 0) return `| ${r.workload} | ${r.server} | — | — | — | ${r.rssMB} | — | — | ${failed} |`;
+      return `| ${r.workload} | ${r.server} | ${r.reqPerSec} | ${r.mbPerSec} | ${r.cpuSecPerGB} | ${r.rssMB} | ${r.vsCaddy}× | ${r.vsGtlsserver}× | ${failed} |`;
+    }),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -52,9 +52,10 @@ t.test('the first flight after the handshake carries the configured initial wind
     return closed.stats;
   }
 
-  // The window also grew by the handshake bytes acknowledged before it completed (slow start),
-  // and a PMTU probe (no stream data, not counted) takes some of it: one packet either way.
-  const within = (n: number, packets: number): boolean => n >= packets && n <= packets + 1;
+  // The window also grew by the handshake bytes acknowledged before it completed (slow start,
+  // ~1,500 bytes: up to one packet more); a PMTU probe (1,406 bytes, no stream data, not counted)
+  // and the NEW_TOKEN packet, when it leaves on its own, take up to two packets of it.
+  const within = (n: number, packets: number): boolean => n >= packets - 2 && n <= packets + 1;
   // RFC 9002 §7.2: min(10 × 1200, max(14720, 2 × 1200)) = 12,000 bytes, 10 packets of 1200.
   const rfc = await firstFlight(undefined);
   t.ok(within(rfc.firstFlightPackets, 10), `without the setting: ${rfc.firstFlightPackets} packets (RFC 9002: 10)`);

@@ -122,7 +122,7 @@ class Connection {
   void submit_new_token();
   WriteResult write_burst(ngtcp2_tstamp ts, size_t max_packets, size_t* written);
   /** Whether the stream's next bytes stay out of the window's last packets (kept for urgent responses). */
-  bool keeps_headroom_from(int64_t stream_id, size_t max_udp);
+  bool keeps_headroom_from(int64_t stream_id, size_t packet);
   /** After reads and writes: Careful Resume's phases, and a new saved path when the window changed. */
   void careful_resume_tick();
   void save_path_if_changed();

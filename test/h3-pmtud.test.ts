@@ -2,24 +2,29 @@ import t from 'tap';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { LinkEmulator, buildRelay } from '../bench/lossy/link.js';
-import { ip } from '../bench/lossy/netns.js';
+import { ip, macOf } from '../bench/lossy/netns.js';
 import { gtlsDownload, startNativeInNetns, type NativeInNetns } from '../bench/lossy/native-in-netns.js';
+import { run } from './helpers/run.js';
 import { makeTestCerts } from './helpers/certs.js';
 import { scratchDir } from './helpers/scratch.js';
 
 // Path MTU discovery past 1500 bytes (connection.cc, kPmtudProbes) on paths that do not carry a
 // jumbo frame, with ngtcp2's gtlsclient over the lossy bench's emulated link (its relay drops any
 // frame over 2,048 bytes, as a router on a 1,500-byte hop would). Loopback, which carries them,
-// is in native-quic.test.ts. On a 1,500-byte interface the 9,000-byte probe fails at sendmmsg and
-// never leaves; behind a server interface that takes 9,000-byte frames it is lost on the way, at
-// most three times, and then given up. Either way the connection settles on 1,444 bytes (ngtcp2's
-// largest probe under 1,500) and the download completes.
+// is in native-quic.test.ts. The link's addresses are private (10.77.0.0/24), a peer on the same
+// site, so the jumbo probe is tried: on a 1,500-byte interface it fails at sendmmsg and never
+// leaves; behind a server interface that takes 9,000-byte frames it is lost on the way, at most
+// three times, and then given up. A peer with a public address is never sent one. Each time the
+// connection settles on 1,444 bytes (ngtcp2's largest probe under 1,500) and the download completes.
 const LINK = { rttMs: 20, rateMbitPerSec: 100, lossPercent: 0 };
 const BODY_BYTES = 8 * 1024 * 1024;
 const ETHERNET_DATAGRAM = 1492 - 48;
 const JUMBO_MTU = 9000;
+// A second pair of addresses on the same link, public ones (TEST-NET-2, RFC 5737).
+const PUBLIC_SERVER = '198.51.100.2';
+const PUBLIC_CLIENT = '198.51.100.1';
 
-t.test('PMTU discovery over a 1,500-byte path: jumbo probes cost nothing on a 1,500-byte interface and are given up after three losses behind a 9,000-byte one', { skip: process.getuid?.() !== 0 && 'needs root: network namespaces and raw sockets' }, async (t) => {
+t.test('PMTU discovery over a 1,500-byte path: jumbo probes cost nothing on a 1,500-byte interface, are given up after three losses behind a 9,000-byte one, and are not sent to a public address', { skip: process.getuid?.() !== 0 && 'needs root: network namespaces and raw sockets' }, async (t) => {
   const work = scratchDir('h3edge-pmtud-');
   const link = LinkEmulator.create(process.pid, buildRelay(work));
   t.teardown(() => link.destroy());
@@ -52,4 +57,21 @@ t.test('PMTU discovery over a 1,500-byte path: jumbo probes cost nothing on a 1,
   const blackHole = await download('black-hole');
   t.equal(blackHole.maxUdpPayloadBytes, ETHERNET_DATAGRAM, `behind a black hole: still ${ETHERNET_DATAGRAM} bytes`);
   t.ok(blackHole.oversize >= 1 && blackHole.oversize <= 3, `the jumbo probe was lost on the link ${blackHole.oversize} times (at most three tries)`);
+
+  // The same black hole, the client now at a public address: no jumbo probe at all.
+  ip(['-n', link.cli, 'addr', 'add', `${PUBLIC_CLIENT}/24`, 'dev', 'c0']);
+  ip(['-n', link.srv, 'addr', 'add', `${PUBLIC_SERVER}/24`, 'dev', 's0']);
+  ip(['-n', link.cli, 'neigh', 'replace', PUBLIC_SERVER, 'lladdr', macOf(link.srv, 's0'), 'dev', 'c0', 'nud', 'permanent']);
+  ip(['-n', link.srv, 'neigh', 'replace', PUBLIC_CLIENT, 'lladdr', macOf(link.cli, 'c0'), 'dev', 's0', 'nud', 'permanent']);
+  const publicServer = await startNativeInNetns(link, work, 'public', 8444, certs, BODY_BYTES, { host: PUBLIC_SERVER });
+  t.teardown(() => publicServer.stop());
+  await link.configure(LINK, 1);
+  const [cmd, args] = link.exec('cli', 'gtlsclient', ['-q', '--exit-on-all-streams-close', '--no-quic-dump', '--no-http-dump', '--timeout=30s', PUBLIC_SERVER, '8444', 'https://localhost:8444/public']);
+  const r = await run(cmd, args, { timeoutMs: 60_000 });
+  t.equal(r.code, 0, `public: gtlsclient exits 0 (${r.stderr.slice(-300)})`);
+  const line = await publicServer.served('/public');
+  t.ok(line.completed, 'public: the response completed');
+  t.equal(line.stats.maxUdpPayloadBytes, ETHERNET_DATAGRAM, `a public client: ${ETHERNET_DATAGRAM} bytes`);
+  const counters = await link.stopRelay();
+  t.equal(counters?.bToA.oversize, 0, 'and no jumbo probe was sent toward it');
 });

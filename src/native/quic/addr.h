@@ -63,6 +63,26 @@ struct Addr {
     }
     return false;
   }
+  /**
+   * Loopback, link-local or private (RFC 1918, RFC 4193): a peer on the same site, whose path may
+   * carry jumbo frames; an Internet peer's does not. IPv4-mapped IPv6 counts as its IPv4 address.
+   */
+  bool is_site_local() const {
+    if (family() == AF_INET) return ipv4_site_local(ntohl(reinterpret_cast<const sockaddr_in*>(&storage)->sin_addr.s_addr));
+    if (family() != AF_INET6) return false;
+    const in6_addr& a = reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_addr;
+    if (IN6_IS_ADDR_V4MAPPED(&a)) {
+      uint32_t v4 = 0;
+      std::memcpy(&v4, &a.s6_addr[12], sizeof(v4));
+      return ipv4_site_local(ntohl(v4));
+    }
+    return IN6_IS_ADDR_LOOPBACK(&a) || IN6_IS_ADDR_LINKLOCAL(&a) || (a.s6_addr[0] & 0xfe) == 0xfc;
+  }
+
+ private:
+  static bool ipv4_site_local(uint32_t a) {
+    return (a >> 24) == 127 || (a >> 24) == 10 || (a >> 20) == 0xac1 || (a >> 16) == 0xc0a8 || (a >> 16) == 0xa9fe;
+  }
 };
 
 }  // namespace h3edge

@@ -32,13 +32,16 @@ constexpr int kHeadroomUrgency = 2;
 // PMTU probes (RFC 8899 datagram payload sizes), tried in this order after the handshake:
 // ngtcp2's own four for Internet paths up to a 1500-byte Ethernet MTU, then a 9000-byte jumbo
 // frame for links that carry one (a data centre, loopback): ~6x fewer packets to encrypt, send
-// and acknowledge. A probe larger than the interface's MTU fails at sendmmsg (EMSGSIZE, the
-// socket sets DF) and is never on the wire; one lost in the network costs three tries. Never
-// beyond the peer's max_udp_payload_size. Not 16 KiB: on loopback those overflowed a receiver's
-// default socket buffer (212 KB, a dozen of them) and one connection lost ~6x more packets and
-// went 0.6x as fast as with 9000-byte ones.
+// and acknowledge. Only toward a peer on the same site (Addr::is_site_local): an Internet path
+// never carries one, and on a host whose interface does (a cloud VPC's 9001 bytes) every Internet
+// connection would lose three such probes. A probe larger than the interface's MTU fails at
+// sendmmsg (EMSGSIZE, the socket sets DF) and is never on the wire; one lost in the network costs
+// three tries. Never beyond the peer's max_udp_payload_size. Not 16 KiB: on loopback those
+// overflowed a receiver's default socket buffer (212 KB, a dozen of them) and one connection lost
+// ~6x more packets and went 0.6x as fast as with 9000-byte ones.
 constexpr uint16_t kPmtudProbes[] = {1454 - 48, 1390 - 48, 1280 - 48, 1492 - 48, 9000 - 48};
-constexpr size_t kMaxTxDatagram = 9000 - 48;
+constexpr size_t kMaxSiteDatagram = 9000 - 48;
+constexpr size_t kMaxInternetDatagram = 1500 - 48;  // ngtcp2's default: the jumbo probe is skipped
 
 ngtcp2_path path_of(Addr& local, Addr& remote) {
   return ngtcp2_path{local.as_ngtcp2(), remote.as_ngtcp2(), nullptr};
@@ -123,7 +126,7 @@ bool Connection::init(const RecvPacket& p, const ngtcp2_pkt_hd& hd, const ngtcp2
   // RFC 9000 §14.3 / RFC 8899: after the handshake, probe for datagrams larger than 1200 bytes
   // (kPmtudProbes); the socket sets DF (udp_socket.cc) and leaves packet sizes to QUIC.
   settings.no_pmtud = 0;
-  settings.max_tx_udp_payload_size = kMaxTxDatagram;
+  settings.max_tx_udp_payload_size = remote_.is_site_local() ? kMaxSiteDatagram : kMaxInternetDatagram;
   settings.pmtud_probes = kPmtudProbes;
   settings.pmtud_probeslen = sizeof(kPmtudProbes) / sizeof(kPmtudProbes[0]);
   // Until the first RTT sample: 100 ms as Chromium and quic-go assume, not RFC 9002's 333 ms, so

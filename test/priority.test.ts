@@ -121,8 +121,9 @@ t.test('h3: a PRIORITY_UPDATE moves a response already under way ahead of an old
 // same segment asked for with a comfortable buffer waits its turn behind them.
 const BROWSER_PRIORITY = 'u=1, i';
 const comfortable = `bl=30000,d=4000,ot=v,sid="s1"`;
-for (const connect of [h2Client, h3Client]) {
-  const proto = connect === h2Client ? 'h2' : 'h3';
+// With the same large windows: a bulk stream blocked on flow-control credit would let the
+// comfortable player's segment (same urgency) send in its place and finish early.
+for (const [proto, connect] of Object.entries(clients)) {
   t.test(`${proto}: a segment for a starving player (CMCD bs) overtakes segments for a comfortable one`, async (t) => {
     const client = await connect(server.origin, server.certs.cert);
     t.teardown(() => client.close());

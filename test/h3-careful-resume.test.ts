@@ -45,7 +45,7 @@ t.test('careful resume: applied on the same path, retreats on a narrower one, re
   let n = 0;
   async function download(server: NativeInNetns, dir: string, resume: { session: boolean; token: boolean }): Promise<ServedLine> {
     const path = `/body${++n}`;
-    const r = await gtlsDownload(link, server.port, dir, path, resume);
+    const r = await gtlsDownload(link, server, dir, path, resume);
     t.equal(r.code, 0, `gtlsclient exits 0 (${r.out.slice(-300)})`);
     t.equal(r.bytes, BODY_BYTES, 'the whole body arrived');
     const line = await server.served(path);

@@ -160,23 +160,18 @@ interface Row extends Sample {
  */
 function summarize(samples: RunSample[]): Row[] {
   const keys = [...new Set(samples.map((s) => `${s.workload}|${s.server}`))];
-  const rows: Sample[] = keys.map((k) => {
+  const rows = keys.map((k) => {
     const of = samples.filter((s) => `${s.workload}|${s.server}` === k);
     const complete = of.filter((s) => s.incomplete === 0);
-    const [m] = medians(complete.length > 0 ? complete : of);
-    const failed = of.length - complete.length;
-    return complete.length > 0 ? { ...(m as Sample), incomplete: failed } : { ...(m as Sample), reqPerSec: 0, mbPerSec: 0, cpuSecPerGB: 0, incomplete: failed };
-  });
-  return rows.map((r) => {
-    const of = samples.filter((s) => s.workload === r.workload && s.server === r.server);
+    const m = medians(complete.length > 0 ? complete : of)[0] as Sample;
     return {
-      ...r,
-      vsCaddy: ratioTo(rows, r, 'caddy'),
-      vsGtlsserver: ratioTo(rows, r, 'gtlsserver'),
-      failedRuns: r.incomplete,
+      ...(complete.length > 0 ? m : { ...m, reqPerSec: 0, mbPerSec: 0, cpuSecPerGB: 0 }),
+      incomplete: of.reduce((n, s) => n + s.incomplete, 0),
+      failedRuns: of.length - complete.length,
       errors: [...new Set(of.map((s) => s.error).filter((e): e is string => e !== null))],
     };
   });
+  return rows.map((r) => ({ ...r, vsCaddy: ratioTo(rows, r, 'caddy'), vsGtlsserver: ratioTo(rows, r, 'gtlsserver') }));
 }
 
 function table(rows: Row[]): string {

@@ -90,7 +90,7 @@ async function main(): Promise<void> {
           const mode = server === on ? 'resumed, CR on' : 'resumed, CR off';
           const base = { ...s, repetition: rep };
           const record = async (m: Run['mode'], dir: string, path: string): Promise<void> => {
-            const r = await gtlsDownload(link, server.port, dir, path, { session: true, token: true });
+            const r = await gtlsDownload(link, server, dir, path, { session: true, token: true });
             // The server's line for it (written when the stream closes, whole or not: a lost last
             // acknowledgement leaves it unacknowledged once the client is gone).
             const line = await server.served(path);
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
           // A returning viewer: an earlier visit fetched PRIME_OBJECTS segments on one connection
           // (its window grew; the files keep its ticket and latest token), then the segment.
           const returning = fresh(work, `returning-${id}`);
-          await gtlsDownload(link, server.port, returning, `/segment-${id}-prime`, { session: true, token: true }, 60_000, PRIME_OBJECTS);
+          await gtlsDownload(link, server, returning, `/segment-${id}-prime`, { session: true, token: true }, 60_000, PRIME_OBJECTS);
           await record(mode, returning, `/segment-${id}-resumed`);
         }
       }

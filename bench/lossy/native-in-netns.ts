@@ -20,13 +20,15 @@ export interface ServedLine {
 }
 
 export interface NativeInNetns {
+  /** Where it listens in the server namespace: SERVER_ADDR unless `opts.host` said otherwise. */
+  host: string;
   port: number;
   /** The line of the response to `path` (waits for it; lines of other paths before it are dropped). */
   served(path: string): Promise<ServedLine>;
   stop(): Promise<void>;
 }
 
-/** Starts the server (`opts` without host/port/cert; `bodyBytes` per response) and waits until it listens. */
+/** Starts the server (`opts` without port/cert; `bodyBytes` per response) and waits until it listens. */
 export async function startNativeInNetns(link: LinkEmulator, work: string, name: string, port: number, certs: { certFile: string; keyFile: string }, bodyBytes: number, opts: Partial<NativeH3ServerOptions>): Promise<NativeInNetns> {
   const optsFile = join(work, `native-${name}.json`);
   writeFileSync(optsFile, JSON.stringify({ host: SERVER_ADDR, port, certFile: certs.certFile, keyFile: certs.keyFile, bodyBytes, ...opts }));
@@ -48,6 +50,7 @@ export async function startNativeInNetns(link: LinkEmulator, work: string, name:
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   await waitForOutput(child, /^ready/m, 'native server', 30_000);
   return {
+    host: opts.host ?? SERVER_ADDR,
     port,
     async served(path) {
       for (;;) {
@@ -81,11 +84,12 @@ export interface Download {
  * namespace, wall time of the process (its start-up is a few ms of C). `resume`: which of the
  * files in `dir` it reads (and writes).
  */
-export async function gtlsDownload(link: LinkEmulator, port: number, dir: string, path: string, resume: { session: boolean; token: boolean }, timeoutMs = 60_000, times = 1): Promise<Download> {
+export async function gtlsDownload(link: LinkEmulator, server: Pick<NativeInNetns, 'host' | 'port'>, dir: string, path: string, resume: { session: boolean; token: boolean }, timeoutMs = 60_000, times = 1): Promise<Download> {
+  const { host, port } = server;
   const f = clientFiles(dir);
   const files = [...(resume.session ? [`--session-file=${f.session}`, `--tp-file=${f.tp}`] : []), ...(resume.token ? [`--token-file=${f.token}`] : [])];
   const download = mkdtempSync(join(dir, 'download-'));
-  const [cmd, args] = link.exec('cli', 'gtlsclient', ['-q', '--exit-on-all-streams-close', '--no-quic-dump', '--no-http-dump', '--timeout=30s', '--download', download, ...files, SERVER_ADDR, String(port), ...Array.from({ length: times }, () => `https://localhost:${port}${path}`)]);
+  const [cmd, args] = link.exec('cli', 'gtlsclient', ['-q', '--exit-on-all-streams-close', '--no-quic-dump', '--no-http-dump', '--timeout=30s', '--download', download, ...files, host, String(port), ...Array.from({ length: times }, () => `https://localhost:${port}${path}`)]);
   const t0 = performance.now();
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

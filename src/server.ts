@@ -171,7 +171,8 @@ export async function startServer(
     .add(READ_METHODS, '/healthz', healthHandler())
     .add(READ_METHODS, '/readyz', readinessHandler(readiness))
     .add(READ_METHODS, '/metrics', metricsHandler(metrics.registry, worker ? clusterScrape(metrics.registry) : undefined));
-  const serveContent = contentHandler({ root: config.media, store: localStore, next });
+  // Open content: the same file for anyone, so the HTTP/3 engine may repeat small answers itself.
+  const serveContent = contentHandler({ root: config.media, store: localStore, next, repeatable: true });
   router.add(READ_METHODS, '/content/*path', (ex, params) => (running.openContent ? serveContent(ex, params) : tokenRequired()));
   // What edges pre-position from this node: every title's files with their sha256, popular first.
   const manifest = new ChecksumManifest(config.media);
@@ -269,6 +270,8 @@ export async function startServer(
       // Children are made without their own level, so they follow the root logger's.
       logger.level = next.logLevel;
       if (next.earlyData.enabled !== running.earlyData.enabled) udp.setEarlyData(next.earlyData.enabled);
+      // Answers the engine repeats were decided under the old settings (openContent, routes).
+      udp.forgetKept();
       running = next;
       if (needRestart.length > 0) logger.warn({ fields: needRestart }, 'changed settings take effect on restart');
       logger.info({ changed: applied, cert: next.cert, tokenKeys: next.tokenKeys }, 'reloaded certificate, token keys and configuration');

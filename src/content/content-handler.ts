@@ -21,6 +21,11 @@ export interface ContentHandlerDeps {
   rangePolicy?: RangePolicy;
   /** Source of multipart boundaries, injectable for tests. */
   boundary?: () => string;
+  /**
+   * Whole-file answers are the same for anyone who asks (no token, no per-client rule on the
+   * route): marked repeatable, so a transport may repeat them for a moment (Reply.repeatable).
+   */
+  repeatable?: boolean;
 }
 
 /**
@@ -37,6 +42,7 @@ export function contentHandler(deps: ContentHandlerDeps): Handler {
     if (next) files.hintNext(ex, path, next);
     const reply = respondWithFile(ex, abs, file, deps);
     if (cache) reply.cache = cache;
+    if (deps.repeatable && reply.status === 200 && Buffer.isBuffer(reply.body)) reply.repeatable = true;
     return reply;
   };
 }

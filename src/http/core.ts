@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
-import type { AppliedPriority, Completion, ConnectionInfo, Exchange, ExchangeInit, Reply, ResponseSink } from './exchange.js';
+import type { AppliedPriority, Completion, Exchange, ExchangeInit, KeptAnswer, KeptRecord, Reply, ResponseSink } from './exchange.js';
+import type { ServerData } from './server-data.js';
+import { isKeepable, KEPT_ANSWER_MS } from './kept-answers.js';
 import type { Router } from './router.js';
 import { parsePriority } from '../priority/priority.js';
 import { readCmcd } from '../cmcd/cmcd-request.js';
@@ -27,11 +29,8 @@ export interface RequestCoreDeps {
    * player's CMCD buffer state, else the client's signal, else our class default). Called once.
    */
   priorityFor: (ex: Exchange) => AppliedPriority;
-  /**
-   * Response fields this node adds as it answers (CMSD on media responses), given the reply and
-   * what the connection knows of the path now; null adds none. Must not throw.
-   */
-  serverData?: (ex: Exchange, reply: Reply, connection: ConnectionInfo | undefined) => Readonly<Record<string, string>> | null;
+  /** Response fields this node adds as it answers (CMSD on media responses). */
+  serverData?: ServerData;
   /**
    * The `earlyData` policy in force, asked once per request that arrived in early data (a
    * reload swaps it). Default: safe methods run, others get 425.
@@ -104,11 +103,12 @@ export class RequestCore {
 
   private async respond(ex: Exchange, sink: ResponseSink, startedAtMs: number, connection: ExchangeInit['connection']): Promise<void> {
     const reply = await this.reply(ex);
-    const serverData = this.deps.serverData?.(ex, reply, connection?.()) ?? null;
+    const serverData = this.deps.serverData?.fields(ex, reply, connection?.()) ?? null;
     const priority = this.deps.priorityFor(ex);
     let turn: ScheduledStream | undefined;
     try {
       sink.head(reply.status, reply.headers, priority, serverData);
+      if (sink.keep && isKeepable(ex, reply, priority)) sink.keep(this.keptAnswer(ex, reply, priority));
       turn = sink.turn?.();
       await pumpBody(reply.body, sink, ex.signal, turn, reply.intact);
     } catch (err) {
@@ -121,6 +121,40 @@ export class RequestCore {
     }
     const completion = await sink.finished;
     this.completed({ exchange: ex, reply, priority, seconds: (performance.now() - startedAtMs) / 1000, completion });
+  }
+
+  /**
+   * A transport repeated a kept answer (`record`) to another request and it is over: the same
+   * access line and metrics as any request, under a request id of its own.
+   */
+  keptAnswered(record: KeptRecord, outcome: { remoteAddress: string; seconds: number; completion: Completion }): void {
+    const { completion } = outcome;
+    // The transport reports a priority only where the client's signal chose it over ours.
+    const priority = completion.priority?.chosenBy === 'client' ? { ...completion.priority, reason: 'client-signal' as const } : record.priority;
+    this.completed({
+      exchange: { ...record.exchange, id: this.nextId(), remoteAddress: outcome.remoteAddress },
+      reply: record.reply,
+      priority,
+      seconds: outcome.seconds,
+      completion: { bytesSent: completion.bytesSent, aborted: completion.aborted },
+    });
+  }
+
+  /** What a transport needs to repeat `reply`, and what the core needs back for each repeat. */
+  private keptAnswer(ex: Exchange, reply: Reply & { body: Buffer }, priority: AppliedPriority): KeptAnswer {
+    const template = this.deps.serverData?.template(ex, reply) ?? { fields: null, pathField: null };
+    // Every repeat finds the file in the cache, as this request did once it was there.
+    const kept: Reply = reply.cache === undefined ? reply : { ...reply, cache: 'hit' };
+    return {
+      status: reply.status,
+      fields: reply.headers,
+      added: template.fields,
+      pathField: template.pathField,
+      body: reply.body,
+      priority,
+      ttlMs: KEPT_ANSWER_MS,
+      record: { exchange: ex, reply: kept, priority },
+    };
   }
 
   /** The handler's reply, or the error's; HEAD and CORS applied. */

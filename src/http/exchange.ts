@@ -64,6 +64,12 @@ export interface Reply {
    * changed under it (truncated, rewritten in place) and the response is reset, never completed.
    */
   intact?: () => boolean;
+  /**
+   * The handler's word that this answer fits every request for the same target that carries no
+   * field beyond the kept ones (http/kept-answers.ts), for a second: a static file's whole body.
+   * The core decides the rest and may let the transport repeat it.
+   */
+  repeatable?: boolean;
 }
 
 /**
@@ -155,6 +161,43 @@ export interface ResponseSink {
   /** Abandons the response so the client cannot take it for a complete one. */
   reset(): void;
   readonly finished: Promise<Completion>;
+  /**
+   * Transports that can repeat an answer themselves (our HTTP/3 engine) take one the core found
+   * keepable; each repeat comes back to the core's `keptAnswered` with `answer.record`.
+   */
+  keep?(answer: KeptAnswer): void;
+}
+
+/** A response field whose value takes the connection's path reading (`;etp=…;rtt=…`) between two parts. */
+export interface PathField {
+  name: string;
+  before: string;
+  after: string;
+}
+
+/** What the core needs back from a transport for each answer it repeated: opaque to transports. */
+export interface KeptRecord {
+  readonly exchange: Exchange;
+  readonly reply: Reply;
+  readonly priority: AppliedPriority;
+}
+
+/**
+ * A whole response a transport may repeat, for `ttlMs`, to requests for the same target and
+ * authority (`GET`, not early data, no body, no field outside the kept ones, http/kept-answers.ts),
+ * telling the core of each with `record` (RequestCore.keptAnswered).
+ */
+export interface KeptAnswer {
+  status: number;
+  /** The reply's fields (shared by one file version's answers), then the node's own. */
+  fields: Readonly<Record<string, string>>;
+  added: Readonly<Record<string, string>> | null;
+  pathField: PathField | null;
+  body: Buffer;
+  /** Our class default; the client's own signal wins where it sends one. */
+  priority: AppliedPriority;
+  ttlMs: number;
+  record: KeptRecord;
 }
 
 /** Request handler behind the router. `params` holds the named parts of the route pattern. */

@@ -1,6 +1,13 @@
 import type { AppliedPriority, Priority } from '../priority/priority.js';
 import type { NativeConnStats, QuicServerBinding, RawConnection, RawRequest } from './quic.js';
 
+/** A response field whose value takes the connection's `;etp=…;rtt=…` between `before` and `after`. */
+export interface KeptPathField {
+  name: string;
+  before: string;
+  after: string;
+}
+
 /** A connection of the engine's server, as a request sees it. */
 export interface NativeConnection extends RawConnection {
   stats(): NativeConnStats;
@@ -104,6 +111,16 @@ export class NativeRequest {
     if (body) this.bytesSent = body.length;
     this.native.respond(this.conn, this.stream, status, fields.count, fields.text, body, streaming && body === null, priority?.urgency ?? -1, priority?.incremental ?? false, overClient && priority !== undefined);
     this.responded = true;
+  }
+
+  /**
+   * Asks the engine to give this response itself, for `ttlMs`, to every request for this
+   * request's target and authority that it accepts for a kept answer (quic.ts `keep`): `record`
+   * comes back with each. `pathField` takes the connection's path reading between its two parts.
+   * False when the engine's table is full.
+   */
+  keep(status: number, fields: JoinedFields, body: Buffer, priority: Priority, ttlMs: number, pathField: KeptPathField | null, record: unknown): boolean {
+    return this.native.keep(this.authority, this.path, status, fields.count, fields.text, body, priority.urgency, priority.incremental, ttlMs, pathField?.name ?? '', pathField?.before ?? '', pathField?.after ?? '', record);
   }
 
   /** A piece of a streamed body (null ends it); false: wait for `pulled` before the next. */

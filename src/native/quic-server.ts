@@ -7,7 +7,8 @@ import { NativeRequest, type NativeConnection } from './quic-request.js';
  * HTTP/3 server on our own engine (ngtcp2 + nghttp3 + GnuTLS, src/native/quic). Emits 'request'
  * with a {@link NativeRequest} once a request's head is complete, 'refused' with a NativeRefusal
  * (a request the engine answered itself), 'replay' with a NativeReplay (a replayed 0-RTT
- * flight it refused) and 'carefulResume' with a NativeCarefulResume (a connection's outcome). Requests are kept while their stream lives; connections while they have
+ * flight it refused), 'carefulResume' with a NativeCarefulResume (a connection's outcome) and
+ * 'kept' with a NativeKeptAnswer (a request it answered from its kept answers, once over). Requests are kept while their stream lives; connections while they have
  * a request, their last statistics until their next request or close. Used by the HTTP/3
  * transport adapter.
  */
@@ -17,6 +18,8 @@ export class NativeH3Server extends EventEmitter {
   private readonly connections = new Map<number, { info: NativeConnection; finalStats: NativeConnStats | null }>();
   private closing: Promise<void> | null = null;
   private drained: (() => void) | null = null;
+  /** Answers the engine gave from its kept answers that are still sending, as of its last word. */
+  private keptInFlight = 0;
 
   private constructor(opts: NativeH3ServerOptions) {
     super();
@@ -56,6 +59,11 @@ export class NativeH3Server extends EventEmitter {
     this.native.setTicketKeys(current, previous);
   }
 
+  /** Drops every answer the engine keeps (a reload may have changed what they would be). */
+  forgetKept(): void {
+    this.native.forgetKept();
+  }
+
   /** Handshakes from now on accept 0-RTT (`on`) or refuse it; open connections keep what they agreed. */
   setEarlyData(on: boolean): void {
     this.native.setEarlyData(on);
@@ -76,7 +84,9 @@ export class NativeH3Server extends EventEmitter {
       // RFC 9114 §5.2: give requests already on their way a round trip before the final GOAWAY.
       await new Promise<void>((resolve) => setTimeout(resolve, Math.min(graceMs / 2, 100)));
       this.native.goaway(true);
-      if (this.requests.size > 0) {
+      this.native.forgetKept();
+      this.keptInFlight = this.native.stats().kept.inFlight;
+      if (this.requests.size > 0 || this.keptInFlight > 0) {
         // The deadline is cleared once drained: a pending timer would keep a stopped node alive.
         let deadline: NodeJS.Timeout | undefined;
         await new Promise<void>((resolve) => {
@@ -107,9 +117,14 @@ export class NativeH3Server extends EventEmitter {
         const req = this.requests.take(e.conn, e.stream);
         if (!req) return;
         req.close(e.completed, e.priority);
-        if (this.requests.size === 0) this.drained?.();
+        if (this.requests.size === 0 && this.keptInFlight === 0) this.drained?.();
         return;
       }
+      case 'kept':
+        this.keptInFlight = e.kept.inFlight;
+        this.emit('kept', e.kept);
+        if (this.requests.size === 0 && this.keptInFlight === 0) this.drained?.();
+        return;
       case 'connClose': {
         const entry = this.connections.get(e.conn);
         if (entry) entry.finalStats = e.stats;

@@ -102,6 +102,11 @@ export interface NativeH3ServerOptions {
    * held in the replay table this long.
    */
   earlyDataWindowSec?: number;
+  /**
+   * Request fields (lowercase names) that leave a kept answer unchanged ({@link QuicServerBinding.keep}):
+   * a request with any other field is always handed to JavaScript. Omitted: none but pseudo-headers.
+   */
+  keptRequestFields?: readonly string[];
 }
 
 /** Bounds of the 0-RTT anti-replay window (seconds) and the engine's default. */
@@ -202,6 +207,24 @@ export interface NativeH3ServerStats {
   qlogFailures: number;
   /** Careful Resume outcomes since start (all zero while the switch is off). */
   carefulResume: Record<CarefulResumeOutcome, number>;
+  /** Kept answers: responses held now, answers still sending, and answered since start. */
+  kept: { entries: number; inFlight: number; answered: number };
+}
+
+/** How one answer the engine repeated from its kept answers ended. */
+export interface NativeKeptAnswer {
+  /** What was handed to `keep` with the answer. */
+  record: unknown;
+  completed: boolean;
+  /** Body bytes acknowledged (all of them when completed). */
+  bytesSent: number;
+  /** From the request's head to the stream's close. */
+  seconds: number;
+  /** The priority it was sent at (the client's signal, else the one kept with the answer). */
+  priority: AppliedPriority | null;
+  remoteAddress: string;
+  /** Kept answers of the server still sending. */
+  inFlight: number;
 }
 
 /**
@@ -231,7 +254,8 @@ export type QuicEvent =
   | { kind: 'connClose'; conn: number; stats: NativeConnStats }
   | { kind: 'refused'; refusal: NativeRefusal }
   | { kind: 'replay'; replay: NativeReplay }
-  | { kind: 'carefulResume'; carefulResume: NativeCarefulResume };
+  | { kind: 'carefulResume'; carefulResume: NativeCarefulResume }
+  | { kind: 'kept'; kept: NativeKeptAnswer };
 
 /** The engine's calls (addon.cc). Each returns false when the connection or stream is gone. */
 export interface QuicServerBinding {
@@ -250,6 +274,15 @@ export interface QuicServerBinding {
   reloadCredentials(certFile: string, keyFile: string): void;
   setTicketKeys(current: Buffer, previous: Buffer | null): void;
   setEarlyData(on: boolean): void;
+  /**
+   * Requests for `target` at `authority` the engine accepts for a kept answer (GET, not early
+   * data, no body, no field outside `keptRequestFields`) get this response for `ttlMs` without
+   * JavaScript; a 'kept' event hands `record` back for each. `pathField` ('' for none) takes
+   * `pathBefore` + the connection's `;etp=…;rtt=…` + `pathAfter`. False when the table is full.
+   */
+  keep(authority: string, target: string, status: number, fieldCount: number, fields: string, body: Buffer, urgency: number, incremental: boolean, ttlMs: number, pathField: string, pathBefore: string, pathAfter: string, record: unknown): boolean;
+  /** Drops every kept answer (streams already sending one finish). */
+  forgetKept(): void;
   close(done: () => void): void;
 }
 
@@ -281,7 +314,7 @@ export function createReplayStore(): number {
 }
 
 /** Event kinds as addon.cc numbers them (events.h). */
-const KIND = { request: 1, data: 2, end: 3, pull: 4, streamClose: 5, connClose: 6, refused: 7, replay: 8, carefulResume: 9 } as const;
+const KIND = { request: 1, data: 2, end: 3, pull: 4, streamClose: 5, connClose: 6, refused: 7, replay: 8, carefulResume: 9, kept: 10 } as const;
 
 /** Decodes one raw event; null for a kind this binding does not know. */
 function decode(kind: number, conn: number, stream: number, a: unknown, b: unknown): QuicEvent | null {
@@ -325,6 +358,12 @@ function decode(kind: number, conn: number, stream: number, a: unknown, b: unkno
       return { kind: 'replay', replay: { remoteAddress: (b as RawConnection | undefined)?.remoteAddress ?? '' } };
     case KIND.carefulResume:
       return { kind: 'carefulResume', carefulResume: { outcome: a as CarefulResumeOutcome, remoteAddress: (b as RawConnection | undefined)?.remoteAddress ?? '' } };
+    case KIND.kept: {
+      // addon.cc deliver, KeptClose.
+      const t = b as [boolean, number, number, number, boolean, boolean, string, number];
+      const priority: AppliedPriority | null = t[3] < 0 ? null : { urgency: t[3], incremental: t[4], chosenBy: t[5] ? 'client' : 'server' };
+      return { kind: 'kept', kept: { record: a, completed: t[0], bytesSent: t[1], seconds: t[2], priority, remoteAddress: t[6], inFlight: t[7] } };
+    }
     default:
       return null;
   }

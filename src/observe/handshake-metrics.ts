@@ -30,6 +30,8 @@ export interface QuicHandshakeCounters {
   refused: { connections: number; connectionsPerAddress: number; handshakes: number; handshakesPerAddress: number };
   /** Careful Resume outcomes by name (engines without it: absent). */
   carefulResume?: Readonly<Record<string, number>>;
+  /** Answers the engine repeats itself (engines without them: absent). */
+  kept?: { entries: number; answered: number };
 }
 
 /** TLS handshakes on TCP (HTTP/2, HTTP/1.1) by resumption, connections refused by a cap and request heads too slow, read at scrape time. */
@@ -142,6 +144,24 @@ export function registerQuicMetrics(registry: Registry, stats: () => QuicHandsha
     help: 'Careful Resume (RFC 9959, quicCarefulResume) by outcome: applied (the window jumped to half the saved one), rtt_mismatch (first RTT sample under half or over 10x the saved one), no_state (a resumed session without saved state), expired, invalid (fails authentication: altered or another address), safe_retreat (loss after the jump), congested (loss before the first RTT sample)',
     label: 'outcome',
     read: () => stats()?.carefulResume ?? null,
+  });
+  new Gauge({
+    name: 'h3edge_quic_kept_answer_entries',
+    help: 'Small static answers the HTTP/3 engine holds to repeat itself for a second (at most 4096)',
+    registers: [registry],
+    collect() {
+      const kept = stats()?.kept;
+      if (kept) this.set(kept.entries);
+    },
+  });
+  registerScrapedCounter(registry, {
+    name: 'h3edge_quic_kept_answers_total',
+    help: 'HTTP/3 requests the engine answered itself from a kept answer (a small static file another request got within the second); each also counts in h3edge_requests_total',
+    label: 'engine',
+    read: () => {
+      const kept = stats()?.kept;
+      return kept ? { native: kept.answered } : null;
+    },
   });
   registerScrapedCounter(registry, {
     name: 'h3edge_quic_refused_requests_total',

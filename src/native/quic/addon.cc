@@ -13,6 +13,8 @@
 #include <utility>
 
 #include "connection.h"
+#include "kept_answers.h"
+#include "secrets.h"
 #include "server.h"
 
 namespace h3edge {
@@ -69,6 +71,29 @@ std::vector<uint8_t> buffer_bytes(const Napi::Value& v) {
   return std::vector<uint8_t>(buf.Data(), buf.Data() + buf.Length());
 }
 
+/**
+ * Response fields as JavaScript joins them: every name and value followed by a NUL, `count`
+ * names. A NUL inside a name or value shows as another count: refused.
+ */
+bool split_fields(const std::string& joined, uint32_t count, std::vector<std::pair<std::string, std::string>>* out, std::string* err) {
+  out->reserve(count);
+  for (size_t pos = 0; pos < joined.size();) {
+    const size_t name_end = joined.find('\0', pos);
+    const size_t value_end = name_end == std::string::npos ? std::string::npos : joined.find('\0', name_end + 1);
+    if (value_end == std::string::npos) {
+      *err = "response fields: a name without its value";
+      return false;
+    }
+    out->emplace_back(joined.substr(pos, name_end - pos), joined.substr(name_end + 1, value_end - name_end - 1));
+    pos = value_end + 1;
+  }
+  if (out->size() != count) {
+    *err = "invalid response header: a name or value contains NUL";
+    return false;
+  }
+  return true;
+}
+
 Napi::Value throw_type_error(Napi::Env env, const std::string& message) {
   Napi::TypeError::New(env, message).ThrowAsJavaScriptException();
   return env.Undefined();
@@ -93,6 +118,8 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
                         InstanceMethod<&QuicServer::ReloadCredentials>("reloadCredentials"),
                         InstanceMethod<&QuicServer::SetTicketKeys>("setTicketKeys"),
                         InstanceMethod<&QuicServer::SetEarlyData>("setEarlyData"),
+                        InstanceMethod<&QuicServer::Keep>("keep"),
+                        InstanceMethod<&QuicServer::ForgetKept>("forgetKept"),
                         InstanceMethod<&QuicServer::Close>("close")});
   }
 
@@ -144,11 +171,19 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
         return;
       }
     }
+    std::vector<std::string> kept_fields;
+    if (Napi::Value names = o.Get("keptRequestFields"); names.IsArray()) {
+      const auto list = names.As<Napi::Array>();
+      for (uint32_t i = 0; i < list.Length(); ++i) {
+        if (Napi::Value name = list.Get(i); name.IsString()) kept_fields.push_back(name.As<Napi::String>().Utf8Value());
+      }
+    }
     on_event_ = Napi::Persistent(info[1].As<Napi::Function>());
     async_ = std::make_unique<Napi::AsyncContext>(env, "h3edge:quic");
     uv_loop_t* loop = nullptr;
     napi_get_uv_event_loop(env, &loop);
     server_ = std::make_unique<Server>(loop, std::move(opts), this);
+    server_->kept().set_request_fields(std::move(kept_fields));
   }
 
   /**
@@ -205,6 +240,23 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
             b = p;
           }
           break;
+        case EventKind::KeptClose: {
+          // [completed, body bytes, seconds, urgency, incremental, chosen by client, remote address,
+          //  kept answers still in flight]
+          if (!ev.kept) continue;
+          a = Napi::Value(env, ev.kept->record.value());
+          Napi::Array t = Napi::Array::New(env, 8);
+          t.Set(0u, ev.flag);
+          t.Set(1u, static_cast<double>(ev.bytes));
+          t.Set(2u, ev.seconds);
+          t.Set(3u, static_cast<double>(ev.urgency));
+          t.Set(4u, ev.incremental);
+          t.Set(5u, ev.priority_by_client);
+          t.Set(6u, ev.remote);
+          t.Set(7u, static_cast<double>(server_->kept().in_flight));
+          b = t;
+          break;
+        }
         case EventKind::ConnClose: {
           ConnStats st;
           st.rtt_ms = ev.stats[0];
@@ -298,6 +350,11 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
       careful_resume.Set(careful_resume_outcome_name(static_cast<CarefulResumeOutcome>(i)), static_cast<double>(st.careful_resume[i]));
     }
     o.Set("carefulResume", careful_resume);
+    Napi::Object kept = Napi::Object::New(env);
+    kept.Set("entries", static_cast<double>(server_->kept().size()));
+    kept.Set("inFlight", static_cast<double>(server_->kept().in_flight));
+    kept.Set("answered", static_cast<double>(server_->kept().answered));
+    o.Set("kept", kept);
     return o;
   }
 
@@ -316,17 +373,10 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
     if (h3 == nullptr) return Napi::Boolean::New(env, false);
     ResponseSpec spec;
     spec.status = info[2].As<Napi::Number>().Uint32Value();
-    const uint32_t field_count = info[3].As<Napi::Number>().Uint32Value();
-    const std::string joined = info[4].As<Napi::String>().Utf8Value();
-    spec.headers.reserve(field_count);
-    for (size_t pos = 0; pos < joined.size();) {
-      const size_t name_end = joined.find('\0', pos);
-      const size_t value_end = name_end == std::string::npos ? std::string::npos : joined.find('\0', name_end + 1);
-      if (value_end == std::string::npos) return throw_type_error(env, "response fields: a name without its value");
-      spec.headers.emplace_back(joined.substr(pos, name_end - pos), joined.substr(name_end + 1, value_end - name_end - 1));
-      pos = value_end + 1;
+    std::string err;
+    if (!split_fields(info[4].As<Napi::String>().Utf8Value(), info[3].As<Napi::Number>().Uint32Value(), &spec.headers, &err)) {
+      return throw_type_error(env, err);
     }
-    if (spec.headers.size() != field_count) return throw_type_error(env, "invalid response header: a name or value contains NUL");
     spec.streaming = info[6].ToBoolean().Value();
     if (info[5].IsBuffer()) {
       auto buf = info[5].As<Napi::Buffer<uint8_t>>();
@@ -338,7 +388,6 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
     spec.urgency = info[7].IsNumber() ? info[7].As<Napi::Number>().Int32Value() : -1;
     spec.incremental = info[8].ToBoolean().Value();
     spec.over_client = info.Length() > 9 && info[9].ToBoolean().Value();
-    std::string err;
     const bool ok = h3->respond(static_cast<int64_t>(info[1].As<Napi::Number>().Int64Value()), std::move(spec), &err);
     if (!err.empty()) return throw_type_error(env, err);
     return Napi::Boolean::New(env, ok);
@@ -445,6 +494,57 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
     if (!listening_) return throw_type_error(env, "setEarlyData before listen");
     server_->tls().set_early_data(info[0].As<Napi::Boolean>().Value());
     return env.Undefined();
+  }
+
+  /**
+   * keep(authority, target, status, fieldCount, fields, body, urgency, incremental, ttlMs,
+   *      pathField, pathBefore, pathAfter, record) -> kept
+   * Requests for `target` at `authority` that the table accepts (kept_answers.h) get this
+   * response for `ttlMs` without JavaScript; each one's KeptClose hands `record` back. `fields`
+   * as respond() takes them; `pathField` '' for none. False when the table is full.
+   */
+  Napi::Value Keep(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 13 || !info[0].IsString() || !info[1].IsString() || !info[2].IsNumber() || !info[3].IsNumber() ||
+        !info[4].IsString() || !info[5].IsBuffer() || !info[6].IsNumber() || !info[8].IsNumber() || !info[9].IsString() ||
+        !info[10].IsString() || !info[11].IsString()) {
+      return throw_type_error(env, "keep(authority, target, status, fieldCount, fields, body, urgency, incremental, ttlMs, pathField, pathBefore, pathAfter, record)");
+    }
+    if (!listening_ || closed_) return Napi::Boolean::New(env, false);
+    auto r = std::make_shared<KeptResponse>();
+    const uint32_t status = info[2].As<Napi::Number>().Uint32Value();
+    if (status < 200 || status > 599) return throw_type_error(env, "status must be a final status code (200-599)");
+    r->status = std::to_string(status);
+    std::string err;
+    if (!split_fields(info[4].As<Napi::String>().Utf8Value(), info[3].As<Napi::Number>().Uint32Value(), &r->headers, &err)) {
+      return throw_type_error(env, err);
+    }
+    for (const auto& [name, value] : r->headers) {
+      if (!valid_response_field(name, value, &err)) return throw_type_error(env, err);
+    }
+    r->path_field = info[9].As<Napi::String>().Utf8Value();
+    r->path_before = info[10].As<Napi::String>().Utf8Value();
+    r->path_after = info[11].As<Napi::String>().Utf8Value();
+    if (!r->path_field.empty() && !valid_response_field(r->path_field, r->path_before + r->path_after, &err)) return throw_type_error(env, err);
+    const int32_t urgency = info[6].As<Napi::Number>().Int32Value();
+    if (urgency > NGHTTP3_URGENCY_LOW) return throw_type_error(env, "priority urgency must be 0-7");
+    r->urgency = urgency;
+    r->incremental = info[7].ToBoolean().Value();
+    auto body = info[5].As<Napi::Buffer<uint8_t>>();
+    r->body_owner = JsRef(env, body);
+    r->data = body.Data();
+    r->len = body.Length();
+    r->record = JsRef(env, info[12]);
+    const uint64_t now = now_ns();
+    r->expires_ns = now + static_cast<uint64_t>(info[8].As<Napi::Number>().Int64Value()) * 1000000;
+    const bool kept = server_->kept().keep(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::String>().Utf8Value(), std::move(r), now);
+    return Napi::Boolean::New(env, kept);
+  }
+
+  /** forgetKept(): no kept answer is given from now on (a reload changed what answers are). */
+  Napi::Value ForgetKept(const Napi::CallbackInfo& info) {
+    server_->kept().clear();
+    return info.Env().Undefined();
   }
 
   /** close(done): every connection is closed now; done() runs when the socket is released. */

@@ -20,6 +20,7 @@
         "priority_update.cc",
         "qlog.cc",
         "response.cc",
+        "kept_answers.cc",
         "tls.cc",
         "replay_store.cc",
         "ticket_keys.cc",

@@ -97,6 +97,8 @@ class Connection {
   void note_lost_packets(uint64_t n) { lost_packets_ += n; }
   /** An HTTP/3 event of ours into the connection's qlog, if it has one (`data_json`: see QlogFile::event). */
   void qlog_event(const char* name, const std::string& data_json);
+  /** Whether this connection writes a qlog (build an event's data only then). */
+  bool qlogging() const { return qlog_.is_open(); }
   /**
    * The token of the client's Initial carried a sealed saved path after its regular token
    * (`address_validated`: that regular token proved the address). Judges it, counts the

@@ -5,6 +5,8 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "stream.h"
@@ -21,6 +23,7 @@ enum class EventKind : uint8_t {
   Refused = 7,      // a request the engine answered itself; code: HTTP status, 0 when the stream was reset
   Replay = 8,       // a replayed 0-RTT ClientHello: early data refused, a full handshake instead
   CarefulResume = 9,  // code: a CarefulResumeOutcome of the connection
+  KeptClose = 10,     // a kept answer's stream closed; flag and code as StreamClose, `kept` says which
 };
 
 struct Event {
@@ -30,6 +33,18 @@ struct Event {
     ev.urgency = s.urgency;
     ev.incremental = s.incremental;
     ev.priority_by_client = s.priority_by_client;
+    return ev;
+  }
+
+  /** KeptClose of `s`, answered from the kept answers; `remote`: the connection's address. */
+  static Event kept_close(uint64_t conn, const RequestStream& s, uint64_t code, bool completed, std::string remote,
+                          uint64_t now_ns) {
+    Event ev = stream_close(conn, s, code, completed);
+    ev.kind = EventKind::KeptClose;
+    ev.kept = s.kept;
+    ev.bytes = completed ? s.body_bytes : s.acked_bytes;
+    ev.seconds = static_cast<double>(now_ns - s.kept_at_ns) / 1e9;
+    ev.remote = std::move(remote);
     return ev;
   }
 
@@ -46,6 +61,12 @@ struct Event {
   // ConnClose: the connection's last statistics (rtt ms, cwnd, lost, sent, received, max UDP
   // payload, first flight packets, bandwidth estimate, last Careful Resume outcome).
   std::array<double, 9> stats{};
+  // KeptClose: the answer, its body bytes acknowledged (all of them when completed), how long
+  // since the head arrived, and the client's address.
+  std::shared_ptr<const KeptResponse> kept;
+  uint64_t bytes = 0;
+  double seconds = 0;
+  std::string remote;
 };
 
 }  // namespace h3edge

@@ -3,6 +3,8 @@
 #include <ngtcp2/ngtcp2.h>
 
 #include "connection.h"
+#include "kept_answers.h"
+#include "secrets.h"
 #include "server.h"
 
 namespace h3edge {
@@ -99,6 +101,7 @@ void Http3::note_priority(RequestStream& s, const nghttp3_pri& pri, bool by_clie
   s.urgency = static_cast<int>(pri.urgency);
   s.incremental = pri.inc != 0;
   s.priority_by_client = by_client;
+  if (!conn_.qlogging()) return;
   // qlog HTTP/3 events: priority_updated, with the RFC 9218 field value it now has.
   std::string data = "\"stream_id\":" + std::to_string(s.id) + ",\"new\":\"u=" + std::to_string(pri.urgency) +
                      (pri.inc != 0 ? ", i" : "") + "\",\"trigger\":\"" + (by_client ? "client_signal_received" : "local") + "\"";
@@ -186,14 +189,22 @@ void Http3::abort_all(uint64_t app_error_code, bool peer_closed_gracefully) {
   if (streams_.empty()) return;
   Server& server = conn_.server();
   for (auto& [id, s] : streams_) {
+    // A client that closes without error right after our last packet often has not sent its
+    // final ACK yet (ACK delay); a response whose FIN went out counts as delivered then.
+    const bool completed = s->completed() || (peer_closed_gracefully && s->responded && s->eof && s->fin_written);
     if (s->delivered) {
-      // A client that closes without error right after our last packet often has not sent its
-      // final ACK yet (ACK delay); a response whose FIN went out counts as delivered then.
-      const bool completed = s->completed() || (peer_closed_gracefully && s->responded && s->eof && s->fin_written);
       server.emit(Event::stream_close(conn_.serial(), *s, app_error_code, completed));
+    } else if (s->kept) {
+      kept_closed(*s, app_error_code, completed);
     }
   }
   streams_.clear();
+}
+
+void Http3::kept_closed(const RequestStream& s, uint64_t app_error_code, bool completed) {
+  KeptAnswers& kept = conn_.server().kept();
+  --kept.in_flight;
+  conn_.server().emit(Event::kept_close(conn_.serial(), s, app_error_code, completed, conn_.remote().host(), now_ns()));
 }
 
 void Http3::goaway(bool final) {

@@ -19,6 +19,9 @@ namespace h3edge {
 
 class Connection;
 
+/** RFC 9114 §4.2 for a response field JavaScript hands over; `err` says what is wrong. */
+bool valid_response_field(const std::string& name, const std::string& value, std::string* err);
+
 /** A response as JavaScript hands it over. */
 struct ResponseSpec {
   unsigned status = 200;
@@ -85,6 +88,11 @@ class Http3 {
    * and the credit of what was received but not read goes back to the connection.
    */
   bool stop_reading(int64_t stream_id);
+  /**
+   * Answers `s` from the server's kept answers (kept_answers.h) when one fits; false leaves the
+   * request to JavaScript. Called as the request head ends (`fin`: the request ended with it).
+   */
+  bool answer_kept(RequestStream* s, bool fin);
 
   // nghttp3 callbacks (http3_callbacks.cc), as members for access to the stream table.
   void begin_headers(int64_t stream_id);
@@ -102,8 +110,12 @@ class Http3 {
  private:
   void reject_oversized(RequestStream* s);
   void emit_pull_if_owed(RequestStream* s);
+  /** Our priority for the response, unless the client signalled one (and `over_client` is false). */
+  void apply_priority(RequestStream& s, int urgency, bool incremental, bool over_client);
   /** Client PRIORITY_UPDATEs nghttp3 dropped because we had set the stream's priority. */
   void apply_priority_updates(int64_t stream_id, const uint8_t* data, size_t len);
+  /** A kept answer's stream is over: JavaScript hears of it (KeptClose). */
+  void kept_closed(const RequestStream& s, uint64_t app_error_code, bool completed);
   /** Records the priority a response is sent at (access line, qlog). */
   void note_priority(RequestStream& s, const nghttp3_pri& pri, bool by_client);
 

@@ -142,6 +142,7 @@ int Http3::end_headers(RequestStream* s, bool fin) {
     return 0;
   }
   s->early = current_early_;
+  if (answer_kept(s, fin)) return 0;
   conn_.server().emit(Event{EventKind::Request, conn_.serial(), s->id, 0, fin, {}});
   return 0;
 }
@@ -163,9 +164,11 @@ void Http3::stream_closed(int64_t stream_id, uint64_t app_error_code) {
     RequestStream& s = *it->second;
     // Body bytes nobody consumed still hold connection credit: the other streams need it back.
     if (s.body_unconsumed > 0) ngtcp2_conn_extend_max_offset(conn_.quic(), s.body_unconsumed);
+    const bool completed = app_error_code == NGHTTP3_H3_NO_ERROR && s.completed();
     if (s.delivered) {
-      const bool completed = app_error_code == NGHTTP3_H3_NO_ERROR && s.completed();
       conn_.server().emit(Event::stream_close(conn_.serial(), s, app_error_code, completed));
+    } else if (s.kept) {
+      kept_closed(s, app_error_code, completed);
     }
     streams_.erase(it);
   }

@@ -26,6 +26,13 @@ class JsRef {
   }
   ~JsRef() { reset(); }
 
+  /** The value; undefined when there is none. Only with a HandleScope open. */
+  napi_value value() const {
+    napi_value v = nullptr;
+    if (ref_ == nullptr || napi_get_reference_value(env_, ref_, &v) != napi_ok || v == nullptr) napi_get_undefined(env_, &v);
+    return v;
+  }
+
   void reset() {
     if (ref_ != nullptr) napi_delete_reference(env_, ref_);
     ref_ = nullptr;

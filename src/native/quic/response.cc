@@ -3,12 +3,15 @@
 // them (acked_body); only then is the Buffer released.
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <string_view>
 
 #include <ngtcp2/ngtcp2.h>
 
 #include "connection.h"
 #include "http3.h"
+#include "kept_answers.h"
+#include "secrets.h"
 #include "server.h"
 
 namespace h3edge {
@@ -27,8 +30,10 @@ nghttp3_nv make_nv(const std::string& name, const std::string& value) {
                     NGHTTP3_NV_FLAG_NONE};
 }
 
+}  // namespace
+
 // RFC 9114 §4.2: lowercase names, no pseudo-headers from the caller, no connection-specific fields.
-bool valid_field(const std::string& name, const std::string& value, std::string* err) {
+bool valid_response_field(const std::string& name, const std::string& value, std::string* err) {
   if (name.empty() || name[0] == ':') {
     *err = "invalid response header name '" + name + "'";
     return false;
@@ -58,6 +63,18 @@ bool valid_field(const std::string& name, const std::string& value, std::string*
   return true;
 }
 
+namespace {
+
+// CMSD-Dynamic's path part (CTA-5006): `;etp=` the bandwidth estimate in kbit/s and `;rtt=` the
+// smoothed RTT in ms, rounded as cmsd.ts does; nothing before the first RTT sample.
+std::string path_reading(const ConnStats& st) {
+  if (!(st.rtt_ms > 0)) return {};
+  std::string out;
+  if (st.bandwidth_bytes_per_sec > 0) out += ";etp=" + std::to_string(std::llround(static_cast<double>(st.bandwidth_bytes_per_sec) * 8 / 1000));
+  out += ";rtt=" + std::to_string(std::llround(st.rtt_ms));
+  return out;
+}
+
 }  // namespace
 
 bool Http3::respond(int64_t stream_id, ResponseSpec&& spec, std::string* err) {
@@ -77,24 +94,10 @@ bool Http3::respond(int64_t stream_id, ResponseSpec&& spec, std::string* err) {
   nva.reserve(spec.headers.size() + 1);
   nva.push_back(make_nv(kStatusName, status));
   for (const auto& [name, value] : spec.headers) {
-    if (!valid_field(name, value, err)) return false;
+    if (!valid_response_field(name, value, err)) return false;
     nva.push_back(make_nv(name, value));
   }
-  // RFC 9218 §8: the server may reprioritize; our default only applies when the client said
-  // nothing (or `over_client`: what the player reported of its buffer outranks its generic
-  // signal), because nghttp3 stops listening to the client once the server sets one (1.8 as 0.8:
-  // "any attempts to update priority by client are ignored"; http3.cc re-applies them).
-  nghttp3_pri current{NGHTTP3_DEFAULT_URGENCY, 0};
-  nghttp3_conn_get_stream_priority(h3_, &current, stream_id);
-  const bool client_signalled = s->priority_header || current.urgency != NGHTTP3_DEFAULT_URGENCY || current.inc != 0;
-  if (spec.urgency >= 0 && (spec.over_client || !client_signalled)) {
-    const nghttp3_pri pri{static_cast<uint32_t>(spec.urgency), static_cast<uint8_t>(spec.incremental ? 1 : 0)};
-    nghttp3_conn_set_server_stream_priority(h3_, stream_id, &pri);
-    s->server_priority = true;
-    note_priority(*s, pri, false);
-  } else {
-    note_priority(*s, current, client_signalled);
-  }
+  apply_priority(*s, spec.urgency, spec.incremental, spec.over_client);
   s->streaming = spec.has_body && spec.streaming;
   if (spec.has_body && !spec.streaming && spec.body.len > 0) {
     s->body_bytes = spec.body.len;
@@ -111,6 +114,71 @@ bool Http3::respond(int64_t stream_id, ResponseSpec&& spec, std::string* err) {
   }
   s->responded = true;
   conn_.server().touch(&conn_);
+  return true;
+}
+
+void Http3::apply_priority(RequestStream& s, int urgency, bool incremental, bool over_client) {
+  // RFC 9218 §8: the server may reprioritize; our default only applies when the client said
+  // nothing (or `over_client`: what the player reported of its buffer outranks its generic
+  // signal), because nghttp3 stops listening to the client once the server sets one (1.8 as 0.8:
+  // "any attempts to update priority by client are ignored"; http3.cc re-applies them).
+  nghttp3_pri current{NGHTTP3_DEFAULT_URGENCY, 0};
+  nghttp3_conn_get_stream_priority(h3_, &current, s.id);
+  const bool client_signalled = s.priority_header || current.urgency != NGHTTP3_DEFAULT_URGENCY || current.inc != 0;
+  if (urgency >= 0 && (over_client || !client_signalled)) {
+    const nghttp3_pri pri{static_cast<uint32_t>(urgency), static_cast<uint8_t>(incremental ? 1 : 0)};
+    nghttp3_conn_set_server_stream_priority(h3_, s.id, &pri);
+    s.server_priority = true;
+    note_priority(s, pri, false);
+  } else {
+    note_priority(s, current, client_signalled);
+  }
+}
+
+bool Http3::answer_kept(RequestStream* s, bool fin) {
+  Server& server = conn_.server();
+  KeptAnswers& kept = server.kept();
+  if (kept.empty() || !kept.accepts(*s, fin)) return false;
+  const uint64_t now = now_ns();
+  std::shared_ptr<const KeptResponse> r = kept.find(s->authority, s->path, now);
+  if (!r) return false;
+  // A mapping whose file lost its pages under it: JavaScript answers (and finds out).
+  if (const MapGuard* guard = server.options().map_guard; guard != nullptr && r->len > 0 && guard->poisoned_live() > 0 && guard->poisoned(r->data, r->len)) {
+    kept.forget(s->authority, s->path);
+    return false;
+  }
+  static const std::string kStatusName = ":status";
+  std::vector<nghttp3_nv> nva;
+  nva.reserve(r->headers.size() + 2);
+  nva.push_back(make_nv(kStatusName, r->status));
+  for (const auto& [name, value] : r->headers) nva.push_back(make_nv(name, value));
+  std::string path_value;
+  if (!r->path_field.empty()) {
+    path_value = r->path_before + path_reading(conn_.stats()) + r->path_after;
+    nva.push_back(make_nv(r->path_field, path_value));
+  }
+  apply_priority(*s, r->urgency, r->incremental, false);
+  if (r->len > 0) {
+    BodyChunk body;
+    body.data = r->data;
+    body.len = r->len;
+    body.shared_owner = r;
+    s->chunks.push_back(std::move(body));
+  }
+  s->body_bytes = s->pushed_bytes = r->len;
+  s->eof = true;
+  static const nghttp3_data_reader kReader{read_data};
+  if (nghttp3_conn_submit_response(h3_, s->id, nva.data(), nva.size(), r->len > 0 ? &kReader : nullptr) != 0) {
+    s->chunks.clear();
+    s->body_bytes = s->pushed_bytes = 0;
+    s->eof = false;
+    return false;
+  }
+  s->responded = true;
+  s->kept = std::move(r);
+  s->kept_at_ns = now;
+  ++kept.in_flight;
+  ++kept.answered;
   return true;
 }
 

@@ -23,6 +23,7 @@
 #include "events.h"
 #include "options.h"
 #include "careful_resume.h"
+#include "kept_answers.h"
 #include "saved_path.h"
 #include "secrets.h"
 #include "tls.h"
@@ -82,6 +83,8 @@ class Server {
   const Addr& local_address() const { return socket_.local(); }
   size_t connection_count() const { return conns_.size(); }
   ServerStats& stats() { return stats_; }
+  /** Responses the engine repeats without JavaScript (kept_answers.h). */
+  KeptAnswers& kept() { return kept_; }
 
   /** Connection by serial (the handle JavaScript holds), or nullptr once it is gone. */
   Connection* find(uint64_t serial);
@@ -143,6 +146,7 @@ class Server {
   Secrets secrets_;
   SavedPathSeal saved_paths_;
   ServerStats stats_;
+  KeptAnswers kept_;
 
   uint64_t next_serial_ = 1;
   std::unordered_map<uint64_t, std::unique_ptr<Connection>> conns_;

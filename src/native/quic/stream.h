@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,12 +14,18 @@
 
 namespace h3edge {
 
-/** A piece of response body. `owner` keeps the JavaScript Buffer alive until it is acknowledged. */
+/**
+ * A piece of response body. `owner` keeps the JavaScript Buffer alive until it is acknowledged;
+ * a kept answer's body is held by its KeptResponse (`shared_owner`) instead.
+ */
 struct BodyChunk {
   JsRef owner;
   const uint8_t* data = nullptr;
   size_t len = 0;
+  std::shared_ptr<const void> shared_owner;
 };
+
+struct KeptResponse;
 
 struct RequestStream {
   explicit RequestStream(int64_t stream_id) : id(stream_id) {}
@@ -41,6 +48,10 @@ struct RequestStream {
   bool incremental = false;
   bool priority_by_client = false;
   bool delivered = false;         // the Request event reached JavaScript
+  // Answered from the kept answers (kept_answers.h) when it ended its head, without JavaScript;
+  // held until the stream closes (KeptClose event).
+  std::shared_ptr<const KeptResponse> kept;
+  uint64_t kept_at_ns = 0;
   // Request body flow control: credit returns only for bytes JavaScript consumed (consume()),
   // so a body nobody reads stops at the stream and connection windows instead of piling up.
   uint64_t body_unconsumed = 0;   // body bytes handed to JavaScript and not consumed yet

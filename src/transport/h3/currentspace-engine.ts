@@ -84,6 +84,7 @@ export function startCurrentspaceEngine(opts: UdpTransportOptions): Promise<UdpT
         setTicketKeys: () => log.warn('the currentspace engine cannot rotate ticket keys; HTTP/3 keeps the first one until restart'),
         // It never accepts 0-RTT: nothing to switch.
         setEarlyData: () => {},
+        forgetKept: () => {},
         close: async (graceMs) => {
           if (draining) return;
           draining = true;

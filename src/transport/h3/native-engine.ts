@@ -1,10 +1,11 @@
 import { NativeH3Server } from '../../native/quic-server.js';
 import type { NativeRequest } from '../../native/quic-request.js';
-import type { NativeCarefulResume, NativeConnStats, NativeRefusal, NativeReplay } from '../../native/quic.js';
+import type { NativeCarefulResume, NativeConnStats, NativeKeptAnswer, NativeRefusal, NativeReplay } from '../../native/quic.js';
 import { loadMmap } from '../../native/mmap.js';
 import { NativeResponseSink } from './native-sink.js';
 import type { UdpTransport, UdpTransportOptions } from './transport.js';
-import type { ConnectionInfo } from '../../http/exchange.js';
+import type { ConnectionInfo, KeptRecord } from '../../http/exchange.js';
+import { KEPT_REQUEST_FIELDS } from '../../http/kept-answers.js';
 import { RequestAbort } from '../../http/request-signal.js';
 import { pathReadingEvery } from '../path-reading.js';
 
@@ -43,6 +44,7 @@ export async function startNativeEngine(opts: UdpTransportOptions): Promise<UdpT
     ...(opts.earlyDataWindowSec ? { earlyDataWindowSec: opts.earlyDataWindowSec } : {}),
     ...(opts.carefulResume ? { carefulResume: true } : {}),
     ...(opts.qlogDir ? { qlogDir: opts.qlogDir, qlogSampleRatio: opts.qlogSampleRatio ?? 1 } : {}),
+    keptRequestFields: KEPT_REQUEST_FIELDS,
   });
   // One throttled path reader per connection, gone with the connection's info object.
   const paths = new WeakMap<NativeRequest['connection'], () => ConnectionInfo | undefined>();
@@ -73,6 +75,14 @@ export async function startNativeEngine(opts: UdpTransportOptions): Promise<UdpT
       new NativeResponseSink(req, aborts.signal),
     );
   });
+  // A request the engine answered from a kept answer (the sink's keep): the core logs and counts it.
+  server.on('kept', (k: NativeKeptAnswer) =>
+    opts.core.keptAnswered(k.record as KeptRecord, {
+      remoteAddress: k.remoteAddress,
+      seconds: k.seconds,
+      completion: { bytesSent: k.bytesSent, aborted: !k.completed, ...(k.priority ? { priority: k.priority } : {}) },
+    }),
+  );
   // The one line a bad request gets: the engine answered it, so no access line follows.
   server.on('refused', (r: NativeRefusal) => log.info({ status: r.status ?? undefined, code: r.reason, remote: r.remoteAddress }, 'request refused by the engine'));
   // RFC 8446 §8: the flight was captured and sent again; it gets a full handshake, its early data never runs.
@@ -86,6 +96,7 @@ export async function startNativeEngine(opts: UdpTransportOptions): Promise<UdpT
     setCredentials: (c) => server.reloadCredentials(c.certFile, c.keyFile),
     setTicketKeys: (keys) => server.setTicketKeys(keys.current, keys.previous),
     setEarlyData: (on) => server.setEarlyData(on),
+    forgetKept: () => server.forgetKept(),
     close: (graceMs) => server.close({ graceMs }),
   };
 }

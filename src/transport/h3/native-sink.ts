@@ -1,4 +1,4 @@
-import type { AppliedPriority, Completion, ResponseSink } from '../../http/exchange.js';
+import type { AppliedPriority, Completion, KeptAnswer, ResponseSink } from '../../http/exchange.js';
 import { joinFields, type JoinedFields, type NativeRequest } from '../../native/quic-request.js';
 import type { RequestSignal } from '../../http/request-signal.js';
 
@@ -28,6 +28,13 @@ export class NativeResponseSink implements ResponseSink {
     const base = joinedOf(fields);
     const more = added ? joinFields(added) : null;
     this.head_ = { status, fields: more ? { count: base.count + more.count, text: base.text + more.text } : base, priority };
+  }
+
+  keep(answer: KeptAnswer): void {
+    const base = joinedOf(answer.fields);
+    const more = answer.added ? joinFields(answer.added) : null;
+    const fields = more ? { count: base.count + more.count, text: base.text + more.text } : base;
+    this.req.keep(answer.status, fields, answer.body, answer.priority, answer.ttlMs, answer.pathField, answer.record);
   }
 
   write(chunk: Uint8Array): boolean {

@@ -40,6 +40,8 @@ export interface UdpTransport {
   setTicketKeys(keys: TicketKeys): void;
   /** Handshakes from now on accept 0-RTT or refuse it (engines without 0-RTT ignore it). */
   setEarlyData(on: boolean): void;
+  /** Drops the answers the engine repeats itself (engines that keep none: nothing to do). */
+  forgetKept(): void;
   /** Engine counters for /metrics; null when the engine keeps none. */
   stats(): QuicStats | null;
   /** Sends H3 GOAWAY, lets in-flight streams finish for up to `graceMs`, then closes. */

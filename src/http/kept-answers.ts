@@ -1,8 +1,6 @@
 import type { AppliedPriority } from '../priority/priority.js';
 import type { Exchange, Reply } from './exchange.js';
 
-export type { KeptAnswer, KeptRecord, PathField } from './exchange.js';
-
 /**
  * Request fields that leave a repeatable reply unchanged: what browsers and players put on every
  * request (content negotiation the static-file routes ignore, client hints, fetch metadata) and

@@ -117,13 +117,13 @@ export class NativeH3Server extends EventEmitter {
         const req = this.requests.take(e.conn, e.stream);
         if (!req) return;
         req.close(e.completed, e.priority);
-        if (this.requests.size === 0 && this.keptInFlight === 0) this.drained?.();
+        this.settleIfDrained();
         return;
       }
       case 'kept':
         this.keptInFlight = e.kept.inFlight;
         this.emit('kept', e.kept);
-        if (this.requests.size === 0 && this.keptInFlight === 0) this.drained?.();
+        this.settleIfDrained();
         return;
       case 'connClose': {
         const entry = this.connections.get(e.conn);
@@ -141,6 +141,11 @@ export class NativeH3Server extends EventEmitter {
         this.emit('carefulResume', e.carefulResume);
         return;
     }
+  }
+
+  /** A shutdown waiting for responses goes on once none is left, JavaScript's or the engine's. */
+  private settleIfDrained(): void {
+    if (this.requests.size === 0 && this.keptInFlight === 0) this.drained?.();
   }
 
   private onRequest(conn: number, stream: number, raw: RawRequest, rawConn: RawConnection | null, resumed: boolean, earlyDataAccepted: boolean): void {

@@ -90,7 +90,8 @@ class Http3 {
   bool stop_reading(int64_t stream_id);
   /**
    * Answers `s` from the server's kept answers (kept_answers.h) when one fits; false leaves the
-   * request to JavaScript. Called as the request head ends (`fin`: the request ended with it).
+   * request to JavaScript. Called as the request head ends (`fin`: the request ended with it;
+   * if not, the rest of the stream is refused with STOP_SENDING).
    */
   bool answer_kept(RequestStream* s, bool fin);
 

@@ -4,8 +4,8 @@
 
 namespace h3edge {
 
-bool KeptAnswers::accepts(const RequestStream& s, bool fin) const {
-  if (!fin || s.early || s.method != "GET" || s.scheme != "https" || s.path.empty() || s.path[0] != '/') return false;
+bool KeptAnswers::accepts(const RequestStream& s) const {
+  if (s.early || s.method != "GET" || s.scheme != "https" || s.path.empty() || s.path[0] != '/') return false;
   for (const auto& [name, value] : s.headers) {
     if (std::find(request_fields_.begin(), request_fields_.end(), name) == request_fields_.end()) return false;
   }

@@ -43,10 +43,11 @@ class KeptAnswers {
   void set_request_fields(std::vector<std::string> names) { request_fields_ = std::move(names); }
 
   /**
-   * Whether `s` is a request a kept answer may take: a GET that is not early data, that ended
-   * with its head, and whose fields are all among the request fields.
+   * Whether `s` is a request a kept answer may take: a GET that is not early data and whose
+   * fields are all among the request fields (so no content-length: a body it may still send is
+   * refused, as the core does for routes that take none).
    */
-  bool accepts(const RequestStream& s, bool fin) const;
+  bool accepts(const RequestStream& s) const;
   /** The fresh kept response for this authority and target; an expired one is dropped. */
   std::shared_ptr<const KeptResponse> find(const std::string& authority, const std::string& target, uint64_t now_ns);
   /** Keeps (or replaces) the response for this authority and target; false when the table is full. */

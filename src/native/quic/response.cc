@@ -138,7 +138,7 @@ void Http3::apply_priority(RequestStream& s, int urgency, bool incremental, bool
 bool Http3::answer_kept(RequestStream* s, bool fin) {
   Server& server = conn_.server();
   KeptAnswers& kept = server.kept();
-  if (kept.empty() || !kept.accepts(*s, fin)) return false;
+  if (kept.empty() || !kept.accepts(*s)) return false;
   const uint64_t now = now_ns();
   std::shared_ptr<const KeptResponse> r = kept.find(s->authority, s->path, now);
   if (!r) return false;
@@ -179,6 +179,9 @@ bool Http3::answer_kept(RequestStream* s, bool fin) {
   s->kept_at_ns = now;
   ++kept.in_flight;
   ++kept.answered;
+  // RFC 9114 §4.1.2: the whole response is on its way; the rest of the request (a FIN in a later
+  // frame, a body nobody asked for) is refused as the core refuses it.
+  if (!fin) stop_reading(s->id);
   return true;
 }
 

@@ -201,17 +201,20 @@ t.test('kept answers leave the heap as it was: each is freed once its second is 
     gc();
     return process.memoryUsage().heapUsed;
   };
+  for (const n of [0, 1]) writeFileSync(join(media.dir, `kept/heap-${n}.m3u8`), randomBytes(1000 + n));
   const own = await startTestServer({ media: media.dir, logLevel: 'warn' });
   t.teardown(() => own.close());
   const h3 = await withClient(t, () => h3Client(own.origin, own.certs.cert));
   const count = 3000;
   const cycle = async (): Promise<void> => {
     for (let i = 0; i < count; i += 50) {
-      const batch = await Promise.all(Array.from({ length: 50 }, (_, k) => h3.request(`/content/kept/${(i + k) % 2 === 0 ? 'master.m3u8' : 'replaced.m3u8'}`)));
+      const batch = await Promise.all(Array.from({ length: 50 }, (_, k) => h3.request(`/content/kept/heap-${(i + k) % 2}.m3u8`)));
       if (batch.some((r) => r.status !== 200)) throw new Error('not 200');
     }
   };
   const start = (await keptCounts(own)).answered;
+  // Warm-up as long as the measure: compiled code, inline caches and pools grow for a while.
+  await cycle();
   await cycle();
   // The second's answers expire and are replaced: what they held must go with them.
   await new Promise((r) => setTimeout(r, KEPT_ANSWER_MS + 100));
@@ -221,7 +224,7 @@ t.test('kept answers leave the heap as it was: each is freed once its second is 
   await cycle();
   const perRequest = (heapAfterGc() - before) / (2 * count);
   const answered = (await keptCounts(own)).answered - start;
-  t.ok(answered > 2.5 * count, `${answered} of ${3 * count} answered by the engine`);
+  t.ok(answered > 3.5 * count, `${answered} of ${4 * count} answered by the engine`);
   // Noise here is about ±150 bytes per request; a kept record or exchange held per answer is over 500.
   t.ok(perRequest < 300, `heap after GC grew ${perRequest.toFixed(1)} bytes per request (< 300)`);
 });

@@ -22,7 +22,7 @@ cp "$work/quic/build/Release/h3edge_quic.node" src/native/quic/build-asan/Releas
 reports="$work/asan"
 mkdir -p "$reports"
 libasan=$(gcc -print-file-name=libasan.so)
-suites=(test/native-quic.test.ts test/native-quic-safety.test.ts test/h3-kept-answers.test.ts test/h3-early-data.test.ts test/early-data-policy.test.ts test/quic-tokens.test.ts test/http-semantics.test.ts test/priority.test.ts test/abuse-h3.test.ts test/request-bodies.test.ts test/h3-qlog.test.ts)
+suites=(test/native-quic.test.ts test/native-quic-safety.test.ts test/h3-kept-answers.test.ts test/h3-kept-answers-heap.test.ts test/h3-early-data.test.ts test/early-data-policy.test.ts test/quic-tokens.test.ts test/http-semantics.test.ts test/priority.test.ts test/abuse-h3.test.ts test/request-bodies.test.ts test/h3-qlog.test.ts)
 status=0
 # Node itself does not free everything at exit; leaks are judged below by who allocated them.
 LD_PRELOAD="$libasan" \

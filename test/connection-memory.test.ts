@@ -1,23 +1,15 @@
 import t from 'tap';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import tls from 'node:tls';
 import { startTestServer } from './helpers/server.js';
 import { h2Client, h3Client, type ProtocolClient } from './helpers/clients.js';
 import { makeTestMedia } from './helpers/media.js';
+import { heapAfterGc } from './helpers/heap.js';
 
 // Connections that come and go must leave nothing behind: a closed HTTP/2 session once stayed
 // reachable (with its TLS socket, ~10 KB) until its idle timer fired a minute later, so memory
 // grew with the connection rate; an HTTP/1.1 connection cut while a response was under way stayed
 // counted for graceful shutdown forever (with its socket and requests), because that response
 // closed after the connection did. Heap after a forced GC, before and after many connections.
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as () => void;
-const heapAfterGc = (): number => {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-};
 const media = makeTestMedia();
 
 /**

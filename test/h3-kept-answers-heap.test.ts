@@ -2,23 +2,15 @@ import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { startTestServer } from './helpers/server.js';
 import { h3Client } from './helpers/clients.js';
 import { makeTestMedia } from './helpers/media.js';
+import { heapAfterGc } from './helpers/heap.js';
 import { KEPT_ANSWER_MS } from '../src/http/kept-answers.js';
 
 // The HTTP/3 engine's kept answers (test/h3-kept-answers.test.ts) hold the core's record and the
 // body's Buffer while they live: heap after a forced GC across many answers, in a process of its
 // own so that nothing else the heap holds changes meanwhile.
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as () => void;
-const heapAfterGc = (): number => {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-};
 const media = makeTestMedia();
 mkdirSync(join(media.dir, 'kept'), { recursive: true });
 

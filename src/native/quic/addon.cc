@@ -535,8 +535,10 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
     r->data = body.Data();
     r->len = body.Length();
     r->record = JsRef(env, info[12]);
+    const int64_t ttl_ms = info[8].As<Napi::Number>().Int64Value();
+    if (ttl_ms <= 0 || ttl_ms > 60000) return throw_type_error(env, "ttlMs must be 1-60000");
     const uint64_t now = now_ns();
-    r->expires_ns = now + static_cast<uint64_t>(info[8].As<Napi::Number>().Int64Value()) * 1000000;
+    r->expires_ns = now + static_cast<uint64_t>(ttl_ms) * 1000000;
     const bool kept = server_->kept().keep(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::String>().Utf8Value(), std::move(r), now);
     return Napi::Boolean::New(env, kept);
   }

@@ -42,6 +42,18 @@ export const protocolCases = [
     },
   },
   {
+    name: 'Date: every answer carries the server clock (RFC 9110 §6.6.1)',
+    async run(t, { client }) {
+      // The same file twice (over HTTP/3 the second may be answered inside the engine), a route, an error.
+      for (const path of [INIT, INIT, '/healthz', '/nope']) {
+        const r = await client.request(path);
+        const date = r.headers.date;
+        t.match(date, /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/, `${path} (${r.status}): an IMF-fixdate`);
+        t.ok(Math.abs(Date.parse(date ?? '') - Date.now()) < 5000, `${path}: now`);
+      }
+    },
+  },
+  {
     name: 'Priority: the field is taken, a malformed one ignored',
     async run(t, { client, media }) {
       const init = media.files['demo/v/init.mp4'] as Buffer;

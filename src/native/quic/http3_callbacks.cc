@@ -130,12 +130,15 @@ int Http3::end_headers(RequestStream* s, bool fin) {
   s->headers_done = true;
   if (s->headers_too_large) {
     // RFC 6585 §5 via RFC 9114 §4.2.2: answer 431 ourselves; JavaScript never sees the request.
-    static const nghttp3_nv kStatus[] = {{reinterpret_cast<uint8_t*>(const_cast<char*>(":status")),
-                                          reinterpret_cast<uint8_t*>(const_cast<char*>("431")), 7, 3,
-                                          NGHTTP3_NV_FLAG_NONE}};
+    const std::string& date = conn_.server().http_date();
+    const nghttp3_nv fields[] = {{reinterpret_cast<uint8_t*>(const_cast<char*>(":status")),
+                                  reinterpret_cast<uint8_t*>(const_cast<char*>("431")), 7, 3, NGHTTP3_NV_FLAG_NONE},
+                                 {reinterpret_cast<uint8_t*>(const_cast<char*>("date")),
+                                  reinterpret_cast<uint8_t*>(const_cast<char*>(date.data())), 4, date.size(),
+                                  NGHTTP3_NV_FLAG_NONE}};
     s->responded = true;
     s->eof = true;
-    if (nghttp3_conn_submit_response(h3_, s->id, kStatus, 1, nullptr) != 0) return NGHTTP3_ERR_CALLBACK_FAILURE;
+    if (nghttp3_conn_submit_response(h3_, s->id, fields, 2, nullptr) != 0) return NGHTTP3_ERR_CALLBACK_FAILURE;
     if (!fin) ngtcp2_conn_shutdown_stream_read(conn_.quic(), 0, s->id, NGHTTP3_H3_NO_ERROR);
     ++conn_.server().stats().header_sections_refused;
     conn_.server().emit(Event{EventKind::Refused, conn_.serial(), s->id, 431, false, {}});

@@ -30,6 +30,8 @@ nghttp3_nv make_nv(const std::string& name, const std::string& value) {
                     NGHTTP3_NV_FLAG_NONE};
 }
 
+const std::string kDateName = "date";
+
 }  // namespace
 
 // RFC 9114 §4.2: lowercase names, no pseudo-headers from the caller, no connection-specific fields.
@@ -91,12 +93,16 @@ bool Http3::respond(int64_t stream_id, ResponseSpec&& spec, std::string* err) {
   const std::string status = std::to_string(spec.status);
   static const std::string kStatusName = ":status";
   std::vector<nghttp3_nv> nva;
-  nva.reserve(spec.headers.size() + 1);
+  nva.reserve(spec.headers.size() + 2);
   nva.push_back(make_nv(kStatusName, status));
+  bool dated = false;
   for (const auto& [name, value] : spec.headers) {
     if (!valid_response_field(name, value, err)) return false;
     nva.push_back(make_nv(name, value));
+    dated = dated || name == kDateName;
   }
+  // RFC 9110 §6.6.1: an origin server with a clock sends Date (node's http2 does so for HTTP/2).
+  if (!dated) nva.push_back(make_nv(kDateName, conn_.server().http_date()));
   apply_priority(*s, spec.urgency, spec.incremental, spec.over_client);
   s->streaming = spec.has_body && spec.streaming;
   if (spec.has_body && !spec.streaming && spec.body.len > 0) {
@@ -149,9 +155,10 @@ bool Http3::answer_kept(RequestStream* s, bool fin) {
   }
   static const std::string kStatusName = ":status";
   std::vector<nghttp3_nv> nva;
-  nva.reserve(r->headers.size() + 2);
+  nva.reserve(r->headers.size() + 3);
   nva.push_back(make_nv(kStatusName, r->status));
   for (const auto& [name, value] : r->headers) nva.push_back(make_nv(name, value));
+  nva.push_back(make_nv(kDateName, server.http_date()));
   std::string path_value;
   if (!r->path_field.empty()) {
     path_value = r->path_before + path_reading(conn_.stats()) + r->path_after;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <ctime>
 
 #include <gnutls/gnutls.h>
 
@@ -61,6 +62,19 @@ void Server::touch(Connection* conn) {
 }
 
 void Server::mark_dirty(Connection* conn) { dirty_.insert(conn->serial()); }
+
+const std::string& Server::http_date() {
+  const time_t now = time(nullptr);
+  if (now != date_second_ || date_value_.empty()) {
+    struct tm utc;
+    gmtime_r(&now, &utc);
+    char buf[40];
+    const size_t n = strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &utc);
+    date_value_.assign(buf, n);
+    date_second_ = now;
+  }
+  return date_value_;
+}
 
 void Server::associate(const ngtcp2_cid& cid, Connection* conn) { by_cid_[cid_key(cid.data, cid.datalen)] = conn; }
 

@@ -83,6 +83,8 @@ class Server {
   const Addr& local_address() const { return socket_.local(); }
   size_t connection_count() const { return conns_.size(); }
   ServerStats& stats() { return stats_; }
+  /** Now as an HTTP `Date` value (RFC 9110 §5.6.7 IMF-fixdate), formatted once per second. */
+  const std::string& http_date();
   /** Responses the engine repeats without JavaScript (kept_answers.h). */
   KeptAnswers& kept() { return kept_; }
 
@@ -146,6 +148,8 @@ class Server {
   Secrets secrets_;
   SavedPathSeal saved_paths_;
   ServerStats stats_;
+  time_t date_second_ = 0;
+  std::string date_value_;
   KeptAnswers kept_;
 
   uint64_t next_serial_ = 1;

@@ -120,7 +120,8 @@ class QuicheResponseSink implements ResponseSink {
 
   head(status: number, fields: Readonly<Record<string, string>>, priority: AppliedPriority, added?: Readonly<Record<string, string>> | null): void {
     this.priority = priority;
-    this.stream.respond({ ':status': String(status), ...fields, ...added }, { endStream: false });
+    // RFC 9110 §6.6.1: the origin's clock (node's http2 and our engine add it themselves; quiche does not).
+    this.stream.respond({ ':status': String(status), date: httpDate(), ...fields, ...added }, { endStream: false });
   }
 
   turn(): ScheduledStream | undefined {
@@ -150,4 +151,18 @@ class QuicheResponseSink implements ResponseSink {
   reset(): void {
     this.stream.close();
   }
+}
+
+let dateSecond = -1;
+let dateValue = '';
+
+/** Now as an HTTP `Date` value (IMF-fixdate), formatted once per second. */
+function httpDate(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateValue = new Date(second * 1000).toUTCString();
+  }
+  return dateValue;
 }

@@ -96,6 +96,22 @@ t.test('requests whose fields could change the answer reach the core', async (t)
   const [line] = await server.logged((l) => l.msg === 'access' && l.path === path && (l.priority as { urgency?: number })?.urgency === 5);
   t.match(line, { priority: { urgency: 5, chosenBy: 'client', reason: 'client-signal' } }, 'sent at the client priority');
 
+  // Browsers send a Priority field on every request: such a request keeps the answer too, at our
+  // class priority, and a later request without one gets that.
+  const browserPath = '/content/kept/browser.m3u8';
+  writeFileSync(join(media.dir, 'kept/browser.m3u8'), small);
+  const kept = (await keptCounts(server)).answered;
+  await h3.request(browserPath, { headers: { priority: 'u=6, i', 'sec-fetch-dest': 'empty', 'accept-language': 'en' } });
+  const plain = await h3.request(browserPath);
+  t.ok(plain.body.equals(small));
+  t.equal((await keptCounts(server)).answered, kept + 1, 'kept from a request with a Priority field');
+  const [keeping, repeated] = await server.logged((l) => l.msg === 'access' && l.path === browserPath, 2);
+  t.match(keeping, { priority: { urgency: 6, incremental: true, chosenBy: 'client' } }, 'the keeping request at its own priority');
+  t.match(repeated, { priority: { chosenBy: 'server', reason: 'class-default' } }, 'the kept answer at the class priority');
+  // The same class default the core gives a manifest request without a signal.
+  const [coreDefault] = await server.logged((l) => l.msg === 'access' && l.path === path && (l.priority as { chosenBy?: string })?.chosenBy === 'server');
+  t.same(repeated?.priority, coreDefault?.priority, 'as the core chose it for another manifest');
+
   // A body over the bound is never kept; HTTP/2 has no kept answers at all.
   const bigBefore = (await keptCounts(server)).answered;
   for (let i = 0; i < 2; i++) t.ok((await h3.request('/content/kept/big.mp4')).body.equals(big));

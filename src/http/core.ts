@@ -141,8 +141,11 @@ export class RequestCore {
   }
 
   /** What a transport needs to repeat `reply`, and what the core needs back for each repeat. */
-  private keptAnswer(ex: Exchange, reply: Reply & { body: Buffer }, priority: AppliedPriority): KeptAnswer {
+  private keptAnswer(ex: Exchange, reply: Reply & { body: Buffer }, applied: AppliedPriority): KeptAnswer {
     const template = this.deps.serverData?.template(ex, reply) ?? { fields: null, pathField: null };
+    // Kept at our class default: browsers put a Priority field on every request, and each later
+    // request's own signal is the transport's to apply.
+    const priority = applied.chosenBy === 'server' ? applied : this.deps.priorityFor({ ...ex, clientPriority: null });
     // Every repeat finds the file in the cache, as this request did once it was there.
     const kept: Reply = reply.cache === undefined ? reply : { ...reply, cache: 'hit' };
     return {

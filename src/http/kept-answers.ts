@@ -37,12 +37,13 @@ export const MAX_KEPT_BODY_BYTES = 256 * 1024;
 /**
  * Whether the answer `reply` gave to `ex` may be repeated: the handler said so (a static file's
  * whole body), and nothing of this request shaped it — a GET outside early data, no query, no
- * field beyond the kept ones, our class priority (no client signal, no CMCD), a small whole body.
+ * field beyond the kept ones, no CMCD, a small whole body. A client's priority signal is allowed:
+ * the answer is kept at our class priority and the transport applies each client's own.
  */
 export function isKeepable(ex: Exchange, reply: Reply, priority: AppliedPriority): reply is Reply & { body: Buffer } {
   if (reply.repeatable !== true || reply.status !== 200 || ex.method !== 'GET' || ex.earlyData) return false;
   if (!Buffer.isBuffer(reply.body) || reply.body.length > MAX_KEPT_BODY_BYTES) return false;
-  if (priority.chosenBy !== 'server' || ex.target.includes('?')) return false;
+  if (priority.chosenBy === 'cmcd' || ex.target.includes('?')) return false;
   for (const name of ex.headers.keys()) if (!KEPT_REQUEST_FIELDS.includes(name)) return false;
   return true;
 }

@@ -3,8 +3,9 @@ import type { Exchange, Reply } from './exchange.js';
 
 /**
  * Request fields that leave a repeatable reply unchanged: what browsers and players put on every
- * request (content negotiation the static-file routes ignore, client hints, fetch metadata) and
- * the client's priority signal (the transport applies it as for any answer). A request with any
+ * request (content negotiation the static-file routes ignore, client hints, fetch metadata,
+ * Firefox's `alt-used`: RFC 7838 §5) and the client's priority signal (the transport applies it
+ * as for any answer). Chromium's and Firefox's fetches of a file carry nothing else. A request with any
  * other field (ranges, validators, `origin`, cookies, credentials, CMCD, `purpose`, `early-data`)
  * is never given a kept answer.
  */
@@ -15,6 +16,7 @@ export const KEPT_REQUEST_FIELDS: readonly string[] = Object.freeze([
   'user-agent',
   'priority',
   'referer',
+  'alt-used',
   'dnt',
   'sec-fetch-dest',
   'sec-fetch-mode',

@@ -165,6 +165,31 @@ t.test('the table holds at most 4096 answers', async (t) => {
   t.equal((await keptCounts(server)).answered, before + 1, 'kept again once the others expired');
 });
 
+t.test('answers of several kept files finishing together each reach the core with their own file, size and client', async (t) => {
+  // The engine hands a round's kept answers over at once (kept_batch.h): records and addresses
+  // named once, numbers per answer. Sizes differ per file, so a mixed-up record shows.
+  const files = [randomBytes(700), randomBytes(1900), randomBytes(3300)];
+  mkdirSync(join(media.dir, 'batch'), { recursive: true });
+  files.forEach((b, i) => writeFileSync(join(media.dir, `batch/${i}.m3u8`), b));
+  const h3 = await withClient(t, () => h3Client(server.origin, server.certs.cert));
+  for (let i = 0; i < files.length; i++) await h3.request(`/content/batch/${i}.m3u8`);
+  const before = (await keptCounts(server)).answered;
+  const paths = Array.from({ length: 45 }, (_, k) => `/content/batch/${k % files.length}.m3u8`);
+  const answers = await Promise.all(paths.map((p) => h3.request(p)));
+  answers.forEach((r, k) => {
+    if (!r.body.equals(files[k % files.length] as Buffer)) t.fail(`${paths[k]}: not its file`);
+  });
+  const kept = (await keptCounts(server)).answered - before;
+  t.ok(kept >= 40, `${kept} of 45 concurrent requests from kept answers`);
+  const lines = await server.logged((l) => l.msg === 'access' && typeof l.path === 'string' && l.path.startsWith('/content/batch/'), files.length + 45);
+  t.equal(lines.length, files.length + 45, 'an access line for every request');
+  for (const l of lines.slice(files.length)) {
+    const size = files[Number(/(\d)\.m3u8$/.exec(l.path as string)?.[1])]?.length;
+    if (l.bytes !== size || l.remote !== '127.0.0.1' || l.status !== 200) t.fail(`access line ${JSON.stringify(l)} does not match ${size} bytes from 127.0.0.1`);
+  }
+  t.pass('each line has its own file\'s size, the client and 200');
+});
+
 t.test('a reload forgets kept answers: closing open content takes effect at once', async (t) => {
   const own = await startTestServer({ media: media.dir });
   t.teardown(() => own.close());

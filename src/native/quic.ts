@@ -314,7 +314,28 @@ export function createReplayStore(): number {
 }
 
 /** Event kinds as addon.cc numbers them (events.h). */
-const KIND = { request: 1, data: 2, end: 3, pull: 4, streamClose: 5, connClose: 6, refused: 7, replay: 8, carefulResume: 9, kept: 10 } as const;
+const KIND = { request: 1, data: 2, end: 3, pull: 4, streamClose: 5, connClose: 6, refused: 7, replay: 8, carefulResume: 9, keptBatch: 11 } as const;
+
+/** Numbers per kept answer in a KIND.keptBatch entry (kept_batch.h). */
+const KEPT_STRIDE = 8;
+
+/**
+ * A round's kept answers (kept_batch.h): `count` answers, `inFlight` still sending, `names` =
+ * [records, addresses] and per answer [record index, address index, completed, bytes, seconds,
+ * urgency (-1: none), incremental, chosen by the client].
+ */
+function decodeKeptBatch(count: number, inFlight: number, names: unknown, numbers: unknown, onEvent: (e: QuicEvent) => void): void {
+  const [records, addresses] = names as [unknown[], string[]];
+  const n = numbers as Float64Array;
+  for (let i = 0, at = 0; i < count; i++, at += KEPT_STRIDE) {
+    const urgency = n[at + 5] as number;
+    const priority: AppliedPriority | null = urgency < 0 ? null : { urgency, incremental: n[at + 6] === 1, chosenBy: n[at + 7] === 1 ? 'client' : 'server' };
+    onEvent({
+      kind: 'kept',
+      kept: { record: records[n[at] as number], completed: n[at + 2] === 1, bytesSent: n[at + 3] as number, seconds: n[at + 4] as number, priority, remoteAddress: addresses[n[at + 1] as number] ?? '', inFlight },
+    });
+  }
+}
 
 /** Decodes one raw event; null for a kind this binding does not know. */
 function decode(kind: number, conn: number, stream: number, a: unknown, b: unknown): QuicEvent | null {
@@ -358,12 +379,6 @@ function decode(kind: number, conn: number, stream: number, a: unknown, b: unkno
       return { kind: 'replay', replay: { remoteAddress: (b as RawConnection | undefined)?.remoteAddress ?? '' } };
     case KIND.carefulResume:
       return { kind: 'carefulResume', carefulResume: { outcome: a as CarefulResumeOutcome, remoteAddress: (b as RawConnection | undefined)?.remoteAddress ?? '' } };
-    case KIND.kept: {
-      // addon.cc deliver, KeptClose.
-      const t = b as [boolean, number, number, number, boolean, boolean, string, number];
-      const priority: AppliedPriority | null = t[3] < 0 ? null : { urgency: t[3], incremental: t[4], chosenBy: t[5] ? 'client' : 'server' };
-      return { kind: 'kept', kept: { record: a, completed: t[0], bytesSent: t[1], seconds: t[2], priority, remoteAddress: t[6], inFlight: t[7] } };
-    }
     default:
       return null;
   }
@@ -390,6 +405,10 @@ export function createQuicServerBinding(opts: NativeH3ServerOptions, onEvent: (e
   // The engine hands over each pump round's events at once (addon.cc deliver).
   return new (requireAddon().QuicServer)(opts, (flat, count) => {
     for (let i = 0; i + 4 < count; i += 5) {
+      if (flat[i] === KIND.keptBatch) {
+        decodeKeptBatch(flat[i + 1] as number, flat[i + 2] as number, flat[i + 3], flat[i + 4], onEvent);
+        continue;
+      }
       const event = decode(flat[i] as number, flat[i + 1] as number, flat[i + 2] as number, flat[i + 3], flat[i + 4]);
       if (event) onEvent(event);
     }

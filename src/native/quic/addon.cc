@@ -14,6 +14,7 @@
 
 #include "connection.h"
 #include "kept_answers.h"
+#include "kept_batch.h"
 #include "secrets.h"
 #include "server.h"
 
@@ -194,9 +195,14 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
   void deliver(std::vector<Event>& events) override {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
-    Napi::Array flat = Napi::Array::New(env, events.size() * 5);
+    Napi::Array flat = Napi::Array::New(env, (events.size() + 1) * 5);
     uint32_t n = 0;
+    KeptBatch kept(env);
     for (Event& ev : events) {
+      if (ev.kind == EventKind::KeptClose) {
+        if (ev.kept) kept.add(ev);
+        continue;
+      }
       Napi::Value a = env.Undefined();
       Napi::Value b = env.Undefined();
       switch (ev.kind) {
@@ -240,23 +246,6 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
             b = p;
           }
           break;
-        case EventKind::KeptClose: {
-          // [completed, body bytes, seconds, urgency, incremental, chosen by client, remote address,
-          //  kept answers still in flight]
-          if (!ev.kept) continue;
-          a = Napi::Value(env, ev.kept->record.value());
-          Napi::Array t = Napi::Array::New(env, 8);
-          t.Set(0u, ev.flag);
-          t.Set(1u, static_cast<double>(ev.bytes));
-          t.Set(2u, ev.seconds);
-          t.Set(3u, static_cast<double>(ev.urgency));
-          t.Set(4u, ev.incremental);
-          t.Set(5u, ev.priority_by_client);
-          t.Set(6u, ev.remote);
-          t.Set(7u, static_cast<double>(server_->kept().in_flight));
-          b = t;
-          break;
-        }
         case EventKind::ConnClose: {
           ConnStats st;
           st.rtt_ms = ev.stats[0];
@@ -279,6 +268,15 @@ class QuicServer : public Napi::ObjectWrap<QuicServer>, public EventSink {
       flat.Set(n++, Napi::Number::New(env, static_cast<double>(ev.stream)));
       flat.Set(n++, a);
       flat.Set(n++, b);
+    }
+    if (kept.size() > 0) {
+      // The round's kept answers as one entry: (KeptBatch, answers, kept answers still in flight,
+      // [records, addresses], numbers) — see KeptBatch.
+      flat.Set(n++, Napi::Number::New(env, static_cast<double>(KEPT_BATCH)));
+      flat.Set(n++, Napi::Number::New(env, static_cast<double>(kept.size())));
+      flat.Set(n++, Napi::Number::New(env, static_cast<double>(server_->kept().in_flight)));
+      flat.Set(n++, kept.names());
+      flat.Set(n++, kept.numbers());
     }
     if (n == 0) return;
     on_event_.MakeCallback(Value(), {flat, Napi::Number::New(env, n)}, *async_);

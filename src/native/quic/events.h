@@ -23,7 +23,7 @@ enum class EventKind : uint8_t {
   Refused = 7,      // a request the engine answered itself; code: HTTP status, 0 when the stream was reset
   Replay = 8,       // a replayed 0-RTT ClientHello: early data refused, a full handshake instead
   CarefulResume = 9,  // code: a CarefulResumeOutcome of the connection
-  KeptClose = 10,     // a kept answer's stream closed; flag and code as StreamClose, `kept` says which
+  KeptClose = 10,     // a kept answer's stream closed; flag and code as StreamClose, `kept` says which (JavaScript gets a round's as one batch: kept_batch.h)
 };
 
 struct Event {

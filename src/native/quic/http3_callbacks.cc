@@ -158,7 +158,8 @@ bool Http3::recv_data(RequestStream* s, const uint8_t* data, size_t len) {
 }
 
 void Http3::end_stream(RequestStream* s) {
-  if (s->headers_too_large) return;
+  // A refused head or a kept answer: JavaScript never hears of the request, nor of its end.
+  if (s->headers_too_large || s->kept) return;
   conn_.server().emit(Event{EventKind::End, conn_.serial(), s->id, 0, false, {}});
 }
 

@@ -1,7 +1,7 @@
 // One pump round's kept answers (KeptClose events) as JavaScript gets them: numbers in one
-// Float64Array, the records and client addresses they name each once. Building a JavaScript
-// array and tuple per answer (a dozen N-API calls, an address string each) cost more than
-// answering it.
+// Float64Array, the records and client addresses they name each once. A JavaScript array and
+// tuple per answer (a dozen N-API calls, an address string each) took about an eighth of the
+// process's CPU on small objects.
 #pragma once
 
 #include <napi.h>

@@ -17,7 +17,8 @@ import type { LossySample } from '../bench/lossy/report.js';
 // their documented shape, and nothing may be left behind. No assertion about speed.
 const ROOT = join(import.meta.dirname, '..');
 const ARTIFACTS = join(import.meta.dirname, 'artifacts');
-const BENCH = [join(ROOT, 'node_modules/.bin/tsx'), join(ROOT, 'bench/run.ts')];
+// As `make bench` runs it: one node process (the Makefile's RUN_TS), so Ctrl-C reaches the bench itself.
+const BENCH_ARGS = ['--import', 'tsx', join(ROOT, 'bench/run.ts')];
 const namespaces = (): string[] => spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').map((l) => l.split(' ')[0] ?? '').filter((n) => n.startsWith('h3b-'));
 
 /** Command lines of live processes that contain `text` (read from /proc, no tools needed). */
@@ -65,7 +66,7 @@ t.test('a targeted run with a bad condition, scenario or count: one line, exit 2
     ['--repetitions', '0', /--repetitions: '0' is not a whole number from 1 to 100/],
   ] as const) {
     const out = scratchDir('h3edge-bench-bad-');
-    const r = await run(BENCH[0] as string, [BENCH[1] as string, flag, value, '--out', out], { cwd: ROOT, timeoutMs: 30_000 });
+    const r = await run(process.execPath, [...BENCH_ARGS, flag, value, '--out', out], { cwd: ROOT, timeoutMs: 30_000 });
     t.equal(r.code, 2, `${flag} ${value}: exit 2`);
     t.match(r.stderr, new RegExp(`^bench lossy: ${error.source}[^\\n]*\\n$`), `${flag} ${value}: one line saying what is wrong`);
     t.same(readdirSync(out), [], 'nothing written');
@@ -76,7 +77,7 @@ t.test('smoke run: emulator within tolerance, results well-formed, nothing left 
   const out = scratchDir('h3edge-bench-lossy-test-');
   t.teardown(() => rmSync(out, { recursive: true, force: true }));
   const before = namespaces();
-  const r = await run(BENCH[0] as string, [BENCH[1] as string, '--smoke', '--out', out], { cwd: ROOT, timeoutMs: 120_000 });
+  const r = await run(process.execPath, [...BENCH_ARGS, '--smoke', '--out', out], { cwd: ROOT, timeoutMs: 120_000 });
   t.equal(r.code, 0, 'bench exits 0', { stderr: r.stderr.slice(-800) });
   t.match(r.stderr, /bench lossy: 1\/1 RTT \d+ ms/, 'prints progress');
   t.same(namespaces(), before, 'no namespaces left behind');
@@ -123,7 +124,7 @@ t.test('smoke run: emulator within tolerance, results well-formed, nothing left 
   t.match(md, /## Headline[^]*\n\| 40 \| 1 \| 50 \| \d+ \/ \d+ \|/, 'headline row for the condition, h2 / h3');
   t.match(md, /## h3edge against Caddy[^\n]*\n\nCaddy did not run in this run/, 'the comparison with Caddy says the smoke run has none');
   rmSync(join(out, 'index.html'));
-  const again = await run(BENCH[0] as string, [BENCH[1] as string, '--report-only', '--out', out], { cwd: ROOT, timeoutMs: 60_000 });
+  const again = await run(process.execPath, [...BENCH_ARGS, '--report-only', '--out', out], { cwd: ROOT, timeoutMs: 60_000 });
   t.equal(again.code, 0, 'report-only exits 0', { stderr: again.stderr.slice(-800) });
   t.equal(again.stdout, md, 'report-only rebuilds the same summary from the JSON');
   t.match(again.stderr, /^bench report: \S+index\.html \(\d+ charts; \d+ parts without data, said on the page\)\n$/, 'one line about the page');
@@ -172,7 +173,7 @@ t.test('Ctrl-C mid-run removes namespaces, processes and scratch files', { skip:
   const out = scratchDir('h3edge-bench-lossy-int-');
   t.teardown(() => rmSync(out, { recursive: true, force: true }));
   // Its own process group, signalled as a whole, as a terminal's Ctrl-C does.
-  const child = spawn(BENCH[0] as string, [BENCH[1] as string, '--smoke', '--out', out], { cwd: ROOT, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...BENCH_ARGS, '--smoke', '--out', out], { cwd: ROOT, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));

@@ -1,4 +1,6 @@
 import t from 'tap';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startTestServer } from './helpers/server.js';
 import { launchEngine } from './helpers/engines.js';
 import { makeTestMedia } from './helpers/media.js';
@@ -7,10 +9,27 @@ import { makeTestMedia } from './helpers/media.js';
 // Firefox's alt-used, a Priority field) must leave it eligible for the HTTP/3 engine's kept
 // answers (src/http/kept-answers.ts): a browser that adds a field fails here.
 const media = makeTestMedia();
-const FILES = ['/content/demo/master.m3u8', '/content/demo/v/init.mp4'];
+const SOURCES = ['demo/master.m3u8', 'demo/v/init.mp4'];
+/**
+ * A kept answer lasts a second. On a loaded machine (other test files beside this one) the
+ * second profile's fetch can come later than that, so a round that kept fewer is tried again,
+ * with copies of the files no one fetched yet (a browser's own cache would answer the old ones).
+ * A field that makes a browser's fetches ineligible fails every round.
+ */
+const ROUNDS = 3;
+const filesOf = (engine: string, round: number): Array<{ path: string; body: Buffer }> =>
+  SOURCES.map((src) => {
+    const rel = `browser-kept/${engine}-${round}/${src.split('/').pop()}`;
+    return { path: `/content/${rel}`, body: media.files[src] as Buffer, rel };
+  }).map(({ path, body, rel }) => {
+    mkdirSync(join(media.dir, rel, '..'), { recursive: true });
+    writeFileSync(join(media.dir, rel), body);
+    return { path, body };
+  });
 
 for (const engine of ['chromium', 'firefox'] as const) {
   t.test(`${engine}: the same files fetched by two browser profiles, the second from kept answers`, async (t) => {
+    const rounds = Array.from({ length: ROUNDS }, (_, r) => filesOf(engine, r));
     const server = await startTestServer({ media: media.dir, host: '::', logLevel: 'info' });
     t.teardown(() => server.close());
     const browser = await launchEngine(engine, { port: server.port, certs: server.certs });
@@ -24,15 +43,29 @@ for (const engine of ['chromium', 'firefox'] as const) {
       pages.push(page);
     }
     const kept = async (): Promise<number> => Number(/h3edge_quic_kept_answers_total\{engine="native"\} (\d+)/.exec(await server.metrics.registry.metrics())?.[1] ?? 0);
-    const before = await kept();
-    for (const page of pages) {
-      const got = await page.evaluate(async (files: string[]) => Promise.all(files.map(async (f) => { const r = await fetch(f); return `${r.status} ${(await r.arrayBuffer()).byteLength}`; })), FILES);
-      t.same(got, FILES.map((f) => `200 ${(media.files[f.replace('/content/', '')] as Buffer).length}`), 'whole files');
+    let keptRound: Array<{ path: string; body: Buffer }> | undefined;
+    for (const [r, files] of rounds.entries()) {
+      const before = await kept();
+      const started = performance.now();
+      let secondAfterMs = 0;
+      for (const [i, page] of pages.entries()) {
+        if (i === 1) secondAfterMs = performance.now() - started;
+        const got = await page.evaluate(async (paths: string[]) => Promise.all(paths.map(async (p) => { const res = await fetch(p); return `${res.status} ${(await res.arrayBuffer()).byteLength}`; })), files.map((f) => f.path));
+        t.same(got, files.map((f) => `200 ${f.body.length}`), 'whole files');
+      }
+      const keptNow = (await kept()) - before;
+      if (keptNow === files.length) {
+        keptRound = files;
+        break;
+      }
+      t.comment(`round ${r + 1}: ${keptNow} of ${files.length} from kept answers; the second profile fetched ${Math.round(secondAfterMs)} ms after the first`);
     }
-    t.equal((await kept()) - before, FILES.length, 'the second profile got both from kept answers');
+    t.ok(keptRound, `in one of ${ROUNDS} rounds the second profile got both from kept answers`);
+    if (!keptRound) return;
+    const paths = keptRound.map((f) => f.path);
     // A kept answer's line comes once its stream closed (after the client's acknowledgement).
-    const lines = await server.logged((l) => l.msg === 'access' && FILES.includes(l.path as string), 2 * FILES.length);
-    t.equal(lines.length, 2 * FILES.length, 'every fetch has its access line');
+    const lines = await server.logged((l) => l.msg === 'access' && paths.includes(l.path as string), 2 * paths.length);
+    t.equal(lines.length, 2 * paths.length, 'every fetch has its access line');
     t.ok(lines.every((l) => l.transport === 'h3'), 'all over HTTP/3');
   });
 }

@@ -33,6 +33,13 @@ const accesses = (p: ServeProcess, suffix: string): Array<Record<string, unknown
     .filter((l) => l.includes('"msg":"access"'))
     .map((l) => JSON.parse(l) as Record<string, unknown>)
     .filter((l) => String(l.path).split('?')[0]!.endsWith(suffix));
+/**
+ * The first access line of a process for a path ending in `suffix`, once written: a node writes it
+ * when its response completes (the last byte acknowledged), which can come after the edge has
+ * passed the body on to the client.
+ */
+const accessed = async (p: ServeProcess, suffix: string): Promise<Record<string, unknown>> =>
+  (await p.logged((l) => l.msg === 'access' && String(l.path).split('?')[0]!.endsWith(suffix)))[0] as Record<string, unknown>;
 
 t.test('origin A, origin B and an edge in separate processes', async (t) => {
   const a = await spawnServe(['--media', media.dir, '--no-open-content', ...tls]);
@@ -49,6 +56,7 @@ t.test('origin A, origin B and an edge in separate processes', async (t) => {
     const first = await client.request('/content/demo/v/seg-9.m4s');
     t.equal(first.status, 200);
     t.ok(first.body.equals(media.files['demo/v/seg-9.m4s'] as Buffer), 'byte-exact');
+    await accessed(a, '/demo/v/seg-9.m4s');
     t.equal(accesses(a, '/demo/v/seg-9.m4s').length, 1, 'one request to origin A');
     const second = await client.request('/content/demo/v/seg-9.m4s', { headers: { range: 'bytes=10-19' } });
     t.equal(second.status, 206);
@@ -60,7 +68,7 @@ t.test('origin A, origin B and an edge in separate processes', async (t) => {
     t.equal(accesses(a, '/demo/v/seg-9.m4s')[0]?.transport, 'h2', 'the first pull went over HTTP/2');
     const r = await client.request('/content/demo/v/seg-1.m4s');
     t.ok(r.status === 200 && r.body.equals(media.files['demo/v/seg-1.m4s'] as Buffer), 'byte-exact');
-    t.equal(accesses(a, '/demo/v/seg-1.m4s')[0]?.transport, 'h3', 'origin A served it over HTTP/3');
+    t.equal((await accessed(a, '/demo/v/seg-1.m4s')).transport, 'h3', 'origin A served it over HTTP/3');
   });
 
   t.test('origin A killed mid-download: the transfer completes from B, byte-exact', async (t) => {
@@ -71,6 +79,7 @@ t.test('origin A, origin B and an edge in separate processes', async (t) => {
     const r = await download;
     t.equal(r.status, 200);
     t.ok(r.body.equals(big), `one clean 64 MB response, byte-exact (${r.body.length} bytes)`);
+    await accessed(b, '/demo/v/big.m4s');
     const continuation = accesses(b, '/demo/v/big.m4s');
     t.equal(continuation.length, 1, 'B was asked once');
     t.match(String(continuation[0]?.range), /^bytes=\d+-$/, `and only for the rest (${String(continuation[0]?.range)})`);
@@ -123,6 +132,7 @@ t.test('serve runs the nightly fill itself in its window, in exactly one of its 
   t.teardown(() => edge.child.kill('SIGKILL'));
   await edge.logged((l) => l.msg === 'fill: run complete', 1, 15_000);
   t.match(edge.stdout(), /fill: run complete/, 'the scheduled run completed');
+  await Promise.all([accessed(a, '/v1/fill/manifest'), accessed(a, '/demo/v/big.m4s')]);
   t.equal(accesses(a, '/v1/fill/manifest').length, 1, 'one worker ran it: the checksum manifest was read once');
   t.equal(accesses(a, '/demo/v/big.m4s').length, 1, 'each file was fetched once');
   const client = await h2Client(origin(edge), certs.cert);

@@ -5,9 +5,8 @@ import { manifestUnderLoad, serveOnEmulatedLink } from './helpers/emulated-link.
 // asked for while four segments are in their first round trips must get its response about one
 // round trip later. Unpaced, each round's congestion window leaves at once and the connection
 // then has no window left until the acknowledgements return, so a request arriving in that gap
-// waits most of a round trip more (ngtcp2's BBR, 0.12 and 1.11 alike, paces Startup as if the
-// RTT were 1 ms: a server's rate starts from that guess and only rises; see h3-restart-pacing
-// for what that did after idle). Counted in the
+// waits most of a round trip more (ngtcp2 0.12's BBR paced startup as if the RTT were 1 ms and
+// the engine capped the rate itself; ngtcp2 1.11 paces by the smoothed RTT). Counted in the
 // same connection's handshakes, each one round trip on this link: ~1.0 paced, ~1.7 unpaced.
 // With the default 32-packet initial window the manifest's request used to reach the node just
 // after its third round's window left and wait for that round's acknowledgements (1.7-1.8

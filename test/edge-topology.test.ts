@@ -25,21 +25,16 @@ cpSync(media.dir, mediaB, { recursive: true });
 
 const tls = ['--cert', certs.certFile, '--key', certs.keyFile, '--host', '127.0.0.1', '--port', '0', '--token-keys', keyFile, '--log-level', 'info'];
 const origin = (p: ServeProcess) => `https://localhost:${p.port}`;
-/** Access-log lines of a process for paths ending in `suffix`. */
-const accesses = (p: ServeProcess, suffix: string): Array<Record<string, unknown>> =>
-  p
-    .stdout()
-    .split('\n')
-    .filter((l) => l.includes('"msg":"access"'))
-    .map((l) => JSON.parse(l) as Record<string, unknown>)
-    .filter((l) => String(l.path).split('?')[0]!.endsWith(suffix));
+/** An access-log line for a path ending in `suffix` (its query left out). */
+const accessTo = (suffix: string) => (l: Record<string, unknown>): boolean => l.msg === 'access' && String(l.path).split('?')[0]!.endsWith(suffix);
+/** Access-log lines of a process for paths ending in `suffix`, written so far. */
+const accesses = (p: ServeProcess, suffix: string): Array<Record<string, unknown>> => p.logs().filter(accessTo(suffix));
 /**
  * The first access line of a process for a path ending in `suffix`, once written: a node writes it
  * when its response completes (the last byte acknowledged), which can come after the edge has
  * passed the body on to the client.
  */
-const accessed = async (p: ServeProcess, suffix: string): Promise<Record<string, unknown>> =>
-  (await p.logged((l) => l.msg === 'access' && String(l.path).split('?')[0]!.endsWith(suffix)))[0] as Record<string, unknown>;
+const accessed = async (p: ServeProcess, suffix: string): Promise<Record<string, unknown>> => (await p.logged(accessTo(suffix)))[0] as Record<string, unknown>;
 
 t.test('origin A, origin B and an edge in separate processes', async (t) => {
   const a = await spawnServe(['--media', media.dir, '--no-open-content', ...tls]);
